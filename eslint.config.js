@@ -1,0 +1,27 @@
+// Lint rules: typescript-eslint's recommended set, plus bans on the constructs that turn
+// untrusted strings into code or markup (eval, new Function, innerHTML, a shell in child_process).
+import js from '@eslint/js'
+import tseslint from 'typescript-eslint'
+import globals from 'globals'
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', 'out/**', 'renderer/dist/**', 'bench/results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      'no-eval': 'error',
+      'no-implied-eval': 'error',
+      'no-new-func': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-properties': ['error',
+        { property: 'innerHTML', message: 'Render untrusted text as text, never as HTML.' },
+        { property: 'outerHTML', message: 'Render untrusted text as text, never as HTML.' }],
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'child_process', importNames: ['exec', 'execSync'], message: 'Use execFile/spawn without a shell.' },
+          { name: 'node:child_process', importNames: ['exec', 'execSync'], message: 'Use execFile/spawn without a shell.' }]
+      }]
+    }
+  }
+)
