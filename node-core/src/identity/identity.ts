@@ -1,0 +1,34 @@
+import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
+import type { PrivateKey } from '@libp2p/interface'
+import { chmod, mkdir, open, readFile, rename } from 'node:fs/promises'
+import { join } from 'node:path'
+
+const KEY_FILE = 'identity.key'
+
+/**
+ * Loads the profile's Ed25519 key, creating it on first use. The file holds the libp2p protobuf
+ * encoding of the private key, mode 0600 in a 0700 folder, so the PeerId is stable across restarts.
+ */
+export async function loadOrCreateIdentity (profileDir: string): Promise<PrivateKey> {
+  await mkdir(profileDir, { recursive: true, mode: 0o700 })
+  const file = join(profileDir, KEY_FILE)
+  try {
+    return privateKeyFromProtobuf(await readFile(file))
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new Error(`cannot read the identity key ${file}: ${(err as Error).message}`, { cause: err })
+    }
+  }
+  const key = await generateKeyPair('Ed25519')
+  const tmp = `${file}.tmp-${process.pid}`
+  const fh = await open(tmp, 'w', 0o600)
+  try {
+    await fh.writeFile(privateKeyToProtobuf(key))
+    await fh.sync()
+  } finally {
+    await fh.close()
+  }
+  await chmod(tmp, 0o600)
+  await rename(tmp, file)
+  return key
+}

@@ -1,0 +1,210 @@
+import { EventEmitter } from 'node:events'
+import { lstat, mkdir, open, rename, rm, rmdir, statfs } from 'node:fs/promises'
+import { join } from 'node:path'
+import { InsufficientSpaceError, SwarmdropError } from '../errors.ts'
+import { Bitfield } from './bitfield.ts'
+import { FileHandleCache, bytesEqual, readExactly, sha256 } from './file-handles.ts'
+import { ChunkUnavailableError } from './served-share.ts'
+import type { ServedShare } from './served-share.ts'
+import type { ManifestLayout } from '../manifest/layout.ts'
+import type { StateStore } from './state-store.ts'
+
+/** Folder, inside the download folder, that holds downloads in progress. */
+export const PARTIAL_DIR = '.swarmdrop-partial'
+const COMMIT_INTERVAL_MS = 250
+const SPACE_MARGIN_BYTES = 16 * 1024 * 1024
+
+/**
+ * A download's bytes on disk while it is incomplete. Each file is written to
+ * `<outDir>/.swarmdrop-partial/<shareId>/<file number>.part` (names never come from a peer).
+ * A chunk is written only after its hash matched; written chunks are fsynced and then recorded in
+ * the state store in batches (`commit`), so a chunk recorded as verified is on disk. `finish()`
+ * moves each file into place with an atomic rename, creating only directories it checked
+ * are real directories (not symbolic links).
+ */
+export class PartialDownload implements ServedShare {
+  readonly shareId: string
+  readonly manifestBytes: Uint8Array
+  readonly layout: ManifestLayout
+  readonly outDir: string
+  readonly partialDir: string
+  /** Chunks verified and written (served to others at once). */
+  readonly have: Bitfield
+  readonly #store: StateStore
+  readonly #handles = new FileHandleCache('r+', 128)
+  readonly #dirty = new Set<string>()
+  readonly #events = new EventEmitter<{ have: [index: number] }>()
+  #commitTimer: NodeJS.Timeout | null = null
+  #committing: Promise<void> = Promise.resolve()
+  #closed = false
+
+  private constructor (shareId: string, manifestBytes: Uint8Array, layout: ManifestLayout, outDir: string, have: Bitfield, store: StateStore) {
+    this.shareId = shareId
+    this.manifestBytes = manifestBytes
+    this.layout = layout
+    this.outDir = outDir
+    this.partialDir = join(outDir, PARTIAL_DIR, shareId)
+    this.have = have
+    this.#store = store
+    this.#events.setMaxListeners(0)
+  }
+
+  /**
+   * Opens (or creates) the partial area and restores the recorded bitfield. Part files are
+   * created at full size (sparse) so chunks can be written at any offset.
+   */
+  static async open (shareId: string, manifestBytes: Uint8Array, layout: ManifestLayout, outDir: string, store: StateStore): Promise<PartialDownload> {
+    const recorded = await store.getHave(shareId)
+    let have = new Bitfield(layout.chunkCount)
+    if (recorded != null) {
+      try { have = new Bitfield(layout.chunkCount, recorded) } catch { /* unreadable: start over, chunks are re-fetched */ }
+    }
+    const d = new PartialDownload(shareId, manifestBytes, layout, outDir, have, store)
+    await mkdir(outDir, { recursive: true })
+    await ensureRealDirectory(join(outDir, PARTIAL_DIR), true)
+    await ensureRealDirectory(d.partialDir, true)
+    for (let i = 0; i < layout.manifest.files.length; i++) {
+      const size = layout.manifest.files[i]!.size
+      const path = d.partPath(i)
+      const s = await lstat(path).catch(() => null)
+      if (s != null && !s.isFile()) throw new SwarmdropError('unsafe-path', `${path} is not a regular file`)
+      if (s == null || s.size !== size) {
+        const fh = await open(path, s == null ? 'wx' : 'r+')
+        try { await fh.truncate(size) } finally { await fh.close() }
+      }
+    }
+    return d
+  }
+
+  partPath (fileIndex: number): string {
+    return join(this.partialDir, `${fileIndex}.part`)
+  }
+
+  /** Bytes still missing. */
+  get remainingBytes (): number {
+    let n = this.layout.totalSize
+    for (const i of this.have.indices()) n -= this.layout.chunkLength(i)
+    return n
+  }
+
+  /** Fails with InsufficientSpaceError unless the folder's file system can hold what is missing. */
+  async checkFreeSpace (): Promise<void> {
+    const s = await statfs(this.outDir)
+    const free = Number(s.bavail) * Number(s.bsize)
+    const need = this.remainingBytes + SPACE_MARGIN_BYTES
+    if (free < need) throw new InsufficientSpaceError(`not enough free space in ${this.outDir}: ${free} bytes free, ${need} needed`)
+  }
+
+  onHave (listener: (index: number) => void): () => void {
+    this.#events.on('have', listener)
+    return () => { this.#events.off('have', listener) }
+  }
+
+  /** Verifies `data` against the manifest and writes it. Returns false (nothing written) on a hash mismatch. */
+  async writeChunk (index: number, data: Uint8Array): Promise<boolean> {
+    const loc = this.layout.locate(index)
+    if (data.length !== loc.length || !bytesEqual(await sha256(data), this.layout.hashOf(index))) return false
+    if (this.have.has(index)) return true
+    const path = this.partPath(loc.fileIndex)
+    const fh = await this.#handles.get(path)
+    let written = 0
+    while (written < data.length) {
+      const { bytesWritten } = await fh.write(data, written, data.length - written, loc.offset + written)
+      written += bytesWritten
+    }
+    this.#dirty.add(path)
+    this.have.set(index)
+    this.#events.emit('have', index)
+    this.#scheduleCommit()
+    return true
+  }
+
+  #scheduleCommit (): void {
+    if (this.#commitTimer != null || this.#closed) return
+    this.#commitTimer = setTimeout(() => {
+      this.#commitTimer = null
+      this.commit().catch(() => {})
+    }, COMMIT_INTERVAL_MS)
+  }
+
+  /** fsyncs written part files, then records the bitfield: what is recorded is on disk. */
+  commit (): Promise<void> {
+    this.#committing = this.#committing.then(async () => {
+      const snapshot = Uint8Array.from(this.have.bytes)
+      const dirty = [...this.#dirty]
+      this.#dirty.clear()
+      for (const path of dirty) await (await this.#handles.get(path)).datasync()
+      await this.#store.putHave(this.shareId, snapshot)
+    })
+    return this.#committing
+  }
+
+  async readChunk (index: number): Promise<Uint8Array> {
+    if (!this.have.has(index)) throw new ChunkUnavailableError(`chunk ${index} not downloaded yet`)
+    const loc = this.layout.locate(index)
+    const data = await readExactly(await this.#handles.get(this.partPath(loc.fileIndex)), loc.length, loc.offset)
+    if (!bytesEqual(await sha256(data), this.layout.hashOf(index))) throw new ChunkUnavailableError(`chunk ${index} on disk does not match its hash`)
+    return data
+  }
+
+  /**
+   * Moves every file into `<outDir>/<targetName>/...` with an atomic rename and removes the
+   * partial area. Returns the final absolute paths, in manifest order.
+   */
+  async finish (targetName: string): Promise<string[]> {
+    if (!this.have.complete) throw new Error('download is not complete')
+    await this.commit()
+    await this.close()
+    const finals: string[] = []
+    for (let i = 0; i < this.layout.manifest.files.length; i++) {
+      const parts = this.layout.manifest.files[i]!.path.split('/')
+      parts[0] = targetName
+      let dir = this.outDir
+      for (const component of parts.slice(0, -1)) {
+        dir = join(dir, component)
+        await ensureRealDirectory(dir, true)
+      }
+      const target = join(dir, parts[parts.length - 1]!)
+      const source = this.partPath(i)
+      const [sourceStat, targetStat] = await Promise.all([lstat(source).catch(() => null), lstat(target).catch(() => null)])
+      if (sourceStat == null && targetStat?.isFile() === true) { finals.push(target); continue } // moved before a crash
+      if (targetStat != null) throw new SwarmdropError('exists', `${target} already exists; not overwriting it`)
+      await rename(source, target)
+      finals.push(target)
+    }
+    await rm(this.partialDir, { recursive: true, force: true })
+    await rmdir(join(this.outDir, PARTIAL_DIR)).catch(() => {}) // only if empty (other downloads may use it)
+    return finals
+  }
+
+  /** Deletes the partial area (download removed). */
+  async discard (): Promise<void> {
+    await this.close()
+    await rm(this.partialDir, { recursive: true, force: true })
+  }
+
+  async close (): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    if (this.#commitTimer != null) clearTimeout(this.#commitTimer)
+    this.#commitTimer = null
+    if (this.#dirty.size > 0) {
+      this.#closed = false
+      await this.commit()
+      this.#closed = true
+    }
+    await this.#committing
+    await this.#handles.close()
+  }
+}
+
+/** Creates `dir` if missing; fails if it exists as anything but a real directory (e.g. a planted symlink). */
+async function ensureRealDirectory (dir: string, create: boolean): Promise<void> {
+  const s = await lstat(dir).catch(() => null)
+  if (s == null) {
+    if (!create) throw new SwarmdropError('unsafe-path', `${dir} does not exist`)
+    await mkdir(dir)
+    return
+  }
+  if (!s.isDirectory()) throw new SwarmdropError('unsafe-path', `${dir} exists and is not a directory (a link or a file); refusing to write through it`)
+}

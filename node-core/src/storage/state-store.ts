@@ -1,0 +1,101 @@
+import { Level } from 'level'
+import { join } from 'node:path'
+
+/** A share seeded in place: where its files are and the size and mtime they had when hashed. */
+export interface ShareRecord {
+  readonly shareId: string
+  readonly root: string
+  readonly files: ReadonlyArray<{ readonly absolutePath: string, readonly size: number, readonly mtimeMs: number }>
+  readonly addedAt: number
+}
+
+export type DownloadStatus = 'active' | 'paused' | 'complete'
+
+export interface DownloadRecord {
+  readonly shareId: string
+  readonly outDir: string
+  /** Top-level name written in outDir (the share's name, or "name (1)" if that was taken). */
+  readonly targetName: string | null
+  readonly status: DownloadStatus
+  readonly peers: readonly string[]
+  readonly addedAt: number
+}
+
+export interface Settings {
+  readonly maxUploadBytesPerSecond: number
+  readonly maxDownloadBytesPerSecond: number
+}
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+/**
+ * The app's state in one embedded LevelDB (`level`, the store the libp2p/IPFS ecosystem uses):
+ * shares, downloads, each download's verified-chunk bitfield, manifests and settings. Values are
+ * JSON except bitfields and manifests, which are raw bytes. A value that cannot be decoded is
+ * treated as absent (start-up then re-checks instead of crashing).
+ */
+export class StateStore {
+  readonly #db: Level<string, Uint8Array>
+
+  private constructor (db: Level<string, Uint8Array>) {
+    this.#db = db
+  }
+
+  static async open (profileDir: string): Promise<StateStore> {
+    const db = new Level<string, Uint8Array>(join(profileDir, 'state'), { keyEncoding: 'utf8', valueEncoding: 'view' })
+    try {
+      await db.open()
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause
+      if (cause?.code === 'LEVEL_LOCKED' || /lock/i.test(String((err as Error).message) + String((cause as Error | undefined)?.message))) {
+        throw new Error(`the profile ${profileDir} is in use by another swarmdrop process (use --repo to pick another)`, { cause: err })
+      }
+      throw err
+    }
+    return new StateStore(db)
+  }
+
+  async close (): Promise<void> {
+    await this.#db.close()
+  }
+
+  async #getJson<T> (key: string): Promise<T | undefined> {
+    const v = await this.#db.get(key)
+    if (v == null) return undefined
+    try { return JSON.parse(decoder.decode(v)) as T } catch { return undefined }
+  }
+
+  async #putJson (key: string, value: unknown): Promise<void> {
+    await this.#db.put(key, encoder.encode(JSON.stringify(value)))
+  }
+
+  async * #values<T> (prefix: string): AsyncGenerator<T> {
+    for await (const v of this.#db.values({ gte: prefix, lt: prefix + '\xff' })) {
+      try { yield JSON.parse(decoder.decode(v)) as T } catch { /* unreadable record: skipped */ }
+    }
+  }
+
+  async getManifest (shareId: string): Promise<Uint8Array | undefined> { return this.#db.get(`manifest/${shareId}`) }
+  async putManifest (shareId: string, bytes: Uint8Array): Promise<void> { await this.#db.put(`manifest/${shareId}`, bytes) }
+
+  async getShare (shareId: string): Promise<ShareRecord | undefined> { return this.#getJson(`share/${shareId}`) }
+  async putShare (record: ShareRecord): Promise<void> { await this.#putJson(`share/${record.shareId}`, record) }
+  async deleteShare (shareId: string): Promise<void> { await this.#db.del(`share/${shareId}`) }
+  async listShares (): Promise<ShareRecord[]> { return Array.fromAsync(this.#values<ShareRecord>('share/')) }
+
+  async getDownload (shareId: string): Promise<DownloadRecord | undefined> { return this.#getJson(`download/${shareId}`) }
+  async putDownload (record: DownloadRecord): Promise<void> { await this.#putJson(`download/${record.shareId}`, record) }
+  async deleteDownload (shareId: string): Promise<void> {
+    await this.#db.batch([{ type: 'del', key: `download/${shareId}` }, { type: 'del', key: `have/${shareId}` }])
+  }
+
+  async listDownloads (): Promise<DownloadRecord[]> { return Array.fromAsync(this.#values<DownloadRecord>('download/')) }
+
+  /** The bitfield of chunks that are verified and fsynced on disk. */
+  async getHave (shareId: string): Promise<Uint8Array | undefined> { return this.#db.get(`have/${shareId}`) }
+  async putHave (shareId: string, bits: Uint8Array): Promise<void> { await this.#db.put(`have/${shareId}`, bits, { sync: true }) }
+
+  async getSettings (): Promise<Settings | undefined> { return this.#getJson('settings') }
+  async putSettings (settings: Settings): Promise<void> { await this.#putJson('settings', settings) }
+}

@@ -1,0 +1,89 @@
+import { after, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdir, readdir, readFile, symlink } from 'node:fs/promises'
+import { join } from 'node:path'
+import { buildShare } from '../../node-core/src/manifest/builder.ts'
+import { encodeManifest, shareIdOf } from '../../node-core/src/manifest/codec.ts'
+import { HashPool } from '../../node-core/src/manifest/hash-pool.ts'
+import { ManifestLayout } from '../../node-core/src/manifest/layout.ts'
+import { PARTIAL_DIR, PartialDownload } from '../../node-core/src/storage/partial-download.ts'
+import { StateStore } from '../../node-core/src/storage/state-store.ts'
+import { makeTree, removeTemps, tempDir, treeHashes } from '../helpers/files.ts'
+
+const pool = new HashPool(1)
+after(async () => { await pool.close(); await removeTemps() })
+
+async function fixture (): Promise<{ src: string, layout: ManifestLayout, bytes: Uint8Array, id: string, chunks: Uint8Array[], store: StateStore, profile: string }> {
+  const dir = await tempDir()
+  const src = join(dir, 'pkg')
+  await makeTree(src, { 'a.bin': 200_000, 'sub/b.bin': 70_000, 'sub/empty': 0 })
+  const built = await buildShare(src, pool)
+  const bytes = encodeManifest(built.manifest)
+  const layout = new ManifestLayout(built.manifest)
+  const chunks: Uint8Array[] = []
+  for (let i = 0; i < layout.chunkCount; i++) {
+    const loc = layout.locate(i)
+    chunks.push((await readFile(built.files[loc.fileIndex]!.absolutePath)).subarray(loc.offset, loc.offset + loc.length))
+  }
+  const profile = await tempDir()
+  return { src, layout, bytes, id: await shareIdOf(bytes), chunks, store: await StateStore.open(profile), profile }
+}
+
+describe('PartialDownload', () => {
+  it('writes only verified chunks, records them durably and resumes from the record', async () => {
+    const f = await fixture()
+    const out = await tempDir()
+    const d = await PartialDownload.open(f.id, f.bytes, f.layout, out, f.store)
+    const bad = Uint8Array.from(f.chunks[1]!)
+    bad[10]! ^= 1
+    assert.equal(await d.writeChunk(1, bad), false)
+    assert.equal(await d.writeChunk(1, f.chunks[1]!.subarray(1)), false, 'short chunk refused')
+    assert.equal(d.have.has(1), false)
+    assert.equal(await d.writeChunk(0, f.chunks[0]!), true)
+    assert.equal(await d.writeChunk(4, f.chunks[4]!), true)
+    assert.ok(Buffer.from(await d.readChunk(0)).equals(f.chunks[0]!))
+    await assert.rejects(d.readChunk(2), { name: 'ChunkUnavailableError' })
+    await d.close()
+    await f.store.close()
+
+    const store = await StateStore.open(f.profile)
+    const again = await PartialDownload.open(f.id, f.bytes, f.layout, out, store)
+    assert.deepEqual([...again.have.indices()], [0, 4])
+    for (let i = 0; i < f.layout.chunkCount; i++) assert.equal(await again.writeChunk(i, f.chunks[i]!), true)
+    const files = await again.finish('pkg')
+    assert.deepEqual(files.map(p => p.slice(out.length + 1)), ['pkg/a.bin', 'pkg/sub/b.bin', 'pkg/sub/empty'])
+    assert.deepEqual(await treeHashes(join(out, 'pkg')), await treeHashes(f.src))
+    assert.deepEqual(await readdir(out), ['pkg'], 'partial area removed')
+    await store.close()
+  })
+
+  it('forgets a garbled record and starts over instead of trusting it', async () => {
+    const f = await fixture()
+    await f.store.putHave(f.id, Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9))
+    const d = await PartialDownload.open(f.id, f.bytes, f.layout, await tempDir(), f.store)
+    assert.equal(d.have.count, 0)
+    await d.close()
+    await f.store.close()
+  })
+
+  it('refuses to write through a symbolic link planted in the download folder', async () => {
+    const f = await fixture()
+    const out = await tempDir()
+    const elsewhere = await tempDir()
+    const d = await PartialDownload.open(f.id, f.bytes, f.layout, out, f.store)
+    for (let i = 0; i < f.layout.chunkCount; i++) await d.writeChunk(i, f.chunks[i]!)
+    await mkdir(join(out, 'pkg'))
+    await symlink(elsewhere, join(out, 'pkg', 'sub'))
+    await assert.rejects(d.finish('pkg'), /not a directory/)
+    assert.deepEqual(await readdir(elsewhere), [], 'nothing written through the link')
+    await f.store.close()
+  })
+
+  it('refuses a partial area that is a symbolic link', async () => {
+    const f = await fixture()
+    const out = await tempDir()
+    await symlink(await tempDir(), join(out, PARTIAL_DIR))
+    await assert.rejects(PartialDownload.open(f.id, f.bytes, f.layout, out, f.store), /not a directory/)
+    await f.store.close()
+  })
+})
