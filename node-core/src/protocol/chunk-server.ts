@@ -1,0 +1,166 @@
+import { CHUNK_PROTOCOL, HANDSHAKE_TIMEOUT_MS, MAX_CLIENT_MESSAGE_BYTES, MAX_QUEUED_REQUESTS, MAX_SERVED_SESSIONS, MAX_STREAMS_PER_CONNECTION, MANIFEST_PIECE_BYTES } from './constants.ts'
+import { FramedStream } from './framing.ts'
+import { decodeClientMessage, encodeMessage } from './messages.ts'
+import type { ServerMessage } from './messages.ts'
+import type { TokenBucket } from '../bandwidth/token-bucket.ts'
+import type { ServedShare } from '../storage/served-share.ts'
+import type { Connection, Stream, StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
+
+/** The narrow part of the libp2p node the server needs. */
+export interface ChunkServerComponents {
+  handle (protocol: string, handler: StreamHandler, options?: StreamHandlerOptions): Promise<void>
+  unhandle (protocol: string): Promise<void>
+}
+
+export interface ChunkServerInit {
+  /** Looks a share up by ID: the only way from peer input to bytes. */
+  lookup (shareId: string): ServedShare | undefined
+  /** Addresses of other peers in this share's swarm (peer exchange), excluding `peerId`. */
+  swarmPeers (shareId: string, peerId: string): Promise<string[]>
+  uploadLimit: TokenBucket
+  onUpload? (shareId: string, peerId: string, bytes: number): void
+  /** A peer opened a session for a share: it may be a source for us too. */
+  onPeerJoined? (shareId: string, peerId: string): void
+}
+
+interface Session {
+  readonly framed: FramedStream
+  readonly peerId: string
+}
+
+/**
+ * Serves `/swarmdrop/chunks/1.0.0`: one stream per (peer, share). After HELLO the server sends
+ * WELCOME (manifest size, what it has, other peers), then answers MANIFEST and REQUEST in order,
+ * pushes HAVE as it gets chunks and PEERS as peers join. Requests beyond MAX_QUEUED_REQUESTS get
+ * `busy`; CANCEL drops a queued request.
+ */
+export class ChunkServer {
+  readonly #components: ChunkServerComponents
+  readonly #init: ChunkServerInit
+  readonly #sessions = new Map<string, Set<Session>>()
+  #sessionCount = 0
+
+  constructor (components: ChunkServerComponents, init: ChunkServerInit) {
+    this.#components = components
+    this.#init = init
+  }
+
+  async start (): Promise<void> {
+    await this.#components.handle(CHUNK_PROTOCOL, (stream, connection) => {
+      this.#serve(stream, connection).catch(err => { stream.abort(err as Error) })
+    }, { maxInboundStreams: MAX_STREAMS_PER_CONNECTION, maxOutboundStreams: MAX_STREAMS_PER_CONNECTION })
+  }
+
+  async stop (): Promise<void> {
+    await this.#components.unhandle(CHUNK_PROTOCOL)
+    for (const set of this.#sessions.values()) for (const s of set) s.framed.abort(new Error('server stopping'))
+    this.#sessions.clear()
+  }
+
+  /** Closes every session of a share (unshared or changed). */
+  dropShare (shareId: string): void {
+    for (const s of this.#sessions.get(shareId) ?? []) s.framed.abort(new Error('share no longer served'))
+    this.#sessions.delete(shareId)
+  }
+
+  /** Tells every session of a share about a new peer (peer exchange). */
+  announcePeer (shareId: string, address: string, peerId: string): void {
+    for (const s of this.#sessions.get(shareId) ?? []) {
+      if (s.peerId !== peerId) s.framed.send(encodeMessage({ t: 'peers', peers: [address] })).catch(() => {})
+    }
+  }
+
+  async #serve (stream: Stream, connection: Connection): Promise<void> {
+    const framed = new FramedStream(stream, MAX_CLIENT_MESSAGE_BYTES)
+    const peerId = connection.remotePeer.toString()
+    const send = (m: ServerMessage): Promise<void> => framed.send(encodeMessage(m))
+    const frames = framed.frames()
+
+    const timer = setTimeout(() => { framed.abort(new Error('no HELLO in time')) }, HANDSHAKE_TIMEOUT_MS)
+    const first = await frames.next()
+    clearTimeout(timer)
+    if (first.done === true) return
+    const hello = decodeClientMessage(first.value)
+    if (hello.t !== 'hello') {
+      await send({ t: 'error', code: 'bad-request', message: 'first message must be HELLO' })
+      await framed.close()
+      return
+    }
+    const share = this.#init.lookup(hello.share)
+    if (share == null) {
+      await send({ t: 'error', code: 'unknown-share', message: 'this peer does not have that share' })
+      await framed.close()
+      return
+    }
+    if (this.#sessionCount >= MAX_SERVED_SESSIONS) {
+      await send({ t: 'error', code: 'busy', message: 'too many sessions' })
+      await framed.close()
+      return
+    }
+
+    const session: Session = { framed, peerId }
+    let set = this.#sessions.get(share.shareId)
+    if (set == null) this.#sessions.set(share.shareId, set = new Set())
+    set.add(session)
+    this.#sessionCount++
+    const unsubscribe = share.onHave(index => { send({ t: 'have', index }).catch(() => {}) })
+    this.#init.onPeerJoined?.(share.shareId, peerId)
+
+    const queue: number[] = []
+    const state: { wake: (() => void) | null, ended: boolean } = { wake: null, ended: false }
+    const wake = (): void => { const w = state.wake; state.wake = null; w?.() }
+    const worker = (async () => {
+      while (true) {
+        if (queue.length === 0) {
+          if (state.ended) return
+          await new Promise<void>(resolve => { state.wake = resolve })
+          continue
+        }
+        const index = queue.shift()!
+        let data: Uint8Array
+        try {
+          data = await share.readChunk(index)
+        } catch (err) {
+          await send({ t: 'error', code: 'unavailable', index, message: (err as Error).message.slice(0, 200) })
+          continue
+        }
+        await this.#init.uploadLimit.take(data.length)
+        await send({ t: 'block', index, data })
+        this.#init.onUpload?.(share.shareId, peerId, data.length)
+      }
+    })()
+    worker.catch(() => {})
+
+    try {
+      await send({ t: 'welcome', manifestSize: share.manifestBytes.length, have: share.have.bytes, peers: await this.#init.swarmPeers(share.shareId, peerId) })
+      for await (const frame of frames) {
+        const m = decodeClientMessage(frame)
+        if (m.t === 'request') {
+          if (m.index >= share.layout.chunkCount) await send({ t: 'error', code: 'out-of-range', index: m.index })
+          else if (queue.length >= MAX_QUEUED_REQUESTS) await send({ t: 'error', code: 'busy', index: m.index })
+          else { queue.push(m.index); wake() }
+        } else if (m.t === 'cancel') {
+          const at = queue.indexOf(m.index)
+          if (at >= 0) queue.splice(at, 1)
+        } else if (m.t === 'manifest') {
+          if (m.offset >= share.manifestBytes.length) await send({ t: 'error', code: 'out-of-range', message: 'manifest offset past the end' })
+          else await send({ t: 'manifest-piece', offset: m.offset, data: share.manifestBytes.subarray(m.offset, m.offset + MANIFEST_PIECE_BYTES) })
+        } else {
+          await send({ t: 'error', code: 'bad-request', message: 'HELLO sent twice' })
+        }
+      }
+      state.ended = true
+      wake()
+      await worker
+      await framed.close()
+    } finally {
+      state.ended = true
+      queue.length = 0
+      wake()
+      unsubscribe()
+      set.delete(session)
+      this.#sessionCount--
+      if (set.size === 0 && this.#sessions.get(share.shareId) === set) this.#sessions.delete(share.shareId)
+    }
+  }
+}

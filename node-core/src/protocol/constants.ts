@@ -1,0 +1,22 @@
+/** The chunk-exchange protocol id (see docs/PROTOCOL.md). */
+export const CHUNK_PROTOCOL = '/swarmdrop/chunks/1.0.0'
+
+/** Largest frame a downloader accepts: the largest chunk (4 MiB) plus room for the header. */
+export const MAX_SERVER_MESSAGE_BYTES = 4 * 1024 * 1024 + 64 * 1024
+/** Largest frame a server accepts: requests are tiny. */
+export const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024
+/** Manifest bytes sent per MANIFEST_PIECE. */
+export const MANIFEST_PIECE_BYTES = 1024 * 1024
+/** Requests a server queues per stream; more are answered with `busy`. */
+export const MAX_QUEUED_REQUESTS = 64
+/** Chunk-exchange streams one connection may open to us, and we to it. */
+export const MAX_STREAMS_PER_CONNECTION = 32
+/** Chunk-exchange streams served at once, across all peers; more get `busy`. */
+export const MAX_SERVED_SESSIONS = 512
+/** Peer addresses carried in one PEERS message. */
+export const MAX_PEX_PEERS = 32
+/** Time to receive HELLO (server) or WELCOME (client). */
+export const HANDSHAKE_TIMEOUT_MS = 10_000
+
+export const ERROR_CODES = ['unknown-share', 'out-of-range', 'busy', 'unavailable', 'bad-request'] as const
+export type ErrorCode = typeof ERROR_CODES[number]

@@ -1,0 +1,44 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import * as dagCbor from '@ipld/dag-cbor'
+import { decodeClientMessage, decodeServerMessage, encodeMessage } from '../../node-core/src/protocol/messages.ts'
+import type { ClientMessage, ServerMessage } from '../../node-core/src/protocol/messages.ts'
+
+describe('protocol messages', () => {
+  it('round-trips every message type', () => {
+    const client: ClientMessage[] = [{ t: 'hello', share: 'bafy' }, { t: 'manifest', offset: 5 }, { t: 'request', index: 0 }, { t: 'cancel', index: 7 }]
+    for (const m of client) assert.deepEqual(decodeClientMessage(encodeMessage(m)), m)
+    const server: ServerMessage[] = [
+      { t: 'welcome', manifestSize: 10, have: Uint8Array.of(0x80), peers: ['/ip4/127.0.0.1/tcp/1/p2p/x'] },
+      { t: 'manifest-piece', offset: 0, data: Uint8Array.of(1, 2) },
+      { t: 'block', index: 3, data: new Uint8Array(100) },
+      { t: 'have', index: 9 },
+      { t: 'peers', peers: [] },
+      { t: 'error', code: 'busy', index: 4 },
+      { t: 'error', code: 'unknown-share', message: 'no' }
+    ]
+    for (const m of server) assert.deepEqual(decodeServerMessage(encodeMessage(m)), m)
+  })
+
+  it('rejects malformed messages with a ProtocolError', () => {
+    const bad: unknown[] = [
+      null, [1], 5, 'x', { t: 'nope' }, { t: 'request' }, { t: 'request', index: -1 }, { t: 'request', index: 1.5 },
+      { t: 'request', index: 2 ** 60 }, { t: 'request', index: '1' }, { t: 'request', index: 1, extra: 1 },
+      { t: 'hello', share: 'x'.repeat(300) }, { t: 'hello' }
+    ]
+    for (const v of bad) {
+      const bytes = dagCbor.encode(v as never)
+      assert.throws(() => decodeClientMessage(bytes), { name: 'ProtocolError' }, JSON.stringify(v))
+    }
+    assert.throws(() => decodeClientMessage(Uint8Array.of(0xff)), { name: 'ProtocolError' })
+    const badServer: unknown[] = [
+      { t: 'welcome', manifestSize: 1, have: 'x', peers: [] },
+      { t: 'welcome', manifestSize: 1, have: new Uint8Array(1), peers: new Array(33).fill('/ip4/1.2.3.4') },
+      { t: 'welcome', manifestSize: 1, have: new Uint8Array(1), peers: [5] },
+      { t: 'error', code: 'weird' },
+      { t: 'error', code: 'busy', message: 'x'.repeat(2000) },
+      { t: 'block', index: 1 }
+    ]
+    for (const v of badServer) assert.throws(() => decodeServerMessage(dagCbor.encode(v as never)), { name: 'ProtocolError' }, JSON.stringify(v).slice(0, 80))
+  })
+})
