@@ -72,7 +72,7 @@ describe('manifest', () => {
     const id = await shareIdOf(bytes)
     assert.equal((await decodeManifest(bytes, id)).name, 'q')
     const tampered = Uint8Array.from(bytes)
-    tampered[tampered.length - 1] ^= 1
+    tampered[tampered.length - 1]! ^= 1
     await assert.rejects(decodeManifest(tampered, id), { name: 'InvalidManifestError' })
     await assert.rejects(decodeManifest(Uint8Array.of(0xff, 0x00)), { name: 'InvalidManifestError' })
     const evil = dagCbor.encode({ version: 1, name: 'q', chunkSize: 65536, files: [{ path: 'q/../../x', size: 1 }], hashes: new Uint8Array(32) })

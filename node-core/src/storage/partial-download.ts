@@ -33,6 +33,7 @@ export class PartialDownload implements ServedShare {
   readonly #store: StateStore
   readonly #handles = new FileHandleCache('r+', 128)
   readonly #dirty = new Set<string>()
+  readonly #writing = new Set<number>()
   readonly #events = new EventEmitter<{ have: [index: number] }>()
   #commitTimer: NodeJS.Timeout | null = null
   #committing: Promise<void> = Promise.resolve()
@@ -100,23 +101,31 @@ export class PartialDownload implements ServedShare {
     return () => { this.#events.off('have', listener) }
   }
 
-  /** Verifies `data` against the manifest and writes it. Returns false (nothing written) on a hash mismatch. */
-  async writeChunk (index: number, data: Uint8Array): Promise<boolean> {
+  /**
+   * Verifies `data` against the manifest and writes it: `written`, `duplicate` (already had it,
+   * nothing written) or `bad` (hash or length mismatch, nothing written).
+   */
+  async writeChunk (index: number, data: Uint8Array): Promise<'written' | 'duplicate' | 'bad'> {
     const loc = this.layout.locate(index)
-    if (data.length !== loc.length || !bytesEqual(await sha256(data), this.layout.hashOf(index))) return false
-    if (this.have.has(index)) return true
-    const path = this.partPath(loc.fileIndex)
-    const fh = await this.#handles.get(path)
-    let written = 0
-    while (written < data.length) {
-      const { bytesWritten } = await fh.write(data, written, data.length - written, loc.offset + written)
-      written += bytesWritten
+    if (data.length !== loc.length || !bytesEqual(await sha256(data), this.layout.hashOf(index))) return 'bad'
+    if (this.have.has(index) || this.#writing.has(index)) return 'duplicate'
+    this.#writing.add(index)
+    try {
+      const path = this.partPath(loc.fileIndex)
+      const fh = await this.#handles.get(path)
+      let written = 0
+      while (written < data.length) {
+        const { bytesWritten } = await fh.write(data, written, data.length - written, loc.offset + written)
+        written += bytesWritten
+      }
+      this.#dirty.add(path)
+    } finally {
+      this.#writing.delete(index)
     }
-    this.#dirty.add(path)
     this.have.set(index)
     this.#events.emit('have', index)
     this.#scheduleCommit()
-    return true
+    return 'written'
   }
 
   #scheduleCommit (): void {

@@ -1,0 +1,221 @@
+import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { parseByteRate } from '../bandwidth/units.ts'
+import { defaultProfileDir } from '../config/paths.ts'
+import { SwarmdropError } from '../errors.ts'
+import { parseLink } from '../link/link.ts'
+import { SwarmdropService } from '../service/service.ts'
+import { progressLine } from './progress.ts'
+import type { DownloadInfo, ServiceEvent } from '../service/api.ts'
+
+const USAGE = `usage:
+  swarmdrop share <path>... [options]        share files or folders, print their links, seed until Ctrl-C
+  swarmdrop get <link> --out DIR [options]   download a link, exit 0 once every file is verified
+  swarmdrop daemon [options]                 seed the profile's shares and resume its downloads
+
+options:
+  --repo DIR              profile folder (identity key, state); default ${defaultProfileDir()}
+  --listen MULTIADDR      listen address, repeatable; default /ip4/0.0.0.0/tcp/0
+  --peer MULTIADDR        dial this peer (…/p2p/<id>) directly, repeatable
+  --max-upload RATE       global upload cap, e.g. 4MiB (per second); 0 = unlimited
+  --max-download RATE     global download cap
+  --seed                  (get) keep seeding after the download completes
+  --stall-timeout SECS    (get) give up after this long with no source and no progress (default 60)
+  --json                  one JSON object per line instead of human output
+  --help`
+
+const OPTIONS = {
+  repo: { type: 'string' },
+  listen: { type: 'string', multiple: true },
+  peer: { type: 'string', multiple: true },
+  'max-upload': { type: 'string' },
+  'max-download': { type: 'string' },
+  out: { type: 'string' },
+  seed: { type: 'boolean' },
+  'stall-timeout': { type: 'string' },
+  json: { type: 'boolean' },
+  'allow-private': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' }
+} as const
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS, allowPositionals: true }>>['values']
+
+/** Runs the CLI; resolves with the process exit code. */
+export async function main (argv: string[]): Promise<number> {
+  let values: Values
+  let positionals: string[]
+  try {
+    ({ values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true }))
+  } catch (err) {
+    console.error(`swarmdrop: ${(err as Error).message}\n${USAGE}`)
+    return 2
+  }
+  const [command, ...rest] = positionals
+  if (values.help === true || command == null) {
+    console.log(USAGE)
+    return command == null && values.help !== true ? 2 : 0
+  }
+  const out = new Output(values.json === true)
+  let service: SwarmdropService | null = null
+  try {
+    if (command === 'get' && (rest.length !== 1 || values.out == null)) throw new UsageError('get needs one link and --out DIR')
+    if (command === 'share' && rest.length === 0) throw new UsageError('share needs at least one path')
+    if (command === 'get') parseLink(rest[0]!) // a malformed link fails before anything starts
+    if (!['share', 'get', 'daemon'].includes(command)) throw new UsageError(`unknown command "${command}"`)
+
+    service = await SwarmdropService.create({
+      profileDir: values.repo ?? defaultProfileDir(),
+      listen: values.listen ?? ['/ip4/0.0.0.0/tcp/0'],
+      maxUploadBytesPerSecond: values['max-upload'] != null ? parseByteRate(values['max-upload']) : undefined,
+      maxDownloadBytesPerSecond: values['max-download'] != null ? parseByteRate(values['max-download']) : undefined,
+      allowPrivate: values['allow-private'] === true,
+      restore: command === 'daemon'
+    })
+    const info = service.nodeInfo()
+    out.event({ event: 'listening', peerId: info.peerId, addresses: info.addresses }, () => `peer ${info.peerId}\nlistening on:\n${info.addresses.map(a => '  ' + a).join('\n')}`)
+
+    if (command === 'share') {
+      for (const path of rest) {
+        const share = await service.call('share', { path })
+        out.event({ event: 'shared', ...share }, () => `shared ${share.name} (${share.fileCount} file${share.fileCount === 1 ? '' : 's'}, ${share.totalBytes} bytes)\n${share.link}`)
+      }
+      service.subscribe(e => { if (e.type === 'share:changed') out.event({ event: 'share-changed', ...e.share }, () => `share ${e.share.name} stopped: ${e.share.changed ?? 'changed'}`) })
+      out.human('seeding; press Ctrl-C to stop')
+      await untilSignal()
+      return 0
+    }
+    if (command === 'daemon') {
+      service.subscribe(e => { out.event({ event: e.type, ...e }, () => describe(e)) })
+      const { shares, downloads } = await service.call('list', {})
+      out.event({ event: 'daemon', shares: shares.length, downloads: downloads.length }, () => `daemon: ${shares.length} share(s), ${downloads.length} download(s)`)
+      await untilSignal()
+      return 0
+    }
+    const code = await get(service, rest[0]!, values, out)
+    if (code === 0 && values.seed === true) {
+      out.human('seeding; press Ctrl-C to stop')
+      await untilSignal()
+    }
+    return code
+  } catch (err) {
+    const e = err as Error
+    const code = e instanceof SwarmdropError ? e.code : e instanceof UsageError ? 'usage' : 'error'
+    out.error(code, e.message)
+    return e instanceof UsageError ? 2 : 1
+  } finally {
+    await service?.stop().catch(() => {})
+  }
+}
+
+class UsageError extends Error {}
+
+async function get (service: SwarmdropService, link: string, values: Values, out: Output): Promise<number> {
+  const stallMs = 1000 * Number(values['stall-timeout'] ?? 60)
+  if (!Number.isFinite(stallMs) || stallMs <= 0) throw new UsageError('--stall-timeout takes a number of seconds')
+  const shareId = parseLink(link).shareId
+  let lastActivity = Date.now()
+  let lastBytes = -1
+  const finished = new Promise<DownloadInfo>((resolve, reject) => {
+    service.subscribe(e => {
+      if (!('download' in e) || e.download.shareId !== shareId) return
+      const d = e.download
+      if (e.type === 'download:complete') resolve(d)
+      else if (e.type === 'download:error') reject(new SwarmdropError(d.error?.code ?? 'error', d.error?.message ?? 'download failed'))
+      else {
+        if (d.verifiedBytes !== lastBytes || d.sources.some(s => s.connected)) { lastActivity = Date.now(); lastBytes = d.verifiedBytes }
+        out.progress(d)
+      }
+    })
+  })
+  await service.call('addDownload', { link, outDir: values.out!, peers: values.peer ?? [] })
+  const stall = setInterval(() => {
+    const job = service.list().then(l => l.downloads.find(d => d.shareId === shareId))
+    job.then(d => { if (d != null && d.sources.some(s => s.connected)) lastActivity = Date.now() }, () => {})
+  }, 1000)
+  let stallTimer: NodeJS.Timeout | undefined
+  const stalled = new Promise<never>((_resolve, reject) => {
+    const check = (): void => {
+      if (Date.now() - lastActivity > stallMs) reject(new SwarmdropError('unreachable', `no reachable peer has this share (nothing received for ${stallMs / 1000} s)`))
+      else stallTimer = setTimeout(check, 1000)
+    }
+    stallTimer = setTimeout(check, 1000)
+  })
+  try {
+    const done = await Promise.race([finished, stalled])
+    out.clearProgress()
+    const files = await Promise.all((done.files ?? []).map(async path => ({ path, sha256: await fileSha256(path) })))
+    const sources = done.sources.map(s => ({ peerId: s.peerId, bytes: s.bytes, chunks: s.chunks, badChunks: s.badChunks }))
+    out.event({ event: 'complete', shareId, files, sources, bytes: done.totalBytes }, () =>
+      `complete: ${done.name ?? shareId}\n${files.map(f => `  ${f.path}`).join('\n')}\nsources:\n${sources.map(s => `  ${s.peerId} ${s.bytes} bytes`).join('\n')}`)
+    return 0
+  } finally {
+    clearInterval(stall)
+    clearTimeout(stallTimer)
+  }
+}
+
+async function fileSha256 (path: string): Promise<string> {
+  const hash = createHash('sha256')
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
+  return hash.digest('hex')
+}
+
+function describe (e: ServiceEvent): string {
+  switch (e.type) {
+    case 'share:added': case 'share:changed': return `${e.type} ${e.share.name} ${e.share.link}`
+    case 'download:added': case 'download:progress': case 'download:complete': case 'download:error': return `${e.type} ${e.download.name ?? e.download.shareId} ${e.download.state}`
+    case 'peer:connected': return `peer connected ${e.peer.peerId}`
+    case 'peer:disconnected': return `peer disconnected ${e.peerId}`
+    default: return e.type
+  }
+}
+
+function untilSignal (): Promise<void> {
+  return new Promise(resolve => {
+    const done = (): void => { process.off('SIGINT', done); process.off('SIGTERM', done); resolve() }
+    process.on('SIGINT', done)
+    process.on('SIGTERM', done)
+  })
+}
+
+/** Human output (a redrawn progress line on a terminal) or JSON lines. */
+class Output {
+  readonly #json: boolean
+  readonly #tty = process.stderr.isTTY === true
+  #lastProgress = 0
+  #drawn = false
+
+  constructor (json: boolean) { this.#json = json }
+
+  event (object: Record<string, unknown>, human: () => string): void {
+    if (this.#json) process.stdout.write(JSON.stringify(object) + '\n')
+    else { this.clearProgress(); console.log(human()) }
+  }
+
+  human (text: string): void {
+    if (!this.#json) console.log(text)
+  }
+
+  progress (d: DownloadInfo): void {
+    if (this.#json) {
+      process.stdout.write(JSON.stringify({ event: 'progress', shareId: d.shareId, state: d.state, verifiedBytes: d.verifiedBytes, totalBytes: d.totalBytes, verifiedChunks: d.verifiedChunks, chunkCount: d.chunkCount, downloadRate: d.downloadRate, sources: d.sources }) + '\n')
+      return
+    }
+    const now = Date.now()
+    if (!this.#tty && now - this.#lastProgress < 2000) return
+    this.#lastProgress = now
+    const line = progressLine(d)
+    if (this.#tty) { process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns ?? 120) - 1)}`); this.#drawn = true } else process.stderr.write(line + '\n')
+  }
+
+  clearProgress (): void {
+    if (this.#drawn) { process.stderr.write('\r\x1b[2K'); this.#drawn = false }
+  }
+
+  error (code: string, message: string): void {
+    this.clearProgress()
+    if (this.#json) process.stdout.write(JSON.stringify({ event: 'error', code, message }) + '\n')
+    console.error(`swarmdrop: ${message.split('\n')[0]}`)
+  }
+}

@@ -1,0 +1,320 @@
+import { EventEmitter } from 'node:events'
+import { Bitfield } from '../storage/bitfield.ts'
+import { PiecePicker } from './piece-picker.ts'
+import { RateMeter, pipelineDepth, shouldDropSource } from './source-policy.ts'
+import type { TokenBucket } from '../bandwidth/token-bucket.ts'
+import type { SourceSession } from '../protocol/chunk-client.ts'
+import type { PartialDownload } from '../storage/partial-download.ts'
+
+/** Statistics of one source, as the service API reports them. */
+export interface SourceSnapshot {
+  readonly peerId: string
+  readonly address: string | null
+  readonly bytes: number
+  readonly rate: number
+  readonly inFlight: number
+  readonly failures: number
+  readonly badChunks: number
+  readonly chunks: number
+  readonly connected: boolean
+}
+
+export interface SwarmTransferInit {
+  readonly data: PartialDownload
+  readonly downloadLimit: TokenBucket
+  /** Opens a started-less session to a peer (multiaddr or peer ID) for this share. */
+  connect (peer: string, signal: AbortSignal): Promise<SourceSession>
+  readonly maxSources?: number
+  readonly now?: () => number
+}
+
+interface Source {
+  readonly peerId: string
+  readonly address: string | null
+  readonly session: SourceSession
+  readonly has: Bitfield
+  readonly inFlight: Map<number, number>
+  readonly rate: RateMeter
+  bytes: number
+  chunks: number
+  failures: number
+  badChunks: number
+  filling: boolean
+  busyUntil: number
+}
+
+interface Candidate {
+  readonly key: string
+  address: string
+  attempts: number
+  nextAttempt: number
+  connecting: boolean
+  dropped: boolean
+}
+
+const TICK_MS = 1000
+const MIN_REQUEST_TIMEOUT_MS = 15_000
+const MAX_CONNECT_ATTEMPTS = 5
+
+/** The peer ID inside a multiaddr string (`/p2p/<id>`), or the string itself if it is a bare peer ID. */
+export function peerKey (peer: string): string {
+  const at = peer.lastIndexOf('/p2p/')
+  return at >= 0 ? peer.slice(at + 5) : peer
+}
+
+/**
+ * The mechanism of one swarm download, once its manifest is known: it keeps sessions to sources,
+ * asks the piece picker (policy) what to request, keeps each source's pipeline as deep as its
+ * measured rate calls for, verifies and writes every chunk, cancels endgame duplicates, re-queues
+ * on timeout or disconnect, penalises and drops sources that send bad chunks, and reconnects to
+ * known peers with back-off. It emits `complete` once every chunk is verified and written.
+ */
+export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceSnapshot], error: [Error] }> {
+  readonly #init: SwarmTransferInit
+  readonly #data: PartialDownload
+  readonly #picker: PiecePicker
+  readonly #sources = new Map<string, Source>()
+  readonly #candidates = new Map<string, Candidate>()
+  /** Chunk -> number of sources it is requested from. */
+  readonly #inFlight = new Map<number, number>()
+  readonly #past = new Map<string, SourceSnapshot>()
+  readonly #now: () => number
+  readonly #abort = new AbortController()
+  #timer: NodeJS.Timeout | null = null
+  #running = false
+  #completed = false
+  readonly rate: RateMeter
+
+  constructor (init: SwarmTransferInit) {
+    super()
+    this.#init = init
+    this.#data = init.data
+    this.#now = init.now ?? Date.now
+    this.#picker = new PiecePicker(this.#data.layout.chunkCount, this.#data.have)
+    this.rate = new RateMeter(3000, this.#now)
+  }
+
+  get running (): boolean { return this.#running }
+  get connectedSources (): number { return this.#sources.size }
+
+  start (): void {
+    if (this.#running) return
+    this.#running = true
+    this.#timer = setInterval(() => { this.#tick() }, TICK_MS)
+    this.#timer.unref()
+    if (this.#picker.remaining === 0) { this.#finish(); return }
+    this.#tick()
+  }
+
+  stop (): void {
+    if (!this.#running) return
+    this.#running = false
+    if (this.#timer != null) clearInterval(this.#timer)
+    this.#abort.abort()
+    for (const s of [...this.#sources.values()]) this.#removeSource(s, undefined)
+  }
+
+  /** A peer that may have the share: from a link hint, `--peer`, peer exchange, or one that asked us for it. */
+  addCandidate (peer: string): void {
+    const key = peerKey(peer)
+    const existing = this.#candidates.get(key)
+    if (existing != null) {
+      if (peer.startsWith('/') && !existing.address.startsWith('/')) existing.address = peer
+      return
+    }
+    this.#candidates.set(key, { key, address: peer, attempts: 0, nextAttempt: 0, connecting: false, dropped: false })
+    if (this.#running) this.#connectSome()
+  }
+
+  snapshot (): SourceSnapshot[] {
+    const out = new Map(this.#past)
+    for (const s of this.#sources.values()) out.set(s.peerId, this.#snap(s, true))
+    return [...out.values()]
+  }
+
+  #snap (s: Source, connected: boolean): SourceSnapshot {
+    return { peerId: s.peerId, address: s.address, bytes: s.bytes, rate: connected ? s.rate.rate() : 0, inFlight: s.inFlight.size, failures: s.failures, badChunks: s.badChunks, chunks: s.chunks, connected }
+  }
+
+  #connectSome (): void {
+    const max = this.#init.maxSources ?? 32
+    const now = this.#now()
+    let connecting = 0
+    for (const c of this.#candidates.values()) if (c.connecting) connecting++
+    for (const c of this.#candidates.values()) {
+      if (this.#sources.size + connecting >= max) return
+      if (c.dropped || c.connecting || this.#sources.has(c.key) || c.nextAttempt > now || c.attempts >= MAX_CONNECT_ATTEMPTS) continue
+      c.connecting = true
+      c.attempts++
+      connecting++
+      this.#init.connect(c.address, this.#abort.signal).then(session => {
+        c.connecting = false
+        if (!this.#running || this.#sources.has(session.peerId)) { session.close(); return }
+        this.#attach(session, c.address)
+      }, () => {
+        c.connecting = false
+        c.nextAttempt = this.#now() + 1000 * 2 ** c.attempts
+      })
+    }
+  }
+
+  #attach (session: SourceSession, address: string): void {
+    let has: Bitfield
+    try {
+      has = new Bitfield(this.#data.layout.chunkCount, session.initialHave)
+    } catch {
+      session.abort(new Error('source sent a bitfield of the wrong length'))
+      this.#dropCandidate(session.peerId)
+      return
+    }
+    const previous = this.#past.get(session.peerId)
+    const source: Source = {
+      peerId: session.peerId,
+      address: address.startsWith('/') ? address : null,
+      session,
+      has,
+      inFlight: new Map(),
+      rate: new RateMeter(3000, this.#now),
+      bytes: previous?.bytes ?? 0,
+      chunks: previous?.chunks ?? 0,
+      failures: previous?.failures ?? 0,
+      badChunks: previous?.badChunks ?? 0,
+      filling: false,
+      busyUntil: 0
+    }
+    this.#past.delete(session.peerId)
+    this.#sources.set(source.peerId, source)
+    const candidate = this.#candidates.get(source.peerId)
+    if (candidate != null) { candidate.attempts = 0; candidate.nextAttempt = 0 }
+    this.#picker.addSource(has)
+    for (const peer of session.initialPeers) this.addCandidate(peer)
+    session.start({
+      onBlock: (index, data) => { this.#onBlock(source, index, data).catch(err => { this.emit('error', err as Error) }) },
+      onHave: index => {
+        if (index < has.length && has.set(index)) { this.#picker.addSourceChunk(index); this.#fill(source) }
+      },
+      onPeers: peers => { for (const p of peers) this.addCandidate(p) },
+      onError: (code, index) => {
+        if (index !== undefined) this.#release(source, index)
+        if (code === 'busy') source.busyUntil = this.#now() + 500
+        else source.failures++
+        this.#fill(source)
+      },
+      onClose: err => { this.#removeSource(source, err) }
+    })
+    this.emit('source', this.#snap(source, true))
+    this.#fill(source)
+  }
+
+  #release (source: Source, index: number): void {
+    if (source.inFlight.delete(index)) this.#decrementInFlight(index)
+  }
+
+  #decrementInFlight (index: number): void {
+    const n = (this.#inFlight.get(index) ?? 1) - 1
+    if (n <= 0) this.#inFlight.delete(index)
+    else this.#inFlight.set(index, n)
+  }
+
+  #removeSource (source: Source, err: Error | undefined): void {
+    if (this.#sources.get(source.peerId) !== source) return
+    this.#sources.delete(source.peerId)
+    for (const index of [...source.inFlight.keys()]) this.#release(source, index)
+    this.#picker.removeSource(source.has)
+    this.#past.set(source.peerId, this.#snap(source, false))
+    if (!source.session.closed) {
+      if (err != null) source.session.abort(err)
+      else source.session.close()
+    }
+    const c = this.#candidates.get(source.peerId)
+    if (c != null && !c.dropped) c.nextAttempt = this.#now() + 1000 * 2 ** Math.min(c.attempts + 1, 5)
+    // Chunks released here go to the other sources.
+    for (const s of this.#sources.values()) this.#fill(s)
+  }
+
+  #dropCandidate (peerId: string): void {
+    const c = this.#candidates.get(peerId)
+    if (c != null) c.dropped = true
+  }
+
+  async #onBlock (source: Source, index: number, data: Uint8Array): Promise<void> {
+    if (!source.inFlight.delete(index)) return // cancelled or never requested: ignored
+    // The source's slot is free at once (keep its pipeline full while we verify); the chunk stays
+    // counted in #inFlight until it is written, so nobody requests it again meanwhile.
+    this.#fill(source)
+    const result = this.#data.have.has(index) ? 'duplicate' : await this.#data.writeChunk(index, data)
+    this.#decrementInFlight(index)
+    if (result === 'bad') {
+      source.badChunks++
+      source.failures++
+      if (shouldDropSource(source.badChunks)) {
+        this.#dropCandidate(source.peerId)
+        this.#removeSource(source, new Error(`dropped: sent ${source.badChunks} chunks that failed verification`))
+        return
+      }
+      this.#fill(source)
+      return
+    }
+    if (result === 'duplicate') { this.#fill(source); return } // an endgame duplicate
+    source.bytes += data.length
+    source.chunks++
+    source.rate.add(data.length)
+    this.rate.add(data.length)
+    this.#picker.markHave(index)
+    for (const other of this.#sources.values()) {
+      if (other !== source && other.inFlight.has(index)) {
+        this.#release(other, index)
+        other.session.cancel(index)
+        this.#fill(other)
+      }
+    }
+    if (this.#picker.remaining === 0) { this.#finish(); return }
+    this.#fill(source)
+  }
+
+  #fill (source: Source): void {
+    if (source.filling || !this.#running || this.#completed) return
+    source.filling = true
+    this.#fillLoop(source).catch(() => {}).finally(() => { source.filling = false })
+  }
+
+  async #fillLoop (source: Source): Promise<void> {
+    const chunkSize = this.#data.layout.manifest.chunkSize
+    while (this.#running && this.#sources.get(source.peerId) === source && source.busyUntil <= this.#now()) {
+      if (source.inFlight.size >= pipelineDepth(source.rate.rate(), chunkSize)) return
+      const index = this.#picker.pick(source.has, this.#inFlight, new Set(source.inFlight.keys()))
+      if (index < 0) return
+      source.inFlight.set(index, this.#now())
+      this.#inFlight.set(index, (this.#inFlight.get(index) ?? 0) + 1)
+      await this.#init.downloadLimit.take(this.#data.layout.chunkLength(index), this.#abort.signal)
+      if (this.#sources.get(source.peerId) !== source || !source.inFlight.has(index)) continue
+      source.session.request(index)
+    }
+  }
+
+  #tick (): void {
+    if (!this.#running) return
+    const now = this.#now()
+    const chunkSize = this.#data.layout.manifest.chunkSize
+    for (const s of this.#sources.values()) {
+      const rate = s.rate.rate()
+      const timeout = Math.max(MIN_REQUEST_TIMEOUT_MS, rate > 0 ? 4000 * (s.inFlight.size * chunkSize) / rate : 0)
+      for (const [index, since] of s.inFlight) {
+        if (now - since > timeout) {
+          this.#release(s, index)
+          s.session.cancel(index)
+          s.failures++
+        }
+      }
+      this.#fill(s)
+    }
+    this.#connectSome()
+  }
+
+  #finish (): void {
+    if (this.#completed) return
+    this.#completed = true
+    this.stop()
+    this.emit('complete')
+  }
+}

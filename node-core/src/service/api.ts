@@ -1,0 +1,125 @@
+/**
+ * The service API: the one typed contract between node-core and every front end (CLI, Electron
+ * IPC bridge, the daemon's WebSocket, the renderer's client). Commands take one argument object,
+ * validated at the boundary with these schemas (`parseCommand`), and resolve with a result;
+ * events arrive on one channel as `ServiceEvent`s.
+ */
+import { z } from 'zod'
+import { InvalidArgumentError } from '../errors.ts'
+import type { SourceSnapshot } from '../scheduler/download.ts'
+
+const shareId = z.string().min(1).max(256)
+const byteRate = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)
+
+export const commandSchemas = {
+  /** Share a local file or folder; resolves once it is hashed and served. */
+  share: z.strictObject({ path: z.string().min(1).max(4096) }),
+  /** Stop serving a share (files are left alone). */
+  unshare: z.strictObject({ shareId }),
+  /** Start downloading a `swarmdrop://` link into `outDir` (default: the download folder). */
+  addDownload: z.strictObject({
+    link: z.string().min(1).max(8192),
+    outDir: z.string().min(1).max(4096).optional(),
+    peers: z.array(z.string().min(1).max(1024)).max(64).optional()
+  }),
+  pause: z.strictObject({ shareId }),
+  resume: z.strictObject({ shareId }),
+  /** Forget a download; `deleteData` also removes its partial data (never finished files). */
+  remove: z.strictObject({ shareId, deleteData: z.boolean().optional() }),
+  list: z.strictObject({}),
+  /** Global caps in bytes per second; 0 = unlimited. */
+  setLimits: z.strictObject({ maxUploadBytesPerSecond: byteRate.optional(), maxDownloadBytesPerSecond: byteRate.optional() }),
+  nodeInfo: z.strictObject({})
+} as const
+
+export type CommandName = keyof typeof commandSchemas
+export type CommandArgs<C extends CommandName> = z.infer<typeof commandSchemas[C]>
+
+export interface ShareInfo {
+  readonly shareId: string
+  readonly link: string
+  readonly name: string
+  readonly root: string
+  readonly totalBytes: number
+  readonly fileCount: number
+  readonly chunkCount: number
+  readonly chunkSize: number
+  /** Why the share stopped being served (a file changed), or null. */
+  readonly changed: string | null
+  readonly uploadedBytes: number
+}
+
+export type DownloadState = 'connecting' | 'downloading' | 'paused' | 'complete' | 'error'
+
+export interface DownloadInfo {
+  readonly shareId: string
+  readonly link: string
+  readonly name: string | null
+  readonly outDir: string
+  readonly state: DownloadState
+  readonly totalBytes: number | null
+  readonly verifiedBytes: number
+  readonly chunkCount: number | null
+  readonly verifiedChunks: number
+  readonly downloadRate: number
+  readonly sources: readonly SourceSnapshot[]
+  /** Final paths, once complete. */
+  readonly files: readonly string[] | null
+  readonly error: { readonly code: string, readonly message: string } | null
+}
+
+export interface PeerInfo {
+  readonly peerId: string
+  readonly addresses: readonly string[]
+  readonly direction: 'inbound' | 'outbound'
+}
+
+export interface NodeInfo {
+  readonly peerId: string
+  readonly addresses: readonly string[]
+  readonly limits: { readonly maxUploadBytesPerSecond: number, readonly maxDownloadBytesPerSecond: number }
+}
+
+export interface CommandResults {
+  share: ShareInfo
+  unshare: void
+  addDownload: DownloadInfo
+  pause: DownloadInfo
+  resume: DownloadInfo
+  remove: void
+  list: { shares: ShareInfo[], downloads: DownloadInfo[], peers: PeerInfo[] }
+  setLimits: NodeInfo['limits']
+  nodeInfo: NodeInfo
+}
+
+export type ServiceEvent =
+  | { readonly type: 'share:added', readonly share: ShareInfo }
+  | { readonly type: 'share:changed', readonly share: ShareInfo }
+  | { readonly type: 'share:removed', readonly shareId: string }
+  | { readonly type: 'download:added', readonly download: DownloadInfo }
+  | { readonly type: 'download:progress', readonly download: DownloadInfo }
+  | { readonly type: 'download:complete', readonly download: DownloadInfo }
+  | { readonly type: 'download:error', readonly download: DownloadInfo }
+  | { readonly type: 'download:removed', readonly shareId: string }
+  | { readonly type: 'peer:connected', readonly peer: PeerInfo }
+  | { readonly type: 'peer:disconnected', readonly peerId: string }
+
+/** What every front end calls: the service itself, or a client that forwards over IPC / WebSocket. */
+export interface SwarmdropApi {
+  call<C extends CommandName>(command: C, args: CommandArgs<C>): Promise<CommandResults[C]>
+  subscribe (listener: (event: ServiceEvent) => void): () => void
+}
+
+/** Validates a command name and its arguments from an untrusted caller. */
+export function parseCommand (command: unknown, args: unknown): { command: CommandName, args: CommandArgs<CommandName> } {
+  if (typeof command !== 'string' || !Object.hasOwn(commandSchemas, command)) {
+    throw new InvalidArgumentError(`unknown command ${JSON.stringify(command)}`)
+  }
+  const name = command as CommandName
+  const result = commandSchemas[name].safeParse(args ?? {})
+  if (!result.success) {
+    const issue = result.error.issues[0]
+    throw new InvalidArgumentError(`${name}: ${issue?.path.join('.') || 'arguments'}: ${issue?.message ?? 'invalid'}`)
+  }
+  return { command: name, args: result.data }
+}

@@ -1,0 +1,222 @@
+import { lstat } from 'node:fs/promises'
+import { extname, join } from 'node:path'
+import { InvalidManifestError, ProtocolError, SwarmdropError } from '../errors.ts'
+import { decodeManifest } from '../manifest/codec.ts'
+import { ManifestLayout } from '../manifest/layout.ts'
+import { SessionRefusedError } from '../protocol/chunk-client.ts'
+import { SwarmTransfer, peerKey } from '../scheduler/download.ts'
+import { PartialDownload } from '../storage/partial-download.ts'
+import type { DownloadInfo, DownloadState } from './api.ts'
+import type { TokenBucket } from '../bandwidth/token-bucket.ts'
+import type { ShareLink } from '../link/link.ts'
+import type { SourceSession } from '../protocol/chunk-client.ts'
+import type { DownloadRecord, StateStore } from '../storage/state-store.ts'
+
+export interface DownloadJobInit {
+  readonly link: ShareLink
+  readonly linkText: string
+  readonly record: DownloadRecord
+  readonly store: StateStore
+  readonly downloadLimit: TokenBucket
+  connect (peer: string, signal: AbortSignal): Promise<SourceSession>
+  /** The partial data can be served to others from now on. */
+  onServable (data: PartialDownload): void
+  /** Every file is in place. */
+  onComplete (job: DownloadJob, files: string[]): Promise<void>
+  onChange (job: DownloadJob): void
+}
+
+const MANIFEST_ROUNDS = 20
+
+/**
+ * One download from start to finish: fetches and checks the manifest (bytes must hash to the
+ * share ID), opens the partial area and checks free space, runs the swarm transfer, and moves
+ * the files into place. Errors end it in state `error` with a code and a message.
+ */
+export class DownloadJob {
+  readonly shareId: string
+  readonly #init: DownloadJobInit
+  record: DownloadRecord
+  #state: DownloadState
+  #layout: ManifestLayout | null = null
+  #data: PartialDownload | null = null
+  #transfer: SwarmTransfer | null = null
+  #files: string[] | null = null
+  #error: { code: string, message: string } | null = null
+  #abort = new AbortController()
+  readonly #candidates: Set<string>
+
+  constructor (init: DownloadJobInit) {
+    this.#init = init
+    this.shareId = init.link.shareId
+    this.record = init.record
+    this.#state = init.record.status === 'paused' ? 'paused' : init.record.status === 'complete' ? 'complete' : 'connecting'
+    this.#candidates = new Set([...init.link.peers, ...init.record.peers])
+  }
+
+  get state (): DownloadState { return this.#state }
+  get data (): PartialDownload | null { return this.#data }
+
+  addCandidate (peer: string): void {
+    if (this.#candidates.has(peer)) return
+    this.#candidates.add(peer)
+    this.#transfer?.addCandidate(peer)
+  }
+
+  info (): DownloadInfo {
+    const layout = this.#layout
+    const have = this.#data?.have
+    let verifiedBytes = 0
+    if (layout != null && have != null) verifiedBytes = this.#state === 'complete' ? layout.totalSize : layout.totalSize - this.#data!.remainingBytes
+    return {
+      shareId: this.shareId,
+      link: this.#init.linkText,
+      name: layout?.manifest.name ?? this.#init.link.name ?? null,
+      outDir: this.record.outDir,
+      state: this.#state,
+      totalBytes: layout?.totalSize ?? this.#init.link.size ?? null,
+      verifiedBytes,
+      chunkCount: layout?.chunkCount ?? null,
+      verifiedChunks: this.#state === 'complete' ? (layout?.chunkCount ?? 0) : (have?.count ?? 0),
+      downloadRate: this.#transfer?.running === true ? this.#transfer.rate.rate() : 0,
+      sources: this.#transfer?.snapshot() ?? [],
+      files: this.#files,
+      error: this.#error
+    }
+  }
+
+  /** Runs until complete, paused or failed; never throws (failures become state `error`). */
+  async run (): Promise<void> {
+    if (this.#state === 'complete' || this.#state === 'paused') return
+    this.#abort = new AbortController()
+    this.#error = null
+    this.#setState('connecting')
+    try {
+      if (this.#data == null) await this.#prepare()
+      await this.#data!.checkFreeSpace()
+      if (this.#abort.signal.aborted) return
+      this.#init.onChange(this) // what was restored, before anything new arrives
+      const transfer = new SwarmTransfer({ data: this.#data!, downloadLimit: this.#init.downloadLimit, connect: this.#init.connect })
+      this.#transfer = transfer
+      for (const p of this.#candidates) transfer.addCandidate(p)
+      const done = new Promise<void>((resolve, reject) => {
+        transfer.once('complete', resolve)
+        transfer.once('error', reject)
+        this.#abort.signal.addEventListener('abort', () => { resolve() }, { once: true })
+      })
+      transfer.on('source', () => { if (this.#state === 'connecting') this.#setState('downloading') })
+      transfer.start()
+      await done
+      transfer.stop()
+      if (this.#abort.signal.aborted) return
+      const files = await this.#data!.finish(this.record.targetName!)
+      this.#files = files
+      this.record = { ...this.record, status: 'complete' }
+      await this.#init.store.putDownload(this.record)
+      this.#state = 'complete'
+      await this.#init.onComplete(this, files)
+      this.#init.onChange(this)
+    } catch (err) {
+      this.#transfer?.stop()
+      if (this.#abort.signal.aborted) return
+      const e = err as Error
+      this.#error = { code: e instanceof SwarmdropError ? e.code : ((e as NodeJS.ErrnoException).code === 'ENOSPC' ? 'no-space' : 'error'), message: e.message }
+      this.#setState('error')
+    }
+  }
+
+  async #prepare (): Promise<void> {
+    let manifestBytes = await this.#init.store.getManifest(this.shareId)
+    if (manifestBytes == null) {
+      manifestBytes = await this.#fetchManifest()
+      await this.#init.store.putManifest(this.shareId, manifestBytes)
+    }
+    const layout = new ManifestLayout(await decodeManifest(manifestBytes, this.shareId))
+    this.#layout = layout
+    if (this.record.targetName == null) {
+      this.record = { ...this.record, targetName: await freeName(this.record.outDir, layout.manifest.name) }
+      await this.#init.store.putDownload(this.record)
+    }
+    this.#data = await PartialDownload.open(this.shareId, manifestBytes, layout, this.record.outDir, this.#init.store)
+    this.#init.onServable(this.#data)
+  }
+
+  /** Asks each known peer in turn for the manifest until one sends bytes that hash to the share ID. */
+  async #fetchManifest (): Promise<Uint8Array> {
+    const bad = new Set<string>()
+    let lastError: Error | null = null
+    for (let round = 0; round < MANIFEST_ROUNDS && !this.#abort.signal.aborted; round++) {
+      for (const peer of this.#candidates) {
+        if (bad.has(peerKey(peer))) continue
+        let session: SourceSession | null = null
+        try {
+          session = await this.#init.connect(peer, AbortSignal.any([this.#abort.signal, AbortSignal.timeout(15_000)]))
+          session.start({ onBlock () {}, onHave () {}, onPeers: peers => { for (const p of peers) this.addCandidate(p) }, onError () {}, onClose () {} })
+          for (const p of session.initialPeers) this.addCandidate(p)
+          const bytes = await session.fetchManifest()
+          await decodeManifest(bytes, this.shareId)
+          return bytes
+        } catch (err) {
+          lastError = err as Error
+          if (err instanceof InvalidManifestError || err instanceof ProtocolError) bad.add(peerKey(peer))
+          if (err instanceof SessionRefusedError && err.code === 'unknown-share') bad.add(peerKey(peer))
+        } finally {
+          session?.close()
+        }
+      }
+      if (this.#candidates.size === 0) throw new SwarmdropError('no-peers', 'no peers known for this share: add one with --peer or use a link with peer hints')
+      if ([...this.#candidates].every(p => bad.has(peerKey(p)))) break
+      await new Promise(resolve => setTimeout(resolve, Math.min(500 * 2 ** round, 5000)))
+    }
+    if (lastError instanceof InvalidManifestError) throw lastError
+    throw new SwarmdropError('unreachable', `could not get the share's manifest from any peer${lastError != null ? ` (last error: ${lastError.message})` : ''}`)
+  }
+
+  async pause (): Promise<void> {
+    if (this.#state === 'complete') return
+    this.#abort.abort()
+    this.#transfer?.stop()
+    this.#transfer = null
+    await this.#data?.commit()
+    this.record = { ...this.record, status: 'paused' }
+    await this.#init.store.putDownload(this.record)
+    this.#setState('paused')
+  }
+
+  async resume (): Promise<void> {
+    if (this.#state !== 'paused' && this.#state !== 'error') return
+    this.record = { ...this.record, status: 'active' }
+    await this.#init.store.putDownload(this.record)
+    this.#state = 'connecting'
+    this.run().catch(() => {})
+  }
+
+  /** Stops the job; `discard` also deletes its partial data. */
+  async close (discard = false): Promise<void> {
+    this.#abort.abort()
+    this.#transfer?.stop()
+    if (discard) await this.#data?.discard()
+    else await this.#data?.close()
+  }
+
+  markComplete (files: string[]): void {
+    this.#files = files
+    this.#state = 'complete'
+  }
+
+  #setState (state: DownloadState): void {
+    this.#state = state
+    this.#init.onChange(this)
+  }
+}
+
+/** `name`, or `name (1)`, `name (2)`, ... : the first that does not exist in `dir`. */
+async function freeName (dir: string, name: string): Promise<string> {
+  const ext = extname(name)
+  const stem = ext.length > 0 && ext.length < name.length ? name.slice(0, -ext.length) : name
+  for (let i = 0; i < 1000; i++) {
+    const candidate = i === 0 ? name : `${stem} (${i})${ext.length < name.length ? ext : ''}`
+    if (await lstat(join(dir, candidate)).then(() => false, () => true)) return candidate
+  }
+  throw new SwarmdropError('exists', `${join(dir, name)} and 999 numbered variants already exist`)
+}

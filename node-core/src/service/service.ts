@@ -1,0 +1,389 @@
+import { EventEmitter } from 'node:events'
+import { stat } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { TokenBucket } from '../bandwidth/token-bucket.ts'
+import { defaultDownloadDir } from '../config/paths.ts'
+import { NotFoundError, SwarmdropError } from '../errors.ts'
+import { loadOrCreateIdentity } from '../identity/identity.ts'
+import { formatLink, parseLink } from '../link/link.ts'
+import { buildShare } from '../manifest/builder.ts'
+import { decodeManifest, encodeManifest, shareIdOf } from '../manifest/codec.ts'
+import { HashPool } from '../manifest/hash-pool.ts'
+import { ManifestLayout } from '../manifest/layout.ts'
+import { createSwarmNode } from '../net/node.ts'
+import { SourceSession } from '../protocol/chunk-client.ts'
+import { ChunkServer } from '../protocol/chunk-server.ts'
+import { CHUNK_PROTOCOL } from '../protocol/constants.ts'
+import { peerKey } from '../scheduler/download.ts'
+import { SeededShare } from '../storage/seeded-share.ts'
+import { StateStore } from '../storage/state-store.ts'
+import { parseCommand } from './api.ts'
+import { DownloadJob } from './download-job.ts'
+import type { CommandArgs, CommandName, CommandResults, DownloadInfo, NodeInfo, PeerInfo, ServiceEvent, ShareInfo, SwarmdropApi } from './api.ts'
+import type { SwarmNode } from '../net/node.ts'
+import type { ServedShare } from '../storage/served-share.ts'
+import type { ShareRecord } from '../storage/state-store.ts'
+
+export interface SwarmdropServiceOptions {
+  /** Profile folder: identity key and state. */
+  readonly profileDir: string
+  readonly listen?: readonly string[]
+  /** Default folder for downloads. */
+  readonly downloadDir?: string
+  /** Bytes per second, 0 = unlimited; override the saved settings when given. */
+  readonly maxUploadBytesPerSecond?: number
+  readonly maxDownloadBytesPerSecond?: number
+  readonly allowPrivate?: boolean
+  /** Resume the profile's unfinished downloads and serve its shares at start (default true). */
+  readonly restore?: boolean
+}
+
+const PROGRESS_INTERVAL_MS = 1000
+const PEX_ADDRESSES_PER_PEER = 4
+
+/**
+ * The Swarmdrop node: one libp2p node, the chunk server, the shares it seeds and the downloads
+ * it runs, behind the command/event contract of `api.ts`. Every front end drives it through
+ * `call(command, args)` (arguments validated there) and `subscribe(listener)`.
+ */
+export class SwarmdropService implements SwarmdropApi {
+  readonly node: SwarmNode
+  readonly #store: StateStore
+  readonly #pool = new HashPool()
+  readonly #server: ChunkServer
+  readonly #events = new EventEmitter<{ event: [ServiceEvent] }>()
+  readonly #uploadLimit: TokenBucket
+  readonly #downloadLimit: TokenBucket
+  readonly #downloadDir: string
+  /** What we serve, by share ID: seeded shares and downloads in progress. */
+  readonly #served = new Map<string, ServedShare>()
+  readonly #shares = new Map<string, { record: ShareRecord, seeded: SeededShare, uploaded: number }>()
+  readonly #downloads = new Map<string, DownloadJob>()
+  /** Peers seen in each share's swarm (for peer exchange). */
+  readonly #swarms = new Map<string, Set<string>>()
+  readonly #lastProgress = new Map<string, string>()
+  #progressTimer: NodeJS.Timeout | null = null
+
+  private constructor (node: SwarmNode, store: StateStore, options: SwarmdropServiceOptions, limits: { up: number, down: number }) {
+    this.node = node
+    this.#store = store
+    this.#downloadDir = options.downloadDir ?? defaultDownloadDir()
+    this.#uploadLimit = new TokenBucket(limits.up)
+    this.#downloadLimit = new TokenBucket(limits.down)
+    this.#events.setMaxListeners(0)
+    this.#server = new ChunkServer(node, {
+      lookup: id => this.#served.get(id),
+      swarmPeers: (id, peerId) => this.#swarmAddresses(id, peerId),
+      uploadLimit: this.#uploadLimit,
+      onUpload: (id, _peer, bytes) => { const s = this.#shares.get(id); if (s != null) s.uploaded += bytes },
+      onPeerJoined: (id, peerId) => { this.#peerJoined(id, peerId) }
+    })
+  }
+
+  static async create (options: SwarmdropServiceOptions): Promise<SwarmdropService> {
+    const privateKey = await loadOrCreateIdentity(options.profileDir)
+    const store = await StateStore.open(options.profileDir)
+    let node: SwarmNode
+    try {
+      node = await createSwarmNode({ privateKey, listen: options.listen ?? ['/ip4/0.0.0.0/tcp/0'], allowPrivate: options.allowPrivate })
+    } catch (err) {
+      await store.close()
+      throw err
+    }
+    const saved = await store.getSettings()
+    const limits = {
+      up: options.maxUploadBytesPerSecond ?? saved?.maxUploadBytesPerSecond ?? 0,
+      down: options.maxDownloadBytesPerSecond ?? saved?.maxDownloadBytesPerSecond ?? 0
+    }
+    const service = new SwarmdropService(node, store, options, limits)
+    await service.#start(options.restore !== false)
+    return service
+  }
+
+  async #start (restore: boolean): Promise<void> {
+    await this.#server.start()
+    this.node.addEventListener('peer:connect', evt => {
+      this.#emit({ type: 'peer:connected', peer: this.#peerInfo(evt.detail.toString()) })
+    })
+    this.node.addEventListener('peer:disconnect', evt => { this.#emit({ type: 'peer:disconnected', peerId: evt.detail.toString() }) })
+    this.#progressTimer = setInterval(() => { this.#emitProgress() }, PROGRESS_INTERVAL_MS)
+    this.#progressTimer.unref()
+    if (!restore) return
+    for (const record of await this.#store.listShares()) {
+      await this.#serveShare(record).catch(() => {})
+    }
+    for (const record of await this.#store.listDownloads()) {
+      if (record.status === 'complete') continue
+      const linkText = formatLink({ shareId: record.shareId, peers: [] })
+      this.#startJob(new DownloadJob(this.#jobInit(linkText, record)))
+    }
+  }
+
+  async stop (): Promise<void> {
+    if (this.#progressTimer != null) clearInterval(this.#progressTimer)
+    for (const job of this.#downloads.values()) await job.close()
+    for (const s of this.#shares.values()) await s.seeded.close()
+    await this.#server.stop()
+    await this.node.stop()
+    await this.#pool.close()
+    await this.#store.close()
+  }
+
+  // ---- the contract ----
+
+  async call<C extends CommandName> (command: C, args: CommandArgs<C>): Promise<CommandResults[C]> {
+    const parsed = parseCommand(command, args)
+    const a = parsed.args as unknown
+    switch (parsed.command) {
+      case 'share': return await this.share(a as CommandArgs<'share'>) as CommandResults[C]
+      case 'unshare': return await this.unshare(a as CommandArgs<'unshare'>) as CommandResults[C]
+      case 'addDownload': return await this.addDownload(a as CommandArgs<'addDownload'>) as CommandResults[C]
+      case 'pause': return await this.pause(a as CommandArgs<'pause'>) as CommandResults[C]
+      case 'resume': return await this.resume(a as CommandArgs<'resume'>) as CommandResults[C]
+      case 'remove': return await this.remove(a as CommandArgs<'remove'>) as CommandResults[C]
+      case 'list': return await this.list() as CommandResults[C]
+      case 'setLimits': return await this.setLimits(a as CommandArgs<'setLimits'>) as CommandResults[C]
+      case 'nodeInfo': return this.nodeInfo() as CommandResults[C]
+    }
+  }
+
+  subscribe (listener: (event: ServiceEvent) => void): () => void {
+    this.#events.on('event', listener)
+    return () => { this.#events.off('event', listener) }
+  }
+
+  async share ({ path }: CommandArgs<'share'>): Promise<ShareInfo> {
+    const built = await buildShare(path, this.#pool)
+    const bytes = encodeManifest(built.manifest)
+    const shareId = await shareIdOf(bytes)
+    await this.#store.putManifest(shareId, bytes)
+    const record: ShareRecord = {
+      shareId,
+      root: resolve(path),
+      files: built.files.map(f => ({ absolutePath: f.absolutePath, size: f.size, mtimeMs: f.mtimeMs })),
+      addedAt: Date.now()
+    }
+    await this.#store.putShare(record)
+    const info = await this.#serveShare(record, bytes)
+    this.#emit({ type: 'share:added', share: info })
+    return info
+  }
+
+  async unshare ({ shareId }: CommandArgs<'unshare'>): Promise<void> {
+    const s = this.#shares.get(shareId)
+    if (s == null) throw new NotFoundError(`no share ${shareId}`)
+    this.#shares.delete(shareId)
+    if (this.#served.get(shareId) === s.seeded) this.#served.delete(shareId)
+    this.#server.dropShare(shareId)
+    await s.seeded.close()
+    await this.#store.deleteShare(shareId)
+    this.#emit({ type: 'share:removed', shareId })
+  }
+
+  async addDownload ({ link, outDir, peers }: CommandArgs<'addDownload'>): Promise<DownloadInfo> {
+    const parsed = parseLink(link)
+    for (const p of peers ?? []) parseLink(formatLink({ shareId: parsed.shareId, peers: [p] }))
+    const existing = this.#downloads.get(parsed.shareId)
+    if (existing != null) {
+      for (const p of [...parsed.peers, ...(peers ?? [])]) existing.addCandidate(p)
+      return existing.info()
+    }
+    const dir = resolve(outDir ?? this.#downloadDir)
+    const old = await this.#store.getDownload(parsed.shareId)
+    let record = old
+    if (record == null || record.outDir !== dir || record.status === 'complete') {
+      record = { shareId: parsed.shareId, outDir: dir, targetName: null, status: 'active', peers: [...parsed.peers, ...(peers ?? [])], addedAt: Date.now() }
+    } else {
+      record = { ...record, status: 'active', peers: [...new Set([...record.peers, ...parsed.peers, ...(peers ?? [])])] }
+    }
+    await this.#store.putDownload(record)
+    const job = new DownloadJob(this.#jobInit(formatLink(parsed), record, parsed))
+    for (const p of peers ?? []) job.addCandidate(p)
+    this.#startJob(job)
+    const info = job.info()
+    this.#emit({ type: 'download:added', download: info })
+    return info
+  }
+
+  async pause ({ shareId }: CommandArgs<'pause'>): Promise<DownloadInfo> {
+    const job = this.#job(shareId)
+    await job.pause()
+    return job.info()
+  }
+
+  async resume ({ shareId }: CommandArgs<'resume'>): Promise<DownloadInfo> {
+    const job = this.#job(shareId)
+    await job.resume()
+    return job.info()
+  }
+
+  async remove ({ shareId, deleteData }: CommandArgs<'remove'>): Promise<void> {
+    const job = this.#job(shareId)
+    this.#downloads.delete(shareId)
+    if (job.data != null && this.#served.get(shareId) === job.data) {
+      this.#served.delete(shareId)
+      this.#server.dropShare(shareId)
+    }
+    await job.close(deleteData === true)
+    await this.#store.deleteDownload(shareId)
+    this.#emit({ type: 'download:removed', shareId })
+  }
+
+  async list (): Promise<CommandResults['list']> {
+    const peers = this.node.getConnections().map(c => ({ peerId: c.remotePeer.toString(), addresses: [c.remoteAddr.toString()], direction: c.direction }))
+    return { shares: [...this.#shares.values()].map(s => this.#shareInfo(s)), downloads: [...this.#downloads.values()].map(j => j.info()), peers }
+  }
+
+  async setLimits (args: CommandArgs<'setLimits'>): Promise<NodeInfo['limits']> {
+    if (args.maxUploadBytesPerSecond !== undefined) this.#uploadLimit.setRate(args.maxUploadBytesPerSecond)
+    if (args.maxDownloadBytesPerSecond !== undefined) this.#downloadLimit.setRate(args.maxDownloadBytesPerSecond)
+    const limits = { maxUploadBytesPerSecond: this.#uploadLimit.rate, maxDownloadBytesPerSecond: this.#downloadLimit.rate }
+    await this.#store.putSettings(limits)
+    return limits
+  }
+
+  nodeInfo (): NodeInfo {
+    return {
+      peerId: this.node.peerId.toString(),
+      addresses: this.node.getMultiaddrs().map(String),
+      limits: { maxUploadBytesPerSecond: this.#uploadLimit.rate, maxDownloadBytesPerSecond: this.#downloadLimit.rate }
+    }
+  }
+
+  // ---- internals ----
+
+  #job (shareId: string): DownloadJob {
+    const job = this.#downloads.get(shareId)
+    if (job == null) throw new NotFoundError(`no download ${shareId}`)
+    return job
+  }
+
+  #emit (event: ServiceEvent): void {
+    this.#events.emit('event', event)
+  }
+
+  #shareInfo (s: { record: ShareRecord, seeded: SeededShare, uploaded: number }): ShareInfo {
+    const m = s.seeded.layout.manifest
+    return {
+      shareId: s.record.shareId,
+      link: formatLink({ shareId: s.record.shareId, name: m.name, size: s.seeded.layout.totalSize, peers: this.nodeInfo().addresses.slice(0, 4) }),
+      name: m.name,
+      root: s.record.root,
+      totalBytes: s.seeded.layout.totalSize,
+      fileCount: m.files.length,
+      chunkCount: s.seeded.layout.chunkCount,
+      chunkSize: m.chunkSize,
+      changed: s.seeded.changed,
+      uploadedBytes: s.uploaded
+    }
+  }
+
+  async #serveShare (record: ShareRecord, manifestBytes?: Uint8Array): Promise<ShareInfo> {
+    const bytes = manifestBytes ?? await this.#store.getManifest(record.shareId)
+    if (bytes == null) throw new SwarmdropError('missing-manifest', `the manifest of share ${record.shareId} is missing; share it again`)
+    const layout = new ManifestLayout(await decodeManifest(bytes, record.shareId))
+    const seeded = new SeededShare(record, bytes, layout)
+    const previous = this.#shares.get(record.shareId)
+    const entry = { record, seeded, uploaded: previous?.uploaded ?? 0 }
+    seeded.onChanged(() => {
+      if (this.#served.get(record.shareId) === seeded) this.#served.delete(record.shareId)
+      this.#server.dropShare(record.shareId)
+      this.#emit({ type: 'share:changed', share: this.#shareInfo(entry) })
+    })
+    this.#shares.set(record.shareId, entry)
+    this.#served.set(record.shareId, seeded)
+    await previous?.seeded.close()
+    return this.#shareInfo(entry)
+  }
+
+  #jobInit (linkText: string, record: DownloadJob['record'], link = parseLink(linkText)): ConstructorParameters<typeof DownloadJob>[0] {
+    return {
+      link,
+      linkText,
+      record,
+      store: this.#store,
+      downloadLimit: this.#downloadLimit,
+      connect: (peer, signal) => this.#connect(peer, record.shareId, signal),
+      onServable: data => { if (!this.#shares.has(data.shareId)) this.#served.set(data.shareId, data) },
+      onComplete: async (job, files) => {
+        const filesInfo = await Promise.all(files.map(async f => { const s = await stat(f); return { absolutePath: f, size: s.size, mtimeMs: s.mtimeMs } }))
+        const shareRecord: ShareRecord = { shareId: job.shareId, root: resolve(job.record.outDir, job.record.targetName!), files: filesInfo, addedAt: Date.now() }
+        await this.#store.putShare(shareRecord)
+        await this.#serveShare(shareRecord)
+      },
+      onChange: job => {
+        const info = job.info()
+        if (info.state === 'complete') this.#emit({ type: 'download:complete', download: info })
+        else if (info.state === 'error') this.#emit({ type: 'download:error', download: info })
+        else this.#emit({ type: 'download:progress', download: info })
+      }
+    }
+  }
+
+  #startJob (job: DownloadJob): void {
+    this.#downloads.set(job.shareId, job)
+    job.run().catch(() => {})
+  }
+
+  /** Opens a chunk-exchange session with `peer` (a multiaddr with /p2p/, or a peer ID) for a share. */
+  async #connect (peer: string, shareId: string, signal: AbortSignal): Promise<SourceSession> {
+    const id = peerKey(peer)
+    if (id === this.node.peerId.toString()) throw new SwarmdropError('self', 'that address is this node')
+    const target = peer.startsWith('/') ? multiaddr(peer) : peerIdFromString(peer)
+    const stream = await this.node.dialProtocol(target, CHUNK_PROTOCOL, { signal })
+    this.#swarm(shareId).add(id)
+    return SourceSession.open(stream, id, shareId)
+  }
+
+  #swarm (shareId: string): Set<string> {
+    let s = this.#swarms.get(shareId)
+    if (s == null) this.#swarms.set(shareId, s = new Set())
+    return s
+  }
+
+  #peerJoined (shareId: string, peerId: string): void {
+    const swarm = this.#swarm(shareId)
+    if (swarm.has(peerId)) return
+    swarm.add(peerId)
+    // A peer that asks us for a share we are downloading may have chunks of it too.
+    const job = this.#downloads.get(shareId)
+    if (job != null && job.state !== 'complete') job.addCandidate(peerId)
+    // Tell the rest of the swarm once identify has told us the peer's listen addresses.
+    setTimeout(() => {
+      this.#addressesOf(peerId).then(addrs => { for (const a of addrs.slice(0, PEX_ADDRESSES_PER_PEER)) this.#server.announcePeer(shareId, a, peerId) }, () => {})
+    }, 500).unref()
+  }
+
+  async #addressesOf (peerId: string): Promise<string[]> {
+    const peer = await this.node.peerStore.get(peerIdFromString(peerId))
+    return peer.addresses.map(a => `${a.multiaddr.toString()}/p2p/${peerId}`)
+  }
+
+  async #swarmAddresses (shareId: string, exclude: string): Promise<string[]> {
+    const out: string[] = []
+    for (const peerId of this.#swarms.get(shareId) ?? []) {
+      if (peerId === exclude || out.length >= 32) continue
+      const addrs = await this.#addressesOf(peerId).catch(() => [])
+      out.push(...addrs.slice(0, Math.min(PEX_ADDRESSES_PER_PEER, 32 - out.length)))
+    }
+    return out
+  }
+
+  #peerInfo (peerId: string): PeerInfo {
+    const conn = this.node.getConnections().find(c => c.remotePeer.toString() === peerId)
+    return { peerId, addresses: conn != null ? [conn.remoteAddr.toString()] : [], direction: conn?.direction ?? 'outbound' }
+  }
+
+  #emitProgress (): void {
+    for (const job of this.#downloads.values()) {
+      if (job.state !== 'downloading' && job.state !== 'connecting') continue
+      const info = job.info()
+      const key = JSON.stringify([info.verifiedChunks, info.state, info.sources.map(s => [s.bytes, s.inFlight, s.connected])])
+      if (this.#lastProgress.get(job.shareId) === key) continue
+      this.#lastProgress.set(job.shareId, key)
+      this.#emit({ type: 'download:progress', download: info })
+    }
+  }
+}

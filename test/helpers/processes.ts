@@ -1,0 +1,79 @@
+import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+export const CLI = fileURLToPath(new URL('../../node-core/bin/swarmdrop.mjs', import.meta.url))
+
+const running = new Set<ChildProcess>()
+
+/** A real process whose stdout is JSON lines; every one started is killed by `killAll`. */
+export class JsonProcess {
+  readonly child: ChildProcess
+  readonly lines: Array<Record<string, unknown>> = []
+  stderr = ''
+  readonly exited: Promise<number | null>
+  readonly #waiters = new Set<() => void>()
+
+  constructor (command: string, args: string[], env: NodeJS.ProcessEnv = {}) {
+    this.child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
+    running.add(this.child)
+    let buffer = ''
+    this.child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      buffer += d
+      let nl
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl)
+        buffer = buffer.slice(nl + 1)
+        try { this.lines.push(JSON.parse(line) as Record<string, unknown>) } catch { this.lines.push({ event: 'text', text: line }) }
+      }
+      for (const w of this.#waiters) w()
+    })
+    this.child.stderr!.setEncoding('utf8').on('data', (d: string) => { this.stderr += d; for (const w of this.#waiters) w() })
+    this.exited = new Promise(resolve => {
+      this.child.on('exit', code => { running.delete(this.child); for (const w of this.#waiters) w(); resolve(code) })
+    })
+  }
+
+  get pid (): number { return this.child.pid! }
+
+  /** Resolves with the first line matching `predicate`; rejects after `timeoutMs` or if the process exits first. */
+  waitFor (predicate: (line: Record<string, unknown>) => boolean, timeoutMs = 60_000): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        const hit = this.lines.find(predicate)
+        if (hit != null) { done(); resolve(hit); return true }
+        if (this.child.exitCode != null || this.child.signalCode != null) {
+          done()
+          reject(new Error(`process exited (${this.child.exitCode ?? this.child.signalCode}) before the expected line; stderr: ${this.stderr.slice(-2000)}`))
+          return true
+        }
+        return false
+      }
+      const timer = setTimeout(() => { done(); reject(new Error(`timed out after ${timeoutMs} ms; last lines: ${JSON.stringify(this.lines.slice(-3))}; stderr: ${this.stderr.slice(-2000)}`)) }, timeoutMs)
+      const done = (): void => { clearTimeout(timer); this.#waiters.delete(listener) }
+      const listener = (): void => { check() }
+      if (!check()) this.#waiters.add(listener)
+    })
+  }
+
+  event (name: string, timeoutMs?: number): Promise<Record<string, unknown>> {
+    return this.waitFor(l => l.event === name, timeoutMs)
+  }
+
+  kill (signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.child.exitCode == null && this.child.signalCode == null) this.child.kill(signal)
+    return this.exited
+  }
+}
+
+/** Starts the swarmdrop CLI with `--json` and loopback defaults. */
+export function swarmdrop (args: string[], env?: NodeJS.ProcessEnv): JsonProcess {
+  return new JsonProcess(process.execPath, [CLI, ...args, '--json', '--listen', '/ip4/127.0.0.1/tcp/0'], env)
+}
+
+/** Kills every process a test started that is still running (by PID). */
+export async function killAll (): Promise<void> {
+  const all = [...running]
+  for (const c of all) c.kill('SIGKILL')
+  await Promise.all(all.map(c => new Promise(resolve => { if (c.exitCode != null || c.signalCode != null) resolve(null); else c.once('exit', resolve) })))
+}
