@@ -27,6 +27,7 @@ export class HashPool {
       w.on('message', (r: HashResult) => {
         const p = this.#pending.get(r.id)
         this.#pending.delete(r.id)
+        w.unref() // an idle worker does not keep the process alive
         this.#idle.push(w)
         this.#pump()
         if (p == null) return
@@ -56,6 +57,7 @@ export class HashPool {
       const w = this.#idle.pop()!
       const { job, resolve, reject } = this.#queue.shift()!
       this.#pending.set(job.id, { resolve, reject })
+      w.ref() // a busy one does, until its result arrives
       w.postMessage(job)
     }
   }
