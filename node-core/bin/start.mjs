@@ -8,7 +8,7 @@ const require = createRequire(import.meta.url)
 let electronBinary = null
 try {
   electronBinary = require('electron') // the path of the binary; throws when it was never downloaded
-} catch {}
+} catch { /* not downloaded: run headless */ }
 const args = electronBinary != null && process.env.SWARMDROP_HEADLESS == null
   ? [electronBinary, ['.']]
   : (console.log('Electron binary not available (or SWARMDROP_HEADLESS set): running the headless daemon instead.'),

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { Bitfield } from '../storage/bitfield.ts'
 import { PiecePicker } from './piece-picker.ts'
-import { RateMeter, pipelineDepth, shouldDropSource } from './source-policy.ts'
+import { RateMeter, pipelineDepth, rankSources, shouldDropSource } from './source-policy.ts'
 import type { TokenBucket } from '../bandwidth/token-bucket.ts'
 import type { SourceSession } from '../protocol/chunk-client.ts'
 import type { PartialDownload } from '../storage/partial-download.ts'
@@ -228,8 +228,16 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     }
     const c = this.#candidates.get(source.peerId)
     if (c != null && !c.dropped) c.nextAttempt = this.#now() + 1000 * 2 ** Math.min(c.attempts + 1, 5)
-    // Chunks released here go to the other sources.
-    for (const s of this.#sources.values()) this.#fill(s)
+    this.#fillAll() // its chunks go to the others
+  }
+
+  /** Offers free work to every source, the one expected to deliver soonest first (source policy). */
+  #fillAll (): void {
+    const loads = [...this.#sources.values()].map(s => ({ id: s.peerId, rate: s.rate.rate(), inFlight: s.inFlight.size, failures: s.failures }))
+    for (const load of rankSources(loads, this.#data.layout.manifest.chunkSize)) {
+      const s = this.#sources.get(load.id)
+      if (s != null) this.#fill(s)
+    }
   }
 
   #dropCandidate (peerId: string): void {
@@ -306,8 +314,8 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
           s.failures++
         }
       }
-      this.#fill(s)
     }
+    this.#fillAll()
     this.#connectSome()
   }
 

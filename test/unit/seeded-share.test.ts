@@ -1,0 +1,63 @@
+import { after, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { appendFile, open, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { buildShare } from '../../node-core/src/manifest/builder.ts'
+import { encodeManifest, shareIdOf } from '../../node-core/src/manifest/codec.ts'
+import { HashPool } from '../../node-core/src/manifest/hash-pool.ts'
+import { ManifestLayout } from '../../node-core/src/manifest/layout.ts'
+import { SeededShare } from '../../node-core/src/storage/seeded-share.ts'
+import { makeTree, removeTemps, tempDir } from '../helpers/files.ts'
+
+const pool = new HashPool(1)
+after(async () => { await pool.close(); await removeTemps() })
+
+async function seeded (): Promise<{ share: SeededShare, dir: string }> {
+  const dir = join(await tempDir(), 's')
+  await makeTree(dir, { 'a.bin': 200_000, 'b.bin': 1000 })
+  const built = await buildShare(dir, pool)
+  const bytes = encodeManifest(built.manifest)
+  const shareId = await shareIdOf(bytes)
+  const record = { shareId, root: dir, files: built.files.map(f => ({ absolutePath: f.absolutePath, size: f.size, mtimeMs: f.mtimeMs })), addedAt: 0 }
+  return { share: new SeededShare(record, bytes, new ManifestLayout(built.manifest)), dir }
+}
+
+describe('SeededShare', () => {
+  it('serves verified chunks from the files in place', async () => {
+    const { share } = await seeded()
+    for (let i = 0; i < share.layout.chunkCount; i++) assert.equal((await share.readChunk(i)).length, share.layout.chunkLength(i))
+    assert.equal(share.changed, null)
+    await share.close()
+  })
+
+  it('stops serving when a byte is flipped in place (size unchanged, mtime put back as closely as utimes allows)', async () => {
+    const { share, dir } = await seeded()
+    const reasons: string[] = []
+    share.onChanged(r => reasons.push(r))
+    const path = join(dir, 'a.bin')
+    const fh = await open(path, 'r+')
+    const { mtime } = await fh.stat()
+    const byte = Buffer.alloc(1)
+    await fh.read(byte, 0, 1, 70_000)
+    byte[0]! ^= 0xff
+    await fh.write(byte, 0, 1, 70_000)
+    await fh.utimes(mtime, mtime)
+    await fh.close()
+    await assert.rejects(share.readChunk(1), { name: 'ChunkUnavailableError' })
+    assert.match(String(share.changed), /no longer matches|changed on disk/)
+    await assert.rejects(share.readChunk(0), { name: 'ChunkUnavailableError' }, 'nothing more is served from a changed share')
+    assert.equal(reasons.length, 1)
+    await share.close()
+  })
+
+  it('notices a file that grew or was removed', async () => {
+    const grown = await seeded()
+    await appendFile(join(grown.dir, 'b.bin'), 'x')
+    await assert.rejects(grown.share.readChunk(grown.share.layout.chunkCount - 1), /changed on disk/)
+    await grown.share.close()
+    const removed = await seeded()
+    await rm(join(removed.dir, 'a.bin'))
+    await assert.rejects(removed.share.readChunk(0), /removed/)
+    await removed.share.close()
+  })
+})
