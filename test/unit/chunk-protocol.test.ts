@@ -1,0 +1,90 @@
+/**
+ * The chunk-exchange protocol between two real libp2p nodes (TCP on 127.0.0.1, Noise, Yamux) in
+ * one process: the server is ChunkServer, the client SourceSession.
+ */
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { TokenBucket } from '../../node-core/src/bandwidth/token-bucket.ts'
+import { decodeManifest, encodeManifest, shareIdOf } from '../../node-core/src/manifest/codec.ts'
+import { ManifestLayout } from '../../node-core/src/manifest/layout.ts'
+import { createSwarmNode } from '../../node-core/src/net/node.ts'
+import { SourceSession } from '../../node-core/src/protocol/chunk-client.ts'
+import { ChunkServer } from '../../node-core/src/protocol/chunk-server.ts'
+import { CHUNK_PROTOCOL, MANIFEST_PIECE_BYTES } from '../../node-core/src/protocol/constants.ts'
+import { Bitfield } from '../../node-core/src/storage/bitfield.ts'
+import type { SwarmNode } from '../../node-core/src/net/node.ts'
+import type { Manifest } from '../../node-core/src/manifest/types.ts'
+import type { ServedShare } from '../../node-core/src/storage/served-share.ts'
+
+const CHUNKS = 100_000 // 3.2 MB of hashes: the manifest takes several pieces
+const manifest: Manifest = { version: 1, name: 'big', chunkSize: 65536, files: [{ path: 'big', size: CHUNKS * 65536 }], hashes: new Uint8Array(CHUNKS * 32) }
+const manifestBytes = encodeManifest(manifest)
+let shareId = ''
+let server: SwarmNode
+let client: SwarmNode
+
+before(async () => {
+  shareId = await shareIdOf(manifestBytes)
+  const layout = new ManifestLayout(manifest)
+  const have = new Bitfield(CHUNKS)
+  have.set(7)
+  const share: ServedShare = {
+    shareId,
+    manifestBytes,
+    layout,
+    have,
+    async readChunk (index) { return new Uint8Array(layout.chunkLength(index)).fill(index & 0xff) },
+    onHave () { return () => {} }
+  }
+  server = await createSwarmNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
+  client = await createSwarmNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
+  await new ChunkServer(server, { lookup: id => id === shareId ? share : undefined, swarmPeers: async () => ['/ip4/127.0.0.1/tcp/1/p2p/x'], uploadLimit: new TokenBucket(0) }).start()
+})
+after(async () => { await client?.stop(); await server?.stop() })
+
+async function open (id: string): Promise<SourceSession> {
+  const stream = await client.dialProtocol(server.getMultiaddrs()[0]!, CHUNK_PROTOCOL)
+  return SourceSession.open(stream, server.peerId.toString(), id)
+}
+
+describe('chunk-exchange protocol', () => {
+  it('sends WELCOME with the bitfield and swarm peers, then a large manifest in pieces', async () => {
+    assert.ok(manifestBytes.length > 3 * MANIFEST_PIECE_BYTES)
+    const s = await open(shareId)
+    assert.equal(s.manifestSize, manifestBytes.length)
+    assert.deepEqual([...new Bitfield(CHUNKS, s.initialHave).indices()], [7])
+    assert.deepEqual(s.initialPeers, ['/ip4/127.0.0.1/tcp/1/p2p/x'])
+    s.start({ onBlock () {}, onHave () {}, onPeers () {}, onError () {}, onClose () {} })
+    const bytes = await s.fetchManifest()
+    assert.equal((await decodeManifest(bytes, shareId)).files[0]!.path, 'big')
+    s.close()
+  })
+
+  it('answers pipelined requests in order, and out-of-range ones with an error code', async () => {
+    const s = await open(shareId)
+    const blocks: number[] = []
+    const errors: Array<[string, number | undefined]> = []
+    const done = new Promise<void>(resolve => {
+      s.start({
+        onBlock (index, data) { assert.equal(data[0], index & 0xff); blocks.push(index); if (blocks.length === 3) resolve() },
+        onHave () {},
+        onPeers () {},
+        onError (code, index) { errors.push([code, index]) },
+        onClose () {}
+      })
+    })
+    s.request(5)
+    s.request(CHUNKS)
+    s.request(1)
+    s.request(9)
+    await done
+    assert.deepEqual(blocks, [5, 1, 9])
+    assert.deepEqual(errors, [['out-of-range', CHUNKS]])
+    s.close()
+  })
+
+  it('refuses a share it does not have', async () => {
+    await assert.rejects(open('bafyreif443brn4rx5yvaxryqfrzwhfg7anoad25rmoexlezsjiyxkshwom'), { name: 'SessionRefusedError', code: 'unknown-share' })
+  })
+})
