@@ -1,0 +1,136 @@
+/**
+ * Per-source policy for the download scheduler: how many requests to keep in flight with a source,
+ * which source to ask next, when to give up on a source, and a sliding-window rate meter. Pure
+ * functions and a clock-injected class; no I/O.
+ */
+
+export interface SourceLoad {
+  readonly id: string
+  /** Bytes per second measured, 0 if unknown yet. */
+  readonly rate: number
+  readonly inFlight: number
+  readonly failures: number
+}
+
+export interface PipelineOptions {
+  /** How long the requests in flight should keep the link busy. Default 0.5 s. */
+  targetSeconds?: number
+  /** Fewest requests in flight. Default 2. */
+  min?: number
+  /** Most requests in flight. Default 32. */
+  max?: number
+}
+
+/**
+ * Adaptive pipelining: requests to keep in flight with a source so its link stays busy for about
+ * `targetSeconds` (default 0.5 s): clamp(ceil(rate * targetSeconds / chunkSize) + 1, min 2, max 32).
+ * A source with unknown rate (0) gets `min + 2` (still at most `max`).
+ */
+export function pipelineDepth (rate: number, chunkSize: number, options: PipelineOptions = {}): number {
+  const targetSeconds = options.targetSeconds ?? 0.5
+  const min = options.min ?? 2
+  const max = options.max ?? 32
+  if (!(chunkSize > 0)) throw new RangeError(`bad chunk size ${chunkSize}`)
+  if (!(targetSeconds >= 0)) throw new RangeError(`bad targetSeconds ${targetSeconds}`)
+  if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || max < min) throw new RangeError(`bad pipeline bounds ${min}..${max}`)
+  if (!(rate > 0)) return Math.min(min + 2, max)
+  const depth = Math.ceil(rate * targetSeconds / chunkSize) + 1
+  return Math.min(max, Math.max(min, depth))
+}
+
+/**
+ * Order sources by preference for the next request: lowest expected time to deliver one more chunk,
+ * (inFlight + 1) * chunkSize / rate; each failure doubles it. An unknown rate (0) counts as the
+ * median known rate; when no rate is known at all, every source is ranked as if it had the same
+ * rate (so by load and failures). Ties by id (code-unit order) for determinism. Returns a new array.
+ */
+export function rankSources (sources: readonly SourceLoad[], chunkSize: number): SourceLoad[] {
+  if (!(chunkSize > 0)) throw new RangeError(`bad chunk size ${chunkSize}`)
+  const known = sources.map(s => s.rate).filter(r => r > 0).sort((a, b) => a - b)
+  let fallback = chunkSize // any common rate will do when none is known
+  if (known.length > 0) {
+    const mid = known.length >> 1
+    fallback = known.length % 2 === 1 ? known[mid]! : (known[mid - 1]! + known[mid]!) / 2
+  }
+  const keyed = sources.map(s => {
+    const rate = s.rate > 0 ? s.rate : fallback
+    const failures = Math.max(0, s.failures)
+    return { s, t: (Math.max(0, s.inFlight) + 1) * chunkSize / rate * 2 ** failures }
+  })
+  keyed.sort((a, b) => a.t - b.t || (a.s.id < b.s.id ? -1 : a.s.id > b.s.id ? 1 : 0))
+  return keyed.map(k => k.s)
+}
+
+/** Strike policy for bad chunks: a source is dropped after `maxStrikes` (default 2) chunks that fail verification. */
+export function shouldDropSource (badChunks: number, maxStrikes = 2): boolean {
+  return badChunks >= maxStrikes
+}
+
+/** Widest rate-meter bucket; the window is split into equal buckets no wider than this. */
+const MAX_BUCKET_MS = 250
+
+/**
+ * Bytes per second over a sliding window, from a ring of fixed-width buckets (ceil(window / 250 ms)
+ * of them: constant memory per meter). The clock is injectable for tests.
+ */
+export class RateMeter {
+  readonly #bucketMs: number
+  readonly #now: () => number
+  readonly #bytes: Float64Array
+  /** Which bucket number (floor(time / bucketMs)) each slot currently holds. */
+  readonly #epochs: Float64Array
+  readonly #created: number
+  #total: number
+
+  constructor (windowMs = 3000, now: () => number = () => performance.now()) {
+    if (!(windowMs > 0) || !Number.isFinite(windowMs)) throw new RangeError(`bad window ${windowMs}`)
+    // At least two buckets, so the window never shrinks to a barely started bucket.
+    const slots = Math.max(2, Math.ceil(windowMs / MAX_BUCKET_MS))
+    this.#bucketMs = windowMs / slots
+    this.#now = now
+    this.#bytes = new Float64Array(slots)
+    this.#epochs = new Float64Array(slots).fill(-Infinity)
+    this.#created = now()
+    this.#total = 0
+  }
+
+  /** Bytes counted since the meter was made. */
+  get total (): number { return this.#total }
+
+  add (bytes: number): void {
+    if (!(bytes >= 0) || !Number.isFinite(bytes)) throw new RangeError(`bad byte count ${bytes}`)
+    const epoch = Math.floor(this.#now() / this.#bucketMs)
+    const slot = this.#slot(epoch)
+    if (this.#epochs[slot] !== epoch) {
+      this.#epochs[slot] = epoch
+      this.#bytes[slot] = 0
+    }
+    this.#bytes[slot] = this.#bytes[slot]! + bytes
+    this.#total += bytes
+  }
+
+  /**
+   * Bytes per second over the window, 0 when nothing arrived in it. The divisor is the time the
+   * counted buckets actually cover (the current bucket only partly), but no more than the meter's
+   * age and no less than one bucket, so a young meter is neither diluted nor spiky.
+   */
+  rate (): number {
+    const now = this.#now()
+    const width = this.#bucketMs
+    const epoch = Math.floor(now / width)
+    const slots = this.#bytes.length
+    let sum = 0
+    for (let k = 0; k < slots; k++) {
+      const e = this.#epochs[k]!
+      if (e <= epoch && e > epoch - slots) sum += this.#bytes[k]!
+    }
+    if (sum === 0) return 0
+    const covered = Math.min((slots - 1) * width + (now - epoch * width), now - this.#created)
+    return sum / (Math.max(covered, width) / 1000)
+  }
+
+  #slot (epoch: number): number {
+    const n = this.#bytes.length
+    return ((epoch % n) + n) % n
+  }
+}

@@ -1,0 +1,363 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { Bitfield } from '../../node-core/src/storage/bitfield.ts'
+import { PiecePicker } from '../../node-core/src/scheduler/piece-picker.ts'
+
+/** Deterministic PRNG (mulberry32) so "random" picks are reproducible. */
+function seeded (seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+function bits (length: number, indices: Iterable<number>): Bitfield {
+  const b = new Bitfield(length)
+  for (const i of indices) b.set(i)
+  return b
+}
+
+function range (from: number, to: number): number[] {
+  const out: number[] = []
+  for (let i = from; i < to; i++) out.push(i)
+  return out
+}
+
+const none = new Map<number, number>()
+const noneSet = new Set<number>()
+
+test('rarest first after the random-first phase', () => {
+  const n = 10
+  // Chunk 7 is held only by source c; chunks 0..3 by all three; the rest by two.
+  const a = bits(n, [0, 1, 2, 3, 4, 5, 6, 8, 9])
+  const b = bits(n, [0, 1, 2, 3, 4, 5, 6, 8, 9])
+  const c = bits(n, range(0, 10))
+  for (let seed = 1; seed <= 20; seed++) {
+    const picker = new PiecePicker(n, new Bitfield(n), { random: seeded(seed), randomFirst: 0 })
+    picker.addSource(a)
+    picker.addSource(b)
+    picker.addSource(c)
+    assert.equal(picker.availability(7), 1)
+    assert.equal(picker.pick(c, none, noneSet), 7)
+  }
+})
+
+test('rarest first orders by availability across several buckets', () => {
+  const n = 6
+  const picker = new PiecePicker(n, new Bitfield(n), { random: seeded(3), randomFirst: 0 })
+  // availability: chunk i held by (i + 1) sources, shuffled order of addition.
+  for (let s = 0; s < n; s++) picker.addSource(bits(n, range(s, n)))
+  const seed = bits(n, range(0, n))
+  const order: number[] = []
+  const inFlight = new Map<number, number>()
+  for (let k = 0; k < n; k++) {
+    const i = picker.pick(seed, inFlight, noneSet)
+    order.push(i)
+    inFlight.set(i, 1)
+  }
+  assert.deepEqual(order, [0, 1, 2, 3, 4, 5])
+})
+
+test('random among equals: seeds differ and every equal chunk is picked over many runs', () => {
+  const n = 16
+  const src = bits(n, range(0, n))
+  const firstPicks = new Set<number>()
+  for (let seed = 1; seed <= 400; seed++) {
+    const picker = new PiecePicker(n, new Bitfield(n), { random: seeded(seed), randomFirst: 0 })
+    picker.addSource(src)
+    firstPicks.add(picker.pick(src, none, noneSet))
+  }
+  assert.equal(firstPicks.size, n)
+
+  const pickWith = (seed: number): number => {
+    const picker = new PiecePicker(n, new Bitfield(n), { random: seeded(seed), randomFirst: 0 })
+    picker.addSource(src)
+    return picker.pick(src, none, noneSet)
+  }
+  const bySeed = new Set(range(1, 10).map(pickWith))
+  assert.ok(bySeed.size > 1, 'different seeds should pick different chunks')
+  assert.equal(pickWith(5), pickWith(5), 'same seed, same pick')
+})
+
+test('random-first phase ignores rarity until randomFirst chunks are held', () => {
+  const n = 40
+  const all = bits(n, range(0, n))
+  const make = (seed: number, have = new Bitfield(n)): PiecePicker => {
+    const picker = new PiecePicker(n, have, { random: seeded(seed), randomFirst: 2 })
+    picker.addSource(all)
+    picker.addSource(all)
+    for (let s = 0; s < 3; s++) picker.addSource(bits(n, range(1, n))) // chunk 0 is the rarest
+    return picker
+  }
+  const firstPicks = new Set<number>()
+  for (let seed = 1; seed <= 200; seed++) firstPicks.add(make(seed).pick(all, none, noneSet))
+  assert.ok(firstPicks.size > 20, `random phase should spread picks, got ${firstPicks.size}`)
+
+  for (let seed = 1; seed <= 20; seed++) {
+    const picker = make(seed)
+    picker.markHave(5)
+    assert.notEqual(new Set(range(0, 20).map(() => picker.pick(all, none, noneSet))).size, 1, 'one chunk held: still random')
+    picker.markHave(6)
+    assert.equal(picker.pick(all, none, noneSet), 0, 'two chunks held: rarest first')
+  }
+  // Chunks held from the start count too.
+  assert.equal(make(1, bits(n, [7, 8])).pick(all, none, noneSet), 0)
+})
+
+test('random-first phase only picks chunks the source has and we lack', () => {
+  const n = 1000
+  const have = bits(n, [10, 20])
+  const src = bits(n, [10, 20, 500, 999])
+  for (let seed = 1; seed <= 50; seed++) {
+    const picker = new PiecePicker(n, have, { random: seeded(seed) })
+    picker.addSource(src)
+    picker.addSource(Bitfield.full(n))
+    const i = picker.pick(src, none, noneSet)
+    assert.ok(i === 500 || i === 999, `picked ${i}`)
+  }
+})
+
+test('never picks a chunk we have or the source lacks; -1 when done', () => {
+  const n = 64
+  const src = bits(n, range(0, n).filter(i => i % 3 !== 0))
+  const have = bits(n, range(0, n).filter(i => i % 5 === 0))
+  const picker = new PiecePicker(n, have, { random: seeded(9), randomFirst: 0 })
+  picker.addSource(src)
+  picker.addSource(Bitfield.full(n))
+  const got = new Set<number>()
+  for (;;) {
+    const i = picker.pick(src, none, noneSet)
+    if (i === -1) break
+    assert.ok(src.has(i) && !have.has(i), `picked ${i}`)
+    assert.ok(!got.has(i))
+    got.add(i)
+    picker.markHave(i)
+  }
+  const expected = range(0, n).filter(i => i % 3 !== 0 && i % 5 !== 0)
+  assert.deepEqual([...got].sort((x, y) => x - y), expected)
+  assert.equal(picker.remaining, n - have.count - expected.length)
+
+  const done = new PiecePicker(4, Bitfield.full(4))
+  done.addSource(Bitfield.full(4))
+  assert.equal(done.remaining, 0)
+  assert.equal(done.pick(Bitfield.full(4), none, noneSet), -1)
+})
+
+test('chunks nobody announced (availability 0) are never picked', () => {
+  const n = 8
+  const picker = new PiecePicker(n, new Bitfield(n), { random: seeded(1), randomFirst: 0 })
+  // The source bitfield was never registered with addSource.
+  assert.equal(picker.pick(Bitfield.full(n), none, noneSet), -1)
+  const withRandom = new PiecePicker(n, new Bitfield(n), { random: seeded(1) })
+  assert.equal(withRandom.pick(Bitfield.full(n), none, noneSet), -1)
+})
+
+test('never picks an in-flight chunk outside endgame', () => {
+  const n = 50
+  const src = Bitfield.full(n)
+  for (const randomFirst of [0, 100]) {
+    for (let seed = 1; seed <= 30; seed++) {
+      const picker = new PiecePicker(n, new Bitfield(n), { random: seeded(seed), randomFirst })
+      picker.addSource(src)
+      const inFlight = new Map<number, number>()
+      for (let i = 0; i < n; i += 2) inFlight.set(i, 1)
+      for (let k = 0; k < n / 2; k++) {
+        const i = picker.pick(src, inFlight, noneSet)
+        assert.ok(!inFlight.has(i), `picked in-flight ${i}`)
+        inFlight.set(i, 1)
+      }
+    }
+  }
+})
+
+test('endgame: duplicates with fewest requests first, never one already asked of this source', () => {
+  const n = 6
+  const picker = new PiecePicker(n, bits(n, [0, 1]), { random: seeded(4), randomFirst: 0 })
+  const full = Bitfield.full(n)
+  picker.addSource(full)
+  picker.addSource(full)
+  picker.addSource(bits(n, [5]))
+  // Everything we lack (2..5) is in flight.
+  const inFlight = new Map<number, number>([[2, 3], [3, 1], [4, 2], [5, 1], [0, 1]])
+  // 3 and 5 have one request each; 5 is more available (3 sources) than 3 (2 sources).
+  assert.equal(picker.pick(full, inFlight, noneSet), 3)
+  // Already asked this source for 3: next fewest is 5.
+  assert.equal(picker.pick(full, inFlight, new Set([3])), 5)
+  assert.equal(picker.pick(full, inFlight, new Set([3, 5])), 4)
+  assert.equal(picker.pick(full, inFlight, new Set([2, 3, 4, 5])), -1)
+  // A source lacking every in-flight chunk gets nothing.
+  picker.addSource(bits(n, [0, 1]))
+  assert.equal(picker.pick(bits(n, [0, 1]), inFlight, noneSet), -1)
+  // Once we hold everything there is no endgame either.
+  for (const i of [2, 3, 4, 5]) picker.markHave(i)
+  assert.equal(picker.pick(full, inFlight, noneSet), -1)
+})
+
+test('endgame only starts when no free chunk is left', () => {
+  const n = 4
+  const picker = new PiecePicker(n, new Bitfield(n), { random: seeded(2), randomFirst: 0 })
+  const full = Bitfield.full(n)
+  picker.addSource(full)
+  const inFlight = new Map<number, number>([[0, 1], [1, 1], [2, 1]])
+  assert.equal(picker.pick(full, inFlight, noneSet), 3)
+  inFlight.set(3, 1)
+  const dup = picker.pick(full, inFlight, new Set([3]))
+  assert.ok([0, 1, 2].includes(dup))
+})
+
+test('endgame tie breaks randomly among equally requested, equally rare chunks', () => {
+  const n = 8
+  const full = Bitfield.full(n)
+  const seen = new Set<number>()
+  for (let seed = 1; seed <= 100; seed++) {
+    const picker = new PiecePicker(n, new Bitfield(n), { random: seeded(seed), randomFirst: 0 })
+    picker.addSource(full)
+    const inFlight = new Map(range(0, n).map(i => [i, 1] as [number, number]))
+    seen.add(picker.pick(full, inFlight, noneSet))
+  }
+  assert.equal(seen.size, n)
+})
+
+test('availability follows addSource, removeSource and addSourceChunk', () => {
+  const n = 20
+  const picker = new PiecePicker(n, bits(n, [3]), { random: seeded(1), randomFirst: 0 })
+  const a = bits(n, [0, 1, 2, 3])
+  const b = bits(n, [2, 3, 4, 19])
+  picker.addSource(a)
+  picker.addSource(b)
+  assert.deepEqual(range(0, 6).map(i => picker.availability(i)), [1, 1, 2, 2, 1, 0])
+  assert.equal(picker.availability(19), 1)
+  picker.addSourceChunk(5)
+  picker.addSourceChunk(5)
+  assert.equal(picker.availability(5), 2)
+  picker.removeSource(a)
+  assert.deepEqual(range(0, 6).map(i => picker.availability(i)), [0, 0, 1, 1, 1, 2])
+  picker.removeSource(b)
+  assert.deepEqual(range(0, 6).map(i => picker.availability(i)), [0, 0, 0, 0, 0, 2])
+  // Removing a source that was never added does not underflow.
+  picker.removeSource(bits(n, [0]))
+  assert.equal(picker.availability(0), 0)
+  // Only chunk 5 is available now.
+  assert.equal(picker.pick(Bitfield.full(n), none, noneSet), 5)
+  assert.throws(() => picker.availability(n), RangeError)
+  assert.throws(() => picker.addSource(new Bitfield(n + 1)), RangeError)
+  assert.throws(() => picker.markHave(-1), RangeError)
+})
+
+test('the caller\'s have bitfield is copied, and markHave is idempotent', () => {
+  const n = 10
+  const have = new Bitfield(n)
+  const picker = new PiecePicker(n, have)
+  have.set(4)
+  assert.equal(picker.remaining, 10)
+  picker.markHave(4)
+  picker.markHave(4)
+  assert.equal(picker.remaining, 9)
+})
+
+test('matches a brute-force model under random operations', () => {
+  const n = 300
+  const rnd = seeded(77)
+  const picker = new PiecePicker(n, bits(n, range(0, 20)), { random: seeded(78), randomFirst: 0 })
+  const have = new Set(range(0, 20))
+  const avail = new Array<number>(n).fill(0)
+  const sources: Bitfield[] = []
+  const inFlight = new Map<number, number>()
+  for (let step = 0; step < 3000; step++) {
+    const op = rnd()
+    if (op < 0.08 || sources.length === 0) {
+      const density = rnd()
+      const s = bits(n, range(0, n).filter(() => rnd() < density))
+      sources.push(s)
+      picker.addSource(s)
+      for (const i of s.indices()) avail[i]!++
+    } else if (op < 0.12 && sources.length > 1) {
+      const [s] = sources.splice(Math.floor(rnd() * sources.length), 1)
+      picker.removeSource(s!)
+      for (const i of s!.indices()) avail[i]!--
+    } else if (op < 0.3) {
+      const s = sources[Math.floor(rnd() * sources.length)]!
+      const i = Math.floor(rnd() * n)
+      if (s.set(i)) {
+        picker.addSourceChunk(i)
+        avail[i]!++
+      }
+    } else if (op < 0.45) {
+      const i = Math.floor(rnd() * n)
+      picker.markHave(i)
+      have.add(i)
+      inFlight.delete(i)
+    } else {
+      const s = sources[Math.floor(rnd() * sources.length)]!
+      const i = picker.pick(s, inFlight, noneSet)
+      const free = range(0, n).filter(j => !have.has(j) && s.has(j) && !inFlight.has(j) && avail[j]! > 0)
+      if (free.length === 0) {
+        const dup = range(0, n).filter(j => !have.has(j) && s.has(j) && inFlight.has(j) && avail[j]! > 0)
+        if (dup.length === 0) assert.equal(i, -1)
+        else {
+          const minCount = Math.min(...dup.map(j => inFlight.get(j)!))
+          assert.equal(inFlight.get(i), minCount)
+        }
+      } else {
+        assert.ok(free.includes(i), `step ${step}: picked ${i}`)
+        assert.equal(avail[i], Math.min(...free.map(j => avail[j]!)), `step ${step}: not rarest`)
+      }
+      if (i !== -1) inFlight.set(i, (inFlight.get(i) ?? 0) + 1)
+      if (inFlight.size > 15) inFlight.delete(inFlight.keys().next().value!)
+    }
+    if (step % 100 === 0) {
+      for (let j = 0; j < n; j++) assert.equal(picker.availability(j), avail[j])
+      assert.equal(picker.remaining, n - have.size)
+    }
+  }
+})
+
+test('falls back to a bitfield scan when a source holds few wanted chunks', () => {
+  const n = 50_000
+  const picker = new PiecePicker(n, new Bitfield(n), { random: seeded(5), randomFirst: 0 })
+  picker.addSource(Bitfield.full(n))
+  const sparse = bits(n, [123, 45_678])
+  picker.addSource(sparse)
+  picker.addSource(sparse)
+  picker.addSource(bits(n, [45_678]))
+  // 123 has availability 3, 45678 has 4: rarest first even through the fallback scan.
+  assert.equal(picker.pick(sparse, none, noneSet), 123)
+  assert.equal(picker.pick(sparse, new Map([[123, 1]]), noneSet), 45_678)
+  const rf = new PiecePicker(n, new Bitfield(n), { random: seeded(5) })
+  rf.addSource(Bitfield.full(n))
+  rf.addSource(sparse)
+  const i = rf.pick(sparse, none, noneSet)
+  assert.ok(i === 123 || i === 45_678)
+})
+
+test('large case: 200,000 chunks, 10,000 picks', () => {
+  const n = 200_000
+  const rnd = seeded(11)
+  const picker = new PiecePicker(n, new Bitfield(n), { random: seeded(12) })
+  const sources: Bitfield[] = []
+  for (let s = 0; s < 20; s++) {
+    const b = s < 2 ? Bitfield.full(n) : bits(n, range(0, n).filter(() => rnd() < 0.5))
+    sources.push(b)
+    picker.addSource(b)
+  }
+  const inFlight = new Map<number, number>()
+  const picked = new Set<number>()
+  for (let k = 0; k < 10_000; k++) {
+    const s = sources[k % sources.length]!
+    const i = picker.pick(s, inFlight, noneSet)
+    assert.ok(i >= 0 && s.has(i) && !picked.has(i))
+    picked.add(i)
+    inFlight.set(i, 1)
+    // Keep a realistic window in flight: the oldest request completes.
+    if (inFlight.size > 256) {
+      const done = inFlight.keys().next().value!
+      inFlight.delete(done)
+      picker.markHave(done)
+    }
+  }
+  assert.equal(picked.size, 10_000)
+})

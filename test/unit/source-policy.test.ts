@@ -1,0 +1,157 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { RateMeter, pipelineDepth, rankSources, shouldDropSource } from '../../node-core/src/scheduler/source-policy.ts'
+import type { SourceLoad } from '../../node-core/src/scheduler/source-policy.ts'
+
+const KiB = 1024
+const MiB = 1024 * 1024
+
+function near (actual: number, expected: number, tolerance: number, message?: string): void {
+  assert.ok(Math.abs(actual - expected) <= tolerance, message ?? `${actual} not within ${tolerance} of ${expected}`)
+}
+
+test('pipelineDepth keeps about targetSeconds of data in flight', () => {
+  // 10 MiB/s, 1 MiB chunks, 0.5 s: 5 chunks + 1.
+  assert.equal(pipelineDepth(10 * MiB, MiB), 6)
+  assert.equal(pipelineDepth(10 * MiB, MiB, { targetSeconds: 1 }), 11)
+  // Slow link: the floor.
+  assert.equal(pipelineDepth(10 * KiB, MiB), 2)
+  // Very fast link: the cap.
+  assert.equal(pipelineDepth(1000 * MiB, 256 * KiB), 32)
+  assert.equal(pipelineDepth(1000 * MiB, 256 * KiB, { max: 64 }), 64)
+  assert.equal(pipelineDepth(Infinity, MiB), 32)
+  assert.equal(pipelineDepth(MiB, MiB, { min: 4 }), 4)
+  // ceil: 1.5 chunks -> 2, + 1.
+  assert.equal(pipelineDepth(3 * MiB, MiB), 3)
+})
+
+test('pipelineDepth gives an unknown rate min + 2', () => {
+  assert.equal(pipelineDepth(0, MiB), 4)
+  assert.equal(pipelineDepth(0, MiB, { min: 5 }), 7)
+  assert.equal(pipelineDepth(0, MiB, { min: 3, max: 4 }), 4)
+  assert.equal(pipelineDepth(NaN, MiB), 4)
+  assert.throws(() => pipelineDepth(MiB, 0), RangeError)
+  assert.throws(() => pipelineDepth(MiB, MiB, { min: 8, max: 4 }), RangeError)
+})
+
+function src (id: string, rate: number, inFlight = 0, failures = 0): SourceLoad {
+  return { id, rate, inFlight, failures }
+}
+
+const ids = (list: SourceLoad[]): string[] => list.map(s => s.id)
+
+test('rankSources prefers the lowest expected time for one more chunk', () => {
+  const chunk = MiB
+  const sources = [
+    src('slow', 1 * MiB, 0), // 1 s
+    src('fast-busy', 10 * MiB, 19), // 2 s
+    src('fast', 10 * MiB, 4), // 0.5 s
+    src('mid', 4 * MiB, 1) // 0.5 s, ties with fast: by id
+  ]
+  const ranked = rankSources(sources, chunk)
+  assert.deepEqual(ids(ranked), ['fast', 'mid', 'slow', 'fast-busy'])
+  assert.notEqual(ranked, sources)
+  assert.deepEqual(ids(sources), ['slow', 'fast-busy', 'fast', 'mid'], 'input untouched')
+})
+
+test('rankSources doubles the expected time per failure', () => {
+  const ranked = rankSources([src('a', 4 * MiB, 0, 2), src('b', 2 * MiB, 0, 0), src('c', 8 * MiB, 0, 3)], MiB)
+  // a: 0.25 s * 4 = 1 s; b: 0.5 s; c: 0.125 s * 8 = 1 s.
+  assert.deepEqual(ids(ranked), ['b', 'a', 'c'])
+})
+
+test('rankSources treats an unknown rate as the median known rate', () => {
+  const known = [src('k1', 1 * MiB), src('k2', 3 * MiB), src('k3', 9 * MiB)]
+  // Median 3 MiB/s: unknown with nothing in flight ties k2, id decides.
+  assert.deepEqual(ids(rankSources([...known, src('a-new', 0)], MiB)), ['k3', 'a-new', 'k2', 'k1'])
+  assert.deepEqual(ids(rankSources([...known, src('z-new', 0)], MiB)), ['k3', 'k2', 'z-new', 'k1'])
+  // Even count: mean of the middle two (2 and 4 -> 3 MiB/s); one in flight makes it 0.67 s,
+  // between k2 (0.5 s) and k1 (1 s).
+  const even = [src('k1', 1 * MiB), src('k2', 2 * MiB), src('k3', 4 * MiB), src('k4', 8 * MiB)]
+  assert.deepEqual(ids(rankSources([...even, src('new', 0, 1)], MiB)), ['k4', 'k3', 'k2', 'new', 'k1'])
+})
+
+test('rankSources with no known rate ranks by load and failures, then id', () => {
+  const ranked = rankSources([src('c', 0, 1), src('b', 0, 0), src('a', 0, 0, 1), src('d', 0, 0)], MiB)
+  assert.deepEqual(ids(ranked), ['b', 'd', 'a', 'c'])
+  // With no known rates and equal load, order is deterministic.
+  assert.deepEqual(ids(rankSources([src('y', 0), src('x', 0)], MiB)), ['x', 'y'])
+  assert.deepEqual(rankSources([], MiB), [])
+})
+
+test('shouldDropSource after maxStrikes bad chunks', () => {
+  assert.equal(shouldDropSource(0), false)
+  assert.equal(shouldDropSource(1), false)
+  assert.equal(shouldDropSource(2), true)
+  assert.equal(shouldDropSource(3), true)
+  assert.equal(shouldDropSource(2, 3), false)
+  assert.equal(shouldDropSource(3, 3), true)
+  assert.equal(shouldDropSource(1, 1), true)
+})
+
+function clock (start = 0): { now: () => number, advance: (ms: number) => void } {
+  let t = start
+  return { now: () => t, advance: (ms: number) => { t += ms } }
+}
+
+test('RateMeter measures a steady rate', () => {
+  const c = clock(1_000_000)
+  const meter = new RateMeter(3000, c.now)
+  assert.equal(meter.rate(), 0)
+  // 1000 bytes every 100 ms = 10,000 B/s, for 10 s; sample the rate at many phases.
+  for (let k = 1; k <= 100; k++) {
+    c.advance(100)
+    meter.add(1000)
+    if (k >= 5) near(meter.rate(), 10_000, 1000, `after ${k * 100} ms: ${meter.rate()}`)
+    if (k >= 31) near(meter.rate(), 10_000, 400, `after ${k * 100} ms: ${meter.rate()}`)
+  }
+  assert.equal(meter.total, 100_000)
+})
+
+test('RateMeter follows changes and drops to 0 after a silent window', () => {
+  const c = clock(0)
+  const meter = new RateMeter(3000, c.now)
+  for (let k = 0; k < 50; k++) {
+    c.advance(100)
+    meter.add(1000)
+  }
+  // 1.5 s of silence: half the window still holds traffic.
+  c.advance(1500)
+  near(meter.rate(), 5000, 600)
+  c.advance(1600)
+  assert.equal(meter.rate(), 0)
+  assert.equal(meter.total, 50_000)
+  // Faster traffic afterwards is picked up.
+  for (let k = 0; k < 40; k++) {
+    c.advance(100)
+    meter.add(5000)
+  }
+  near(meter.rate(), 50_000, 2000)
+  assert.equal(meter.total, 250_000)
+})
+
+test('RateMeter on a young meter divides by its age, at least one bucket', () => {
+  const c = clock(500)
+  const meter = new RateMeter(3000, c.now)
+  c.advance(100)
+  meter.add(5000)
+  c.advance(400)
+  assert.equal(meter.rate(), 10_000) // 5000 bytes in 0.5 s
+  const fresh = new RateMeter(3000, c.now)
+  fresh.add(1000)
+  assert.equal(fresh.rate(), 4000) // no spike: at least one 250 ms bucket
+})
+
+test('RateMeter with a short window and odd clock values', () => {
+  const c = clock(-1234.5)
+  const meter = new RateMeter(100, c.now)
+  for (let k = 0; k < 20; k++) {
+    c.advance(10)
+    meter.add(100)
+  }
+  near(meter.rate(), 10_000, 1500)
+  c.advance(200)
+  assert.equal(meter.rate(), 0)
+  assert.throws(() => new RateMeter(0), RangeError)
+  assert.throws(() => meter.add(-1), RangeError)
+})
