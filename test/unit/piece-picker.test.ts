@@ -2,18 +2,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Bitfield } from '../../node-core/src/storage/bitfield.ts'
 import { PiecePicker } from '../../node-core/src/scheduler/piece-picker.ts'
+import { seededRandom } from '../helpers/random.ts'
 
-/** Deterministic PRNG (mulberry32) so "random" picks are reproducible. */
-function seeded (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function bits (length: number, indices: Iterable<number>): Bitfield {
   const b = new Bitfield(length)
@@ -37,7 +27,7 @@ test('rarest first after the random-first phase', () => {
   const b = bits(n, [0, 1, 2, 3, 4, 5, 6, 8, 9])
   const c = bits(n, range(0, 10))
   for (let seed = 1; seed <= 20; seed++) {
-    const picker = new PiecePicker(n, new Bitfield(n), { random: seeded(seed), randomFirst: 0 })
+    const picker = new PiecePicker(n, new Bitfield(n), { random: seededRandom(seed), randomFirst: 0 })
     picker.addSource(a)
     picker.addSource(b)
     picker.addSource(c)
@@ -48,7 +38,7 @@ test('rarest first after the random-first phase', () => {
 
 test('rarest first orders by availability across several buckets', () => {
   const n = 6
-  const picker = new PiecePicker(n, new Bitfield(n), { random: seeded(3), randomFirst: 0 })
+  const picker = new PiecePicker(n, new Bitfield(n), { random: seededRandom(3), randomFirst: 0 })
   // availability: chunk i held by (i + 1) sources, shuffled order of addition.
   for (let s = 0; s < n; s++) picker.addSource(bits(n, range(s, n)))
   const seed = bits(n, range(0, n))
@@ -67,14 +57,14 @@ test('random among equals: seeds differ and every equal chunk is picked over man
   const src = bits(n, range(0, n))
   const firstPicks = new Set<number>()
   for (let seed = 1; seed <= 400; seed++) {
-    const picker = new PiecePicker(n, new Bitfield(n), { random: seeded(seed), randomFirst: 0 })
+    const picker = new PiecePicker(n, new Bitfield(n), { random: seededRandom(seed), randomFirst: 0 })
     picker.addSource(src)
     firstPicks.add(picker.pick(src, none, noneSet))
   }
   assert.equal(firstPicks.size, n)
 
   const pickWith = (seed: number): number => {
-    const picker = new PiecePicker(n, new Bitfield(n), { random: seeded(seed), randomFirst: 0 })
+    const picker = new PiecePicker(n, new Bitfield(n), { random: seededRandom(seed), randomFirst: 0 })
     picker.addSource(src)
     return picker.pick(src, none, noneSet)
   }
@@ -87,7 +77,7 @@ test('random-first phase ignores rarity until randomFirst chunks are held', () =
   const n = 40
   const all = bits(n, range(0, n))
   const make = (seed: number, have = new Bitfield(n)): PiecePicker => {
-    const picker = new PiecePicker(n, have, { random: seeded(seed), randomFirst: 2 })
+    const picker = new PiecePicker(n, have, { random: seededRandom(seed), randomFirst: 2 })
     picker.addSource(all)
     picker.addSource(all)
     for (let s = 0; s < 3; s++) picker.addSource(bits(n, range(1, n))) // chunk 0 is the rarest
@@ -113,7 +103,7 @@ test('random-first phase only picks chunks the source has and we lack', () => {
   const have = bits(n, [10, 20])
   const src = bits(n, [10, 20, 500, 999])
   for (let seed = 1; seed <= 50; seed++) {
-    const picker = new PiecePicker(n, have, { random: seeded(seed) })
+    const picker = new PiecePicker(n, have, { random: seededRandom(seed) })
     picker.addSource(src)
     picker.addSource(Bitfield.full(n))
     const i = picker.pick(src, none, noneSet)
@@ -125,7 +115,7 @@ test('never picks a chunk we have or the source lacks; -1 when done', () => {
   const n = 64
   const src = bits(n, range(0, n).filter(i => i % 3 !== 0))
   const have = bits(n, range(0, n).filter(i => i % 5 === 0))
-  const picker = new PiecePicker(n, have, { random: seeded(9), randomFirst: 0 })
+  const picker = new PiecePicker(n, have, { random: seededRandom(9), randomFirst: 0 })
   picker.addSource(src)
   picker.addSource(Bitfield.full(n))
   const got = new Set<number>()
@@ -149,10 +139,10 @@ test('never picks a chunk we have or the source lacks; -1 when done', () => {
 
 test('chunks nobody announced (availability 0) are never picked', () => {
   const n = 8
-  const picker = new PiecePicker(n, new Bitfield(n), { random: seeded(1), randomFirst: 0 })
+  const picker = new PiecePicker(n, new Bitfield(n), { random: seededRandom(1), randomFirst: 0 })
   // The source bitfield was never registered with addSource.
   assert.equal(picker.pick(Bitfield.full(n), none, noneSet), -1)
-  const withRandom = new PiecePicker(n, new Bitfield(n), { random: seeded(1) })
+  const withRandom = new PiecePicker(n, new Bitfield(n), { random: seededRandom(1) })
   assert.equal(withRandom.pick(Bitfield.full(n), none, noneSet), -1)
 })
 
@@ -161,7 +151,7 @@ test('never picks an in-flight chunk outside endgame', () => {
   const src = Bitfield.full(n)
   for (const randomFirst of [0, 100]) {
     for (let seed = 1; seed <= 30; seed++) {
-      const picker = new PiecePicker(n, new Bitfield(n), { random: seeded(seed), randomFirst })
+      const picker = new PiecePicker(n, new Bitfield(n), { random: seededRandom(seed), randomFirst })
       picker.addSource(src)
       const inFlight = new Map<number, number>()
       for (let i = 0; i < n; i += 2) inFlight.set(i, 1)
@@ -176,7 +166,7 @@ test('never picks an in-flight chunk outside endgame', () => {
 
 test('endgame: duplicates with fewest requests first, never one already asked of this source', () => {
   const n = 6
-  const picker = new PiecePicker(n, bits(n, [0, 1]), { random: seeded(4), randomFirst: 0 })
+  const picker = new PiecePicker(n, bits(n, [0, 1]), { random: seededRandom(4), randomFirst: 0 })
   const full = Bitfield.full(n)
   picker.addSource(full)
   picker.addSource(full)
@@ -199,7 +189,7 @@ test('endgame: duplicates with fewest requests first, never one already asked of
 
 test('endgame only starts when no free chunk is left', () => {
   const n = 4
-  const picker = new PiecePicker(n, new Bitfield(n), { random: seeded(2), randomFirst: 0 })
+  const picker = new PiecePicker(n, new Bitfield(n), { random: seededRandom(2), randomFirst: 0 })
   const full = Bitfield.full(n)
   picker.addSource(full)
   const inFlight = new Map<number, number>([[0, 1], [1, 1], [2, 1]])
@@ -214,7 +204,7 @@ test('endgame tie breaks randomly among equally requested, equally rare chunks',
   const full = Bitfield.full(n)
   const seen = new Set<number>()
   for (let seed = 1; seed <= 100; seed++) {
-    const picker = new PiecePicker(n, new Bitfield(n), { random: seeded(seed), randomFirst: 0 })
+    const picker = new PiecePicker(n, new Bitfield(n), { random: seededRandom(seed), randomFirst: 0 })
     picker.addSource(full)
     const inFlight = new Map(range(0, n).map(i => [i, 1] as [number, number]))
     seen.add(picker.pick(full, inFlight, noneSet))
@@ -224,7 +214,7 @@ test('endgame tie breaks randomly among equally requested, equally rare chunks',
 
 test('availability follows addSource, removeSource and addSourceChunk', () => {
   const n = 20
-  const picker = new PiecePicker(n, bits(n, [3]), { random: seeded(1), randomFirst: 0 })
+  const picker = new PiecePicker(n, bits(n, [3]), { random: seededRandom(1), randomFirst: 0 })
   const a = bits(n, [0, 1, 2, 3])
   const b = bits(n, [2, 3, 4, 19])
   picker.addSource(a)
@@ -261,8 +251,8 @@ test('the caller\'s have bitfield is copied, and markHave is idempotent', () => 
 
 test('matches a brute-force model under random operations', () => {
   const n = 300
-  const rnd = seeded(77)
-  const picker = new PiecePicker(n, bits(n, range(0, 20)), { random: seeded(78), randomFirst: 0 })
+  const rnd = seededRandom(77)
+  const picker = new PiecePicker(n, bits(n, range(0, 20)), { random: seededRandom(78), randomFirst: 0 })
   const have = new Set(range(0, 20))
   const avail = new Array<number>(n).fill(0)
   const sources: Bitfield[] = []
@@ -270,8 +260,9 @@ test('matches a brute-force model under random operations', () => {
   for (let step = 0; step < 3000; step++) {
     const op = rnd()
     if (op < 0.08 || sources.length === 0) {
-      const density = rnd()
-      const s = bits(n, range(0, n).filter(() => rnd() < density))
+      // Seeds (complete bitfields), dense and sparse partial sources all take different paths.
+      const density = rnd() < 0.25 ? 1 : rnd() < 0.5 ? rnd() * 0.1 : rnd()
+      const s = density === 1 ? Bitfield.full(n) : bits(n, range(0, n).filter(() => rnd() < density))
       sources.push(s)
       picker.addSource(s)
       for (const i of s.indices()) avail[i]!++
@@ -318,7 +309,7 @@ test('matches a brute-force model under random operations', () => {
 
 test('falls back to a bitfield scan when a source holds few wanted chunks', () => {
   const n = 50_000
-  const picker = new PiecePicker(n, new Bitfield(n), { random: seeded(5), randomFirst: 0 })
+  const picker = new PiecePicker(n, new Bitfield(n), { random: seededRandom(5), randomFirst: 0 })
   picker.addSource(Bitfield.full(n))
   const sparse = bits(n, [123, 45_678])
   picker.addSource(sparse)
@@ -327,7 +318,7 @@ test('falls back to a bitfield scan when a source holds few wanted chunks', () =
   // 123 has availability 3, 45678 has 4: rarest first even through the fallback scan.
   assert.equal(picker.pick(sparse, none, noneSet), 123)
   assert.equal(picker.pick(sparse, new Map([[123, 1]]), noneSet), 45_678)
-  const rf = new PiecePicker(n, new Bitfield(n), { random: seeded(5) })
+  const rf = new PiecePicker(n, new Bitfield(n), { random: seededRandom(5) })
   rf.addSource(Bitfield.full(n))
   rf.addSource(sparse)
   const i = rf.pick(sparse, none, noneSet)
@@ -336,8 +327,8 @@ test('falls back to a bitfield scan when a source holds few wanted chunks', () =
 
 test('large case: 200,000 chunks, 10,000 picks', () => {
   const n = 200_000
-  const rnd = seeded(11)
-  const picker = new PiecePicker(n, new Bitfield(n), { random: seeded(12) })
+  const rnd = seededRandom(11)
+  const picker = new PiecePicker(n, new Bitfield(n), { random: seededRandom(12) })
   const sources: Bitfield[] = []
   for (let s = 0; s < 20; s++) {
     const b = s < 2 ? Bitfield.full(n) : bits(n, range(0, n).filter(() => rnd() < 0.5))

@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { TokenBucket } from '../../node-core/src/bandwidth/token-bucket.ts'
+import { seededRandom } from '../helpers/random.ts'
 
 const KiB = 1024
 const MiB = 1024 * 1024
@@ -58,19 +59,9 @@ function settle (): Promise<void> {
   return new Promise(resolve => setImmediate(resolve))
 }
 
-function seeded (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 test('total wait over a sequence of takes matches bytes / rate within one burst', async () => {
-  const rnd = seeded(1)
+  const rnd = seededRandom(1)
   for (const [rate, burst] of [[MiB, undefined], [100 * KiB, 16 * KiB], [10 * MiB, undefined]] as const) {
     const c = autoClock()
     const bucket = new TokenBucket(rate, { burst, now: c.now, sleep: c.sleep })

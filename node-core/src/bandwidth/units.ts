@@ -32,7 +32,7 @@ export function parseByteRate (text: string): number {
   if (multiplier === undefined) throw new InvalidArgumentError(`unknown unit ${JSON.stringify(unit)} in ${JSON.stringify(text)} (use B, kB, MB, GB, KiB, MiB or GiB)`)
   const value = Number(digits)
   if (!Number.isFinite(value)) throw new InvalidArgumentError(`not a finite number: ${JSON.stringify(text)}`)
-  if (sign === '-' && value !== 0) throw new InvalidArgumentError(`negative byte size or rate: ${JSON.stringify(text)}`)
+  if (sign === '-') throw new InvalidArgumentError(`negative byte size or rate: ${JSON.stringify(text)}`)
   const bytes = Math.round(value * multiplier)
   if (!Number.isSafeInteger(bytes)) throw new InvalidArgumentError(`too large: ${JSON.stringify(text)}`)
   if (bytes === 0 && value !== 0) throw new InvalidArgumentError(`less than one byte: ${JSON.stringify(text)} (use 0 for unlimited)`)

@@ -90,7 +90,7 @@ export class PiecePicker {
       for (let i = 0; i < avail.length; i++) avail[i]!++
       this.#start.unshift(0)
     } else if (has.count > this.#count >>> BULK_SHIFT) {
-      forEachSet(has.bytes, i => { avail[i]!++ })
+      addBits(avail, has.bytes, 1)
       this.#rebuild()
     } else {
       forEachSet(has.bytes, i => this.#increment(i))
@@ -107,7 +107,7 @@ export class PiecePicker {
       for (let i = 0; i < avail.length; i++) dec(i)
       this.#start.shift()
     } else if (has.count > this.#count >>> BULK_SHIFT) {
-      forEachSet(has.bytes, dec)
+      addBits(avail, has.bytes, -1)
       this.#rebuild()
     } else {
       forEachSet(has.bytes, i => this.#decrement(i))
@@ -285,17 +285,15 @@ export class PiecePicker {
     const n = this.#count
     const avail = this.#avail
     const have = this.#have.bytes
-    const lacks = (i: number): boolean => (have[i >> 3]! & (0x80 >> (i & 7))) === 0
-    const next: number[] = [0]
-    for (let i = 0; i < n; i++) {
-      if (!lacks(i)) continue
-      const a = avail[i]!
-      while (next.length <= a) next.push(0)
-      next[a]!++
-    }
-    const start = new Array<number>(next.length)
+    const order = this.#order
+    const pos = this.#pos
+    let top = 0
+    for (let i = 0; i < n; i++) if (avail[i]! > top) top = avail[i]!
+    const next = new Uint32Array(top + 1) // counts per bucket, then each bucket's next free slot
+    for (let i = 0; i < n; i++) if ((have[i >> 3]! & (0x80 >> (i & 7))) === 0) next[avail[i]!]!++
+    const start = new Array<number>(top + 1)
     let sum = 0
-    for (let a = 0; a < next.length; a++) {
+    for (let a = 0; a <= top; a++) {
       start[a] = sum
       const c = next[a]!
       next[a] = sum
@@ -303,9 +301,9 @@ export class PiecePicker {
     }
     let h = sum
     for (let i = 0; i < n; i++) {
-      const p = lacks(i) ? next[avail[i]!]!++ : h++
-      this.#order[p] = i
-      this.#pos[i] = p
+      const p = (have[i >> 3]! & (0x80 >> (i & 7))) === 0 ? next[avail[i]!]!++ : h++
+      order[p] = i
+      pos[i] = p
     }
     this.#missing = sum
     this.#start = start
@@ -337,6 +335,23 @@ export class PiecePicker {
 
   #checkLength (b: Bitfield): void {
     if (b.length !== this.#count) throw new RangeError(`bitfield has ${b.length} bits, expected ${this.#count}`)
+  }
+}
+
+/**
+ * avail[i] += delta for each set bit i, without a branch per bit (bits of a partial source are
+ * close to random, so branches mispredict); never below 0.
+ */
+function addBits (avail: Uint32Array, bytes: Uint8Array, delta: 1 | -1): void {
+  for (let j = 0; j < bytes.length; j++) {
+    const b = bytes[j]!
+    if (b === 0) continue
+    const base = j * 8
+    const end = Math.min(8, avail.length - base)
+    for (let k = 0; k < end; k++) {
+      const v = avail[base + k]! + delta * ((b >> (7 - k)) & 1)
+      avail[base + k] = v < 0 ? 0 : v
+    }
   }
 }
 
