@@ -75,8 +75,10 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
   readonly #picker: PiecePicker
   readonly #sources = new Map<string, Source>()
   readonly #candidates = new Map<string, Candidate>()
-  /** Chunk -> number of sources it is requested from. */
+  /** Chunk -> number of sources it is requested from (or being verified). */
   readonly #inFlight = new Map<number, number>()
+  /** Chunks received and being verified and written: never worth requesting again meanwhile. */
+  readonly #verifying = new Set<number>()
   readonly #past = new Map<string, SourceSnapshot>()
   readonly #now: () => number
   readonly #abort = new AbortController()
@@ -249,8 +251,10 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     if (!source.inFlight.delete(index)) return // cancelled or never requested: ignored
     // The source's slot is free at once (keep its pipeline full while we verify); the chunk stays
     // counted in #inFlight until it is written, so nobody requests it again meanwhile.
+    this.#verifying.add(index)
     this.#fill(source)
     const result = this.#data.have.has(index) ? 'duplicate' : await this.#data.writeChunk(index, data)
+    this.#verifying.delete(index)
     this.#decrementInFlight(index)
     if (result === 'bad') {
       source.badChunks++
@@ -290,7 +294,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     const chunkSize = this.#data.layout.manifest.chunkSize
     while (this.#running && this.#sources.get(source.peerId) === source && source.busyUntil <= this.#now()) {
       if (source.inFlight.size >= pipelineDepth(source.rate.rate(), chunkSize)) return
-      const index = this.#picker.pick(source.has, this.#inFlight, new Set(source.inFlight.keys()))
+      const index = this.#picker.pick(source.has, this.#inFlight, new Set([...source.inFlight.keys(), ...this.#verifying]))
       if (index < 0) return
       source.inFlight.set(index, this.#now())
       this.#inFlight.set(index, (this.#inFlight.get(index) ?? 0) + 1)
