@@ -117,3 +117,22 @@ describe('hostile peers and input', { timeout: 180_000 }, () => {
     assert.deepEqual(await readdir(out), [])
   })
 })
+
+describe('disk space', { timeout: 120_000 }, () => {
+  it('refuses a download that does not fit, with a clear error and nothing written', async (t) => {
+    const src = await tempDir()
+    await makeTree(join(src, 'large'), { 'x.bin': 24 * MiB })
+    const seeder = swarmdrop(['share', join(src, 'large'), '--repo', await tempDir()])
+    const shared = await seeder.event('shared')
+    const small = await tempDir()
+    const { execFileSync } = await import('node:child_process')
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', small]) // CI runs as root
+    t.after(() => { execFileSync('umount', [small]) })
+    const get = swarmdrop(['get', shared.link as string, '--out', small, '--repo', await tempDir()])
+    const error = await get.event('error', 60_000)
+    assert.equal(await get.exited, 1)
+    assert.equal(error.code, 'no-space')
+    assert.match(get.stderr, /not enough free space/)
+    assert.deepEqual(await readdir(small), [])
+  })
+})

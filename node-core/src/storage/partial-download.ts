@@ -62,6 +62,7 @@ export class PartialDownload implements ServedShare {
     }
     const d = new PartialDownload(shareId, manifestBytes, layout, outDir, have, store)
     await mkdir(outDir, { recursive: true })
+    await d.checkFreeSpace() // before the partial area is created
     await ensureRealDirectory(join(outDir, PARTIAL_DIR), true)
     await ensureRealDirectory(d.partialDir, true)
     for (let i = 0; i < layout.manifest.files.length; i++) {
