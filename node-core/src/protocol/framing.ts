@@ -3,6 +3,8 @@ import * as varint from 'uint8-varint'
 import { Uint8ArrayList } from 'uint8arraylist'
 import type { Stream } from '@libp2p/interface'
 
+const FEED_SLICE_BYTES = 64 * 1024
+
 /**
  * Length-prefixed frames (unsigned varint length, then the bytes) over a libp2p stream, with a
  * hard cap on the frame size: a larger announced length aborts the stream before any of it is
@@ -20,9 +22,16 @@ export class FramedStream {
 
   /** Yields each frame's bytes; ends when the remote closes its side. */
   async * frames (): AsyncGenerator<Uint8Array> {
-    const decoder = new LengthPrefixedDecoder({ maxDataLength: this.#maxFrameBytes, maxBufferSize: this.#maxFrameBytes + 16 })
+    // The stream may hand over many frames at once (up to the muxer's window, 16 MiB), so input is
+    // fed to the decoder in slices: its buffer then never holds more than one partial frame plus
+    // one slice, and a cap on it cannot be tripped by an honest peer sending fast.
+    const decoder = new LengthPrefixedDecoder({ maxDataLength: this.#maxFrameBytes, maxBufferSize: this.#maxFrameBytes + FEED_SLICE_BYTES + 16 })
     for await (const chunk of this.stream) {
-      for (const frame of decoder.decode(chunk)) yield frame.subarray()
+      for (const buf of chunk instanceof Uint8Array ? [chunk] : chunk) {
+        for (let at = 0; at < buf.byteLength; at += FEED_SLICE_BYTES) {
+          for (const frame of decoder.decode(buf.subarray(at, at + FEED_SLICE_BYTES))) yield frame.subarray()
+        }
+      }
     }
   }
 
