@@ -21,6 +21,9 @@ const CHUNKS = 100_000 // 3.2 MB of hashes: the manifest takes several pieces
 const manifest: Manifest = { version: 1, name: 'big', chunkSize: 65536, files: [{ path: 'big', size: CHUNKS * 65536 }], hashes: new Uint8Array(CHUNKS * 32) }
 const manifestBytes = encodeManifest(manifest)
 let shareId = ''
+/** A second share with 1 MiB chunks, for the deep-pipeline test. */
+const large: Manifest = { version: 1, name: 'large', chunkSize: 1024 * 1024, files: [{ path: 'large', size: 512 * 1024 * 1024 }], hashes: new Uint8Array(512 * 32) }
+let largeId = ''
 let server: SwarmNode
 let client: SwarmNode
 
@@ -37,9 +40,19 @@ before(async () => {
     async readChunk (index) { return new Uint8Array(layout.chunkLength(index)).fill(index & 0xff) },
     onHave () { return () => {} }
   }
+  largeId = await shareIdOf(encodeManifest(large))
+  const largeLayout = new ManifestLayout(large)
+  const largeShare: ServedShare = {
+    shareId: largeId,
+    manifestBytes: encodeManifest(large),
+    layout: largeLayout,
+    have: Bitfield.full(512),
+    async readChunk (index) { return new Uint8Array(largeLayout.chunkLength(index)) },
+    onHave () { return () => {} }
+  }
   server = await createSwarmNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
   client = await createSwarmNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
-  await new ChunkServer(server, { lookup: id => id === shareId ? share : undefined, swarmPeers: async () => ['/ip4/127.0.0.1/tcp/1/p2p/x'], uploadLimit: new TokenBucket(0) }).start()
+  await new ChunkServer(server, { lookup: id => id === shareId ? share : id === largeId ? largeShare : undefined, swarmPeers: async () => ['/ip4/127.0.0.1/tcp/1/p2p/x'], uploadLimit: new TokenBucket(0) }).start()
 })
 after(async () => { await client?.stop(); await server?.stop() })
 
@@ -81,6 +94,26 @@ describe('chunk-exchange protocol', () => {
     await done
     assert.deepEqual(blocks, [5, 1, 9])
     assert.deepEqual(errors, [['out-of-range', CHUNKS]])
+    s.close()
+  })
+
+  it('keeps a deep pipeline of large blocks flowing (32 MiB in flight at once)', async () => {
+    const s = await open(largeId)
+    let got = 0
+    const done = new Promise<void>((resolve, reject) => {
+      s.start({
+        onBlock () { if (++got === 512) resolve() },
+        onHave () {},
+        onPeers () {},
+        onError (code) { reject(new Error(code)) },
+        onClose (err) { if (got < 512) reject(err ?? new Error('closed early')) }
+      })
+    })
+    // 1 MiB blocks, 32 requested at once: the muxer delivers many frames together.
+    for (let i = 0; i < 32; i++) s.request(i)
+    let next = 32
+    const refill = setInterval(() => { while (next < 512 && next - got < 32) s.request(next++) }, 1)
+    await done.finally(() => { clearInterval(refill) })
     s.close()
   })
 
