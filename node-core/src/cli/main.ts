@@ -18,6 +18,11 @@ options:
   --repo DIR              profile folder (identity key, state); default ${defaultProfileDir()}
   --listen MULTIADDR      listen address, repeatable; default /ip4/0.0.0.0/tcp/0
   --peer MULTIADDR        dial this peer (…/p2p/<id>) directly, repeatable
+  --bootstrap MULTIADDR   join the DHT through this peer, repeatable (no public list is built in yet)
+  --network NAME          a separate swarm: DHT protocol /swarmdrop/NAME/kad/1.0.0
+  --dht-server            answer DHT queries (server mode); default client mode
+  --no-dht                neither announce nor look up shares on the DHT
+  --allow-private         keep private and loopback addresses learned from the DHT (local swarms, tests)
   --max-upload RATE       global upload cap, e.g. 4MiB (per second); 0 = unlimited
   --max-download RATE     global download cap
   --seed                  (get) keep seeding after the download completes
@@ -36,6 +41,10 @@ const OPTIONS = {
   'stall-timeout': { type: 'string' },
   json: { type: 'boolean' },
   'allow-private': { type: 'boolean' },
+  bootstrap: { type: 'string', multiple: true },
+  network: { type: 'string' },
+  'dht-server': { type: 'boolean' },
+  'no-dht': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' }
 } as const
 
@@ -70,6 +79,10 @@ export async function main (argv: string[]): Promise<number> {
       maxUploadBytesPerSecond: values['max-upload'] != null ? parseByteRate(values['max-upload']) : undefined,
       maxDownloadBytesPerSecond: values['max-download'] != null ? parseByteRate(values['max-download']) : undefined,
       allowPrivate: values['allow-private'] === true,
+      bootstrap: values.bootstrap ?? [],
+      network: values.network,
+      dhtServer: values['dht-server'] === true,
+      dht: values['no-dht'] !== true,
       restore: command === 'daemon'
     })
     const info = service.nodeInfo()
@@ -80,7 +93,11 @@ export async function main (argv: string[]): Promise<number> {
         const share = await service.call('share', { path })
         out.event({ event: 'shared', ...share }, () => `shared ${share.name} (${share.fileCount} file${share.fileCount === 1 ? '' : 's'}, ${share.totalBytes} bytes)\n${share.link}`)
       }
-      service.subscribe(e => { if (e.type === 'share:changed') out.event({ event: 'share-changed', ...e.share }, () => `share ${e.share.name} stopped: ${e.share.changed ?? 'changed'}`) })
+      service.subscribe(e => {
+        if (e.type === 'share:changed') out.event({ event: 'share-changed', ...e.share }, () => `share ${e.share.name} stopped: ${e.share.changed ?? 'changed'}`)
+        if (e.type === 'share:announced') out.event({ event: 'announced', shareId: e.shareId, ms: e.ms }, () => `announced ${e.shareId} on the DHT in ${e.ms} ms`)
+        if (e.type === 'share:announce-failed') out.event({ event: 'announce-failed', shareId: e.shareId, message: e.message }, () => `could not announce ${e.shareId} on the DHT: ${e.message}`)
+      })
       out.human('seeding; press Ctrl-C to stop')
       await untilSignal()
       return 0
@@ -118,6 +135,7 @@ async function get (service: SwarmdropService, link: string, values: Values, out
   let lastBytes = -1
   const finished = new Promise<DownloadInfo>((resolve, reject) => {
     service.subscribe(e => {
+      if (e.type === 'download:provider' && e.shareId === shareId) out.event({ event: 'provider', peerId: e.peerId, via: e.via }, () => `found ${e.peerId} (${e.via})`)
       if (!('download' in e) || e.download.shareId !== shareId) return
       const d = e.download
       if (e.type === 'download:complete') resolve(d)

@@ -1,5 +1,6 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
+import { bootstrap } from '@libp2p/bootstrap'
 import { identify } from '@libp2p/identify'
 import { kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
@@ -16,8 +17,10 @@ export interface SwarmNodeOptions {
   readonly listen?: readonly string[]
   /** Keep private and loopback addresses in the DHT (local swarms and tests). */
   readonly allowPrivate?: boolean
-  /** DHT protocol id; the default is the public Amino DHT's. */
-  readonly dhtProtocol?: string
+  /** Network name: a separate DHT (`/swarmdrop/<name>/kad/1.0.0`); default the public Amino DHT. */
+  readonly network?: string
+  /** Peers to join the DHT through (multiaddrs with /p2p/). */
+  readonly bootstrap?: readonly string[]
   /** Serve DHT queries (server mode) instead of only asking them. */
   readonly dhtServer?: boolean
 }
@@ -39,6 +42,13 @@ export const CONNECTION_LIMITS = {
   dialTimeout: 10_000
 } as const
 
+/** The DHT protocol id for a network name. */
+export function dhtProtocolFor (network: string | undefined): string {
+  if (network == null || network === '') return '/ipfs/kad/1.0.0'
+  if (!/^[a-z0-9][a-z0-9._-]{0,62}$/i.test(network)) throw new RangeError(`network name "${network}" must be 1-63 letters, digits, '.', '_' or '-'`)
+  return `/swarmdrop/${network}/kad/1.0.0`
+}
+
 /** The libp2p node: TCP + Noise + Yamux, identify, ping and Kad-DHT. */
 export async function createSwarmNode (options: SwarmNodeOptions): Promise<SwarmNode> {
   return createLibp2p({
@@ -48,11 +58,12 @@ export async function createSwarmNode (options: SwarmNodeOptions): Promise<Swarm
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionManager: { ...CONNECTION_LIMITS },
+    peerDiscovery: (options.bootstrap ?? []).length > 0 ? [bootstrap({ list: [...options.bootstrap!], timeout: 0 })] : [],
     services: {
       identify: identify(),
       ping: ping(),
       dht: kadDHT({
-        protocol: options.dhtProtocol ?? '/ipfs/kad/1.0.0',
+        protocol: dhtProtocolFor(options.network),
         clientMode: options.dhtServer !== true,
         peerInfoMapper: options.allowPrivate === true ? passthroughMapper : removePrivateAddressesMapper
       })

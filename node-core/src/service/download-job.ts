@@ -24,6 +24,8 @@ export interface DownloadJobInit {
   /** Every file is in place. */
   onComplete (job: DownloadJob, files: string[]): Promise<void>
   onChange (job: DownloadJob): void
+  /** Keeps finding peers that have the share (DHT) until `signal` aborts; null when discovery is off. */
+  readonly discover: ((signal: AbortSignal, onPeer: (peer: string) => void) => Promise<void>) | null
 }
 
 const MANIFEST_ROUNDS = 20
@@ -91,6 +93,9 @@ export class DownloadJob {
     this.#abort = new AbortController()
     this.#error = null
     this.#setState('connecting')
+    const discovery = new AbortController()
+    this.#abort.signal.addEventListener('abort', () => { discovery.abort() }, { once: true })
+    this.#init.discover?.(discovery.signal, peer => { this.addCandidate(peer) }).catch(() => {})
     try {
       if (this.#data == null) await this.#prepare()
       await this.#data!.checkFreeSpace()
@@ -122,6 +127,8 @@ export class DownloadJob {
       const e = err as Error
       this.#error = { code: e instanceof SwarmdropError ? e.code : ((e as NodeJS.ErrnoException).code === 'ENOSPC' ? 'no-space' : 'error'), message: e.message }
       this.#setState('error')
+    } finally {
+      discovery.abort()
     }
   }
 
@@ -164,8 +171,8 @@ export class DownloadJob {
           session?.close()
         }
       }
-      if (this.#candidates.size === 0) throw new SwarmdropError('no-peers', 'no peers known for this share: add one with --peer or use a link with peer hints')
-      if ([...this.#candidates].every(p => bad.has(peerKey(p)))) break
+      if (this.#candidates.size === 0 && this.#init.discover == null) throw new SwarmdropError('no-peers', 'no peers known for this share: add one with --peer or use a link with peer hints')
+      if (this.#candidates.size > 0 && [...this.#candidates].every(p => bad.has(peerKey(p)))) break // every peer known sent a bad manifest
       await new Promise(resolve => setTimeout(resolve, Math.min(500 * 2 ** round, 5000)))
     }
     if (lastError instanceof InvalidManifestError) throw lastError

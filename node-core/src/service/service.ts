@@ -13,6 +13,7 @@ import { decodeManifest, encodeManifest, shareIdOf } from '../manifest/codec.ts'
 import { HashPool } from '../manifest/hash-pool.ts'
 import { ManifestLayout } from '../manifest/layout.ts'
 import { createSwarmNode } from '../net/node.ts'
+import { ShareRouting } from '../net/share-routing.ts'
 import { SourceSession } from '../protocol/chunk-client.ts'
 import { ChunkServer } from '../protocol/chunk-server.ts'
 import { CHUNK_PROTOCOL } from '../protocol/constants.ts'
@@ -36,12 +37,20 @@ export interface SwarmdropServiceOptions {
   readonly maxUploadBytesPerSecond?: number
   readonly maxDownloadBytesPerSecond?: number
   readonly allowPrivate?: boolean
+  /** DHT network name (see net/node.ts) and bootstrap peers. */
+  readonly network?: string
+  readonly bootstrap?: readonly string[]
+  /** Serve DHT queries. */
+  readonly dhtServer?: boolean
+  /** Announce shares and look up providers on the DHT (default true). */
+  readonly dht?: boolean
   /** Resume the profile's unfinished downloads and serve its shares at start (default true). */
   readonly restore?: boolean
 }
 
 const PROGRESS_INTERVAL_MS = 1000
 const PEX_ADDRESSES_PER_PEER = 4
+const DISCOVERY_INTERVAL_MS = 10_000
 
 /**
  * The Swarmdrop node: one libp2p node, the chunk server, the shares it seeds and the downloads
@@ -64,12 +73,15 @@ export class SwarmdropService implements SwarmdropApi {
   /** Peers seen in each share's swarm (for peer exchange). */
   readonly #swarms = new Map<string, Set<string>>()
   readonly #lastProgress = new Map<string, string>()
+  readonly #routing: ShareRouting | null
+  readonly #stopping = new AbortController()
   #progressTimer: NodeJS.Timeout | null = null
 
   private constructor (node: SwarmNode, store: StateStore, options: SwarmdropServiceOptions, limits: { up: number, down: number }) {
     this.node = node
     this.#store = store
     this.#downloadDir = options.downloadDir ?? defaultDownloadDir()
+    this.#routing = options.dht === false ? null : new ShareRouting(node.contentRouting)
     this.#uploadLimit = new TokenBucket(limits.up)
     this.#downloadLimit = new TokenBucket(limits.down)
     this.#events.setMaxListeners(0)
@@ -87,7 +99,7 @@ export class SwarmdropService implements SwarmdropApi {
     const store = await StateStore.open(options.profileDir)
     let node: SwarmNode
     try {
-      node = await createSwarmNode({ privateKey, listen: options.listen ?? ['/ip4/0.0.0.0/tcp/0'], allowPrivate: options.allowPrivate })
+      node = await createSwarmNode({ privateKey, listen: options.listen ?? ['/ip4/0.0.0.0/tcp/0'], allowPrivate: options.allowPrivate, network: options.network, bootstrap: options.bootstrap, dhtServer: options.dhtServer })
     } catch (err) {
       await store.close()
       throw err
@@ -112,7 +124,7 @@ export class SwarmdropService implements SwarmdropApi {
     this.#progressTimer.unref()
     if (!restore) return
     for (const record of await this.#store.listShares()) {
-      await this.#serveShare(record).catch(() => {})
+      await this.#serveShare(record).then(() => { this.#announce(record.shareId) }, () => {})
     }
     for (const record of await this.#store.listDownloads()) {
       if (record.status === 'complete') continue
@@ -122,6 +134,7 @@ export class SwarmdropService implements SwarmdropApi {
   }
 
   async stop (): Promise<void> {
+    this.#stopping.abort()
     if (this.#progressTimer != null) clearInterval(this.#progressTimer)
     for (const job of this.#downloads.values()) await job.close()
     for (const s of this.#shares.values()) await s.seeded.close()
@@ -168,6 +181,7 @@ export class SwarmdropService implements SwarmdropApi {
     await this.#store.putShare(record)
     const info = await this.#serveShare(record, bytes)
     this.#emit({ type: 'share:added', share: info })
+    this.#announce(shareId)
     return info
   }
 
@@ -178,6 +192,7 @@ export class SwarmdropService implements SwarmdropApi {
     if (this.#served.get(shareId) === s.seeded) this.#served.delete(shareId)
     this.#server.dropShare(shareId)
     await s.seeded.close()
+    await this.#routing?.withdraw(shareId)
     await this.#store.deleteShare(shareId)
     this.#emit({ type: 'share:removed', shareId })
   }
@@ -312,13 +327,42 @@ export class SwarmdropService implements SwarmdropApi {
         const shareRecord: ShareRecord = { shareId: job.shareId, root: resolve(job.record.outDir, job.record.targetName!), files: filesInfo, addedAt: Date.now() }
         await this.#store.putShare(shareRecord)
         await this.#serveShare(shareRecord)
+        this.#announce(job.shareId) // a finished download is one more source
       },
+      discover: this.#routing == null ? null : (signal, onPeer) => this.#discover(record.shareId, signal, onPeer),
       onChange: job => {
         const info = job.info()
         if (info.state === 'complete') this.#emit({ type: 'download:complete', download: info })
         else if (info.state === 'error') this.#emit({ type: 'download:error', download: info })
         else this.#emit({ type: 'download:progress', download: info })
       }
+    }
+  }
+
+  /** Publishes a provider record in the background; the outcome is an event. */
+  #announce (shareId: string): void {
+    if (this.#routing == null) return
+    this.#routing.announce(shareId, { signal: this.#stopping.signal }).then(
+      ms => { this.#emit({ type: 'share:announced', shareId, ms }) },
+      err => { if (!this.#stopping.signal.aborted) this.#emit({ type: 'share:announce-failed', shareId, message: (err as Error).message }) }
+    )
+  }
+
+  /** Looks providers up now and every DISCOVERY_INTERVAL_MS until `signal` aborts. */
+  async #discover (shareId: string, signal: AbortSignal, onPeer: (peer: string) => void): Promise<void> {
+    const seen = new Set<string>()
+    while (!signal.aborted) {
+      try {
+        for await (const p of this.#routing!.find(shareId, { signal })) {
+          if (p.peerId === this.node.peerId.toString()) continue
+          if (!seen.has(p.peerId)) {
+            seen.add(p.peerId)
+            this.#emit({ type: 'download:provider', shareId, peerId: p.peerId, via: 'dht' })
+          }
+          onPeer(p.addresses.find(a => a.startsWith('/ip')) ?? p.peerId)
+        }
+      } catch { /* a failed lookup is retried on the next round */ }
+      await new Promise(resolve => { const t = setTimeout(resolve, DISCOVERY_INTERVAL_MS); signal.addEventListener('abort', () => { clearTimeout(t); resolve(null) }, { once: true }) })
     }
   }
 
