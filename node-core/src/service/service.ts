@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
+import { setTimeout as delay } from 'node:timers/promises'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { TokenBucket } from '../bandwidth/token-bucket.ts'
@@ -362,7 +363,7 @@ export class SwarmdropService implements SwarmdropApi {
           onPeer(p.addresses.find(a => a.startsWith('/ip')) ?? p.peerId)
         }
       } catch { /* a failed lookup is retried on the next round */ }
-      await new Promise(resolve => { const t = setTimeout(resolve, DISCOVERY_INTERVAL_MS); signal.addEventListener('abort', () => { clearTimeout(t); resolve(null) }, { once: true }) })
+      await delay(DISCOVERY_INTERVAL_MS, undefined, { signal }).catch(() => {})
     }
   }
 
