@@ -47,6 +47,40 @@ describe('discovery on a local DHT', { timeout: 240_000 }, () => {
     assert.deepEqual((complete.sources as Array<{ peerId: string }>).map(s => s.peerId), [seederId])
   })
 
+  it('makes a finished downloader a source that a later downloader finds and uses', async () => {
+    const bootstrap = await daemons(8)
+    const src = await tempDir()
+    await makeTree(join(src, 'relay'), { 'a.bin': 6 * 1024 * 1024 })
+    const origin = swarmdrop(['share', join(src, 'relay'), '--repo', await tempDir(), ...DHT, '--bootstrap', bootstrap[1]!, '--max-upload', '1MiB'])
+    const originId = (await origin.event('listening')).peerId as string
+    const shared = await origin.event('shared')
+    await origin.event('announced', 90_000)
+    const link = `swarmdrop://${shared.shareId as string}`
+    const first = swarmdrop(['get', link, '--out', await tempDir(), '--repo', await tempDir(), '--allow-private', '--bootstrap', bootstrap[4]!, '--seed'])
+    const firstId = (await first.event('listening')).peerId as string
+    await first.event('complete', 120_000)
+    await first.event('announced', 90_000)
+    const out = await tempDir()
+    const second = swarmdrop(['get', link, '--out', out, '--repo', await tempDir(), '--allow-private', '--bootstrap', bootstrap[6]!])
+    const complete = await second.event('complete', 120_000)
+    assert.deepEqual(await treeHashes(join(out, 'relay')), await treeHashes(join(src, 'relay')))
+    const bytes = new Map((complete.sources as Array<{ peerId: string, bytes: number }>).map(s => [s.peerId, s.bytes]))
+    assert.ok((bytes.get(originId) ?? 0) > 0, 'bytes from the origin')
+    assert.ok((bytes.get(firstId) ?? 0) > 0, 'bytes from the first downloader')
+  })
+
+  it('downloads from a link with a peer hint with the DHT turned off', async () => {
+    const src = await tempDir()
+    await makeTree(join(src, 'hinted'), { 'a.bin': 100_000 })
+    const seeder = swarmdrop(['share', join(src, 'hinted'), '--repo', await tempDir(), '--no-dht'])
+    const shared = await seeder.event('shared')
+    const out = await tempDir()
+    const get = swarmdrop(['get', shared.link as string, '--out', out, '--repo', await tempDir(), '--no-dht'])
+    await get.event('complete', 60_000)
+    assert.deepEqual(await treeHashes(join(out, 'hinted')), await treeHashes(join(src, 'hinted')))
+    assert.equal(get.lines.some(l => l.event === 'announced'), false, 'nothing announced with the DHT off')
+  })
+
   it('does not find a share announced in a swarm with another network name', async () => {
     const bootstrap = await daemons(4, ['--network', 'team-a'])
     const src = await tempDir()

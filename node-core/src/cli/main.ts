@@ -136,6 +136,7 @@ async function get (service: SwarmdropService, link: string, values: Values, out
   const finished = new Promise<DownloadInfo>((resolve, reject) => {
     service.subscribe(e => {
       if (e.type === 'download:provider' && e.shareId === shareId) out.event({ event: 'provider', peerId: e.peerId, via: e.via }, () => `found ${e.peerId} (${e.via})`)
+      if (e.type === 'share:announced' && e.shareId === shareId) out.event({ event: 'announced', shareId, ms: e.ms }, () => `now a source: announced on the DHT in ${e.ms} ms`)
       if (!('download' in e) || e.download.shareId !== shareId) return
       const d = e.download
       if (e.type === 'download:complete') resolve(d)
