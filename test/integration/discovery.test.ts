@@ -99,3 +99,25 @@ describe('discovery on a local DHT', { timeout: 240_000 }, () => {
     await right.event('complete', 90_000)
   })
 })
+
+describe('closed swarms', { timeout: 120_000 }, () => {
+  it('connects only nodes that hold the same pre-shared key', async () => {
+    const keys = await tempDir()
+    for (const k of ['a', 'b']) {
+      const p = swarmdrop(['psk', join(keys, k)])
+      assert.equal(await p.exited, 0)
+    }
+    const src = await tempDir()
+    await makeTree(join(src, 'closed'), { 'a.bin': 200_000 })
+    const seeder = swarmdrop(['share', join(src, 'closed'), '--repo', await tempDir(), '--no-dht', '--psk', join(keys, 'a')])
+    const shared = await seeder.event('shared')
+    const outsider = swarmdrop(['get', shared.link as string, '--out', await tempDir(), '--repo', await tempDir(), '--no-dht', '--psk', join(keys, 'b'), '--stall-timeout', '5'])
+    assert.equal((await outsider.event('error', 60_000)).code, 'unreachable')
+    const noKey = swarmdrop(['get', shared.link as string, '--out', await tempDir(), '--repo', await tempDir(), '--no-dht', '--stall-timeout', '5'])
+    assert.equal((await noKey.event('error', 60_000)).code, 'unreachable')
+    const out = await tempDir()
+    const member = swarmdrop(['get', shared.link as string, '--out', out, '--repo', await tempDir(), '--no-dht', '--psk', join(keys, 'a')])
+    await member.event('complete', 60_000)
+    assert.deepEqual(await treeHashes(join(out, 'closed')), await treeHashes(join(src, 'closed')))
+  })
+})

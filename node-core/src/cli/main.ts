@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
+import { readFile, writeFile } from 'node:fs/promises'
+import { generateKey } from '@libp2p/pnet'
 import { parseArgs } from 'node:util'
 import { parseByteRate } from '../bandwidth/units.ts'
 import { defaultProfileDir } from '../config/paths.ts'
@@ -13,6 +15,7 @@ const USAGE = `usage:
   swarmdrop share <path>... [options]        share files or folders, print their links, seed until Ctrl-C
   swarmdrop get <link> --out DIR [options]   download a link, exit 0 once every file is verified
   swarmdrop daemon [options]                 seed the profile's shares and resume its downloads
+  swarmdrop psk <file>                       write a new pre-shared key for a closed swarm (--psk)
 
 options:
   --repo DIR              profile folder (identity key, state); default ${defaultProfileDir()}
@@ -20,6 +23,7 @@ options:
   --peer MULTIADDR        dial this peer (…/p2p/<id>) directly, repeatable
   --bootstrap MULTIADDR   join the DHT through this peer, repeatable (no public list is built in yet)
   --network NAME          a separate swarm: DHT protocol /swarmdrop/NAME/kad/1.0.0
+  --psk FILE              closed swarm: connect only to nodes holding this pre-shared key
   --dht-server            answer DHT queries (server mode); default client mode
   --no-dht                neither announce nor look up shares on the DHT
   --allow-private         keep private and loopback addresses learned from the DHT (local swarms, tests)
@@ -45,6 +49,7 @@ const OPTIONS = {
   network: { type: 'string' },
   'dht-server': { type: 'boolean' },
   'no-dht': { type: 'boolean' },
+  psk: { type: 'string' },
   help: { type: 'boolean', short: 'h' }
 } as const
 
@@ -71,7 +76,16 @@ export async function main (argv: string[]): Promise<number> {
     if (command === 'get' && (rest.length !== 1 || values.out == null)) throw new UsageError('get needs one link and --out DIR')
     if (command === 'share' && rest.length === 0) throw new UsageError('share needs at least one path')
     if (command === 'get') parseLink(rest[0]!) // a malformed link fails before anything starts
-    if (!['share', 'get', 'daemon'].includes(command)) throw new UsageError(`unknown command "${command}"`)
+    if (!['share', 'get', 'daemon', 'psk'].includes(command)) throw new UsageError(`unknown command "${command}"`)
+    if (command === 'psk') {
+      if (rest.length !== 1) throw new UsageError('psk needs one file name')
+      const key = new Uint8Array(95)
+      generateKey(key)
+      await writeFile(rest[0]!, key, { mode: 0o600, flag: 'wx' })
+      out.event({ event: 'psk', file: rest[0] }, () => `wrote a new pre-shared key to ${rest[0]}; give it to every member of the swarm`)
+      return 0
+    }
+    const psk = values.psk != null ? await readFile(values.psk) : undefined
 
     service = await SwarmdropService.create({
       profileDir: values.repo ?? defaultProfileDir(),
@@ -83,6 +97,7 @@ export async function main (argv: string[]): Promise<number> {
       network: values.network,
       dhtServer: values['dht-server'] === true,
       dht: values['no-dht'] !== true,
+      psk,
       restore: command === 'daemon'
     })
     const info = service.nodeInfo()

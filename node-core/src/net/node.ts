@@ -4,6 +4,7 @@ import { bootstrap } from '@libp2p/bootstrap'
 import { identify } from '@libp2p/identify'
 import { kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
+import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import type { Identify } from '@libp2p/identify'
@@ -21,6 +22,8 @@ export interface SwarmNodeOptions {
   readonly network?: string
   /** Peers to join the DHT through (multiaddrs with /p2p/). */
   readonly bootstrap?: readonly string[]
+  /** A pre-shared key (libp2p swarm.key format): only nodes holding it can connect at all. */
+  readonly psk?: Uint8Array
   /** Serve DHT queries (server mode) instead of only asking them. */
   readonly dhtServer?: boolean
 }
@@ -58,6 +61,7 @@ export async function createSwarmNode (options: SwarmNodeOptions): Promise<Swarm
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionManager: { ...CONNECTION_LIMITS },
+    ...(options.psk != null ? { connectionProtector: preSharedKey({ psk: options.psk }) } : {}),
     peerDiscovery: (options.bootstrap ?? []).length > 0 ? [bootstrap({ list: [...options.bootstrap!], timeout: 0 })] : [],
     services: {
       identify: identify(),

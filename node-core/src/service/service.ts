@@ -41,6 +41,8 @@ export interface SwarmdropServiceOptions {
   /** DHT network name (see net/node.ts) and bootstrap peers. */
   readonly network?: string
   readonly bootstrap?: readonly string[]
+  /** Pre-shared key of a closed swarm (swarm.key format). */
+  readonly psk?: Uint8Array
   /** Serve DHT queries. */
   readonly dhtServer?: boolean
   /** Announce shares and look up providers on the DHT (default true). */
@@ -100,7 +102,7 @@ export class SwarmdropService implements SwarmdropApi {
     const store = await StateStore.open(options.profileDir)
     let node: SwarmNode
     try {
-      node = await createSwarmNode({ privateKey, listen: options.listen ?? ['/ip4/0.0.0.0/tcp/0'], allowPrivate: options.allowPrivate, network: options.network, bootstrap: options.bootstrap, dhtServer: options.dhtServer })
+      node = await createSwarmNode({ privateKey, listen: options.listen ?? ['/ip4/0.0.0.0/tcp/0'], allowPrivate: options.allowPrivate, network: options.network, bootstrap: options.bootstrap, psk: options.psk, dhtServer: options.dhtServer })
     } catch (err) {
       await store.close()
       throw err
