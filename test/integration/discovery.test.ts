@@ -69,6 +69,26 @@ describe('discovery on a local DHT', { timeout: 240_000 }, () => {
     assert.ok((bytes.get(firstId) ?? 0) > 0, 'bytes from the first downloader')
   })
 
+  it('after a restart, reconnects to the peers it knew without a new lookup', async () => {
+    const bootstrap = await daemons(6)
+    const src = await tempDir()
+    await makeTree(join(src, 'again'), { 'a.bin': 6 * 1024 * 1024 })
+    const seeder = swarmdrop(['share', join(src, 'again'), '--repo', await tempDir(), ...DHT, '--bootstrap', bootstrap[2]!, '--max-upload', '1MiB'])
+    const shared = await seeder.event('shared')
+    await seeder.event('announced', 90_000)
+    const link = `swarmdrop://${shared.shareId as string}`
+    const out = await tempDir()
+    const repo = await tempDir()
+    const first = swarmdrop(['get', link, '--out', out, '--repo', repo, '--allow-private', '--bootstrap', bootstrap[4]!])
+    await first.event('provider', 90_000)
+    await first.waitFor(l => l.event === 'progress' && (l.verifiedBytes as number) > 1024 * 1024, 60_000)
+    await first.kill('SIGKILL')
+    // No DHT and no hint now: only the profile's memory of peers can find the seeder.
+    const second = swarmdrop(['get', link, '--out', out, '--repo', repo, '--no-dht'])
+    await second.event('complete', 90_000)
+    assert.deepEqual(await treeHashes(join(out, 'again')), await treeHashes(join(src, 'again')))
+  })
+
   it('downloads from a link with a peer hint with the DHT turned off', async () => {
     const src = await tempDir()
     await makeTree(join(src, 'hinted'), { 'a.bin': 100_000 })

@@ -11,6 +11,7 @@ import type { Identify } from '@libp2p/identify'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { Datastore } from 'interface-datastore'
 
 export interface SwarmNodeOptions {
   readonly privateKey: PrivateKey
@@ -22,6 +23,8 @@ export interface SwarmNodeOptions {
   readonly network?: string
   /** Peers to join the DHT through (multiaddrs with /p2p/). */
   readonly bootstrap?: readonly string[]
+  /** Where libp2p keeps its peer store and DHT records (default: memory). */
+  readonly datastore?: Datastore
   /** A pre-shared key (libp2p swarm.key format): only nodes holding it can connect at all. */
   readonly psk?: Uint8Array
   /** Serve DHT queries (server mode) instead of only asking them. */
@@ -56,6 +59,7 @@ export function dhtProtocolFor (network: string | undefined): string {
 export async function createSwarmNode (options: SwarmNodeOptions): Promise<SwarmNode> {
   return createLibp2p({
     privateKey: options.privateKey,
+    ...(options.datastore != null ? { datastore: options.datastore } : {}),
     addresses: { listen: [...(options.listen ?? ['/ip4/0.0.0.0/tcp/0'])] },
     transports: [tcp()],
     connectionEncrypters: [noise()],

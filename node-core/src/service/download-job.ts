@@ -29,6 +29,7 @@ export interface DownloadJobInit {
 }
 
 const MANIFEST_ROUNDS = 20
+const MAX_REMEMBERED_PEERS = 64
 
 /**
  * One download from start to finish: fetches and checks the manifest (bytes must hash to the
@@ -109,7 +110,10 @@ export class DownloadJob {
         transfer.once('error', reject)
         this.#abort.signal.addEventListener('abort', () => { resolve() }, { once: true })
       })
-      transfer.on('source', () => { if (this.#state === 'connecting') this.#setState('downloading') })
+      transfer.on('source', source => {
+        if (this.#state === 'connecting') this.#setState('downloading')
+        this.#rememberPeer(source.peerId)
+      })
       transfer.start()
       await done
       transfer.stop()
@@ -177,6 +181,13 @@ export class DownloadJob {
     }
     if (lastError instanceof InvalidManifestError) throw lastError
     throw new SwarmdropError('unreachable', `could not get the share's manifest from any peer${lastError != null ? ` (last error: ${lastError.message})` : ''}`)
+  }
+
+  /** Records a peer that served this share, so a restart dials it at once (its addresses are in the peer store). */
+  #rememberPeer (peerId: string): void {
+    if (this.record.peers.some(p => peerKey(p) === peerId) || this.record.peers.length >= MAX_REMEMBERED_PEERS) return
+    this.record = { ...this.record, peers: [...this.record.peers, peerId] }
+    this.#init.store.putDownload(this.record).catch(() => {})
   }
 
   async pause (): Promise<void> {

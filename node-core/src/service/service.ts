@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { stat } from 'node:fs/promises'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
+import { LevelDatastore } from 'datastore-level'
 import { setTimeout as delay } from 'node:timers/promises'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -80,8 +81,11 @@ export class SwarmdropService implements SwarmdropApi {
   readonly #stopping = new AbortController()
   #progressTimer: NodeJS.Timeout | null = null
 
-  private constructor (node: SwarmNode, store: StateStore, options: SwarmdropServiceOptions, limits: { up: number, down: number }) {
+  readonly #datastore: LevelDatastore
+
+  private constructor (node: SwarmNode, store: StateStore, options: SwarmdropServiceOptions, limits: { up: number, down: number }, datastore: LevelDatastore) {
     this.node = node
+    this.#datastore = datastore
     this.#store = store
     this.#downloadDir = options.downloadDir ?? defaultDownloadDir()
     this.#routing = options.dht === false ? null : new ShareRouting(node.contentRouting)
@@ -100,11 +104,15 @@ export class SwarmdropService implements SwarmdropApi {
   static async create (options: SwarmdropServiceOptions): Promise<SwarmdropService> {
     const privateKey = await loadOrCreateIdentity(options.profileDir)
     const store = await StateStore.open(options.profileDir)
+    // libp2p's peer store and DHT records, persisted so a restart reconnects without a lookup.
+    const datastore = new LevelDatastore(join(options.profileDir, 'peers'))
     let node: SwarmNode
     try {
-      node = await createSwarmNode({ privateKey, listen: options.listen ?? ['/ip4/0.0.0.0/tcp/0'], allowPrivate: options.allowPrivate, network: options.network, bootstrap: options.bootstrap, psk: options.psk, dhtServer: options.dhtServer })
+      await datastore.open()
+      node = await createSwarmNode({ privateKey, datastore, listen: options.listen ?? ['/ip4/0.0.0.0/tcp/0'], allowPrivate: options.allowPrivate, network: options.network, bootstrap: options.bootstrap, psk: options.psk, dhtServer: options.dhtServer })
     } catch (err) {
       await store.close()
+      await datastore.close().catch(() => {})
       throw err
     }
     const saved = await store.getSettings()
@@ -112,7 +120,7 @@ export class SwarmdropService implements SwarmdropApi {
       up: options.maxUploadBytesPerSecond ?? saved?.maxUploadBytesPerSecond ?? 0,
       down: options.maxDownloadBytesPerSecond ?? saved?.maxDownloadBytesPerSecond ?? 0
     }
-    const service = new SwarmdropService(node, store, options, limits)
+    const service = new SwarmdropService(node, store, options, limits, datastore)
     await service.#start(options.restore !== false)
     return service
   }
@@ -143,6 +151,7 @@ export class SwarmdropService implements SwarmdropApi {
     for (const s of this.#shares.values()) await s.seeded.close()
     await this.#server.stop()
     await this.node.stop()
+    await this.#datastore.close()
     await this.#pool.close()
     await this.#store.close()
   }
