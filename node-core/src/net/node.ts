@@ -10,7 +10,7 @@ import { createLibp2p } from 'libp2p'
 import type { Identify } from '@libp2p/identify'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
-import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { ConnectionGater, Libp2p, PrivateKey } from '@libp2p/interface'
 import type { Datastore } from 'interface-datastore'
 
 export interface SwarmNodeOptions {
@@ -25,6 +25,8 @@ export interface SwarmNodeOptions {
   readonly bootstrap?: readonly string[]
   /** Where libp2p keeps its peer store and DHT records (default: memory). */
   readonly datastore?: Datastore
+  /** Decides which addresses may be dialed (see DialPolicy). */
+  readonly connectionGater?: ConnectionGater
   /** A pre-shared key (libp2p swarm.key format): only nodes holding it can connect at all. */
   readonly psk?: Uint8Array
   /** Serve DHT queries (server mode) instead of only asking them. */
@@ -65,6 +67,7 @@ export async function createSwarmNode (options: SwarmNodeOptions): Promise<Swarm
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionManager: { ...CONNECTION_LIMITS },
+    ...(options.connectionGater != null ? { connectionGater: options.connectionGater } : {}),
     ...(options.psk != null ? { connectionProtector: preSharedKey({ psk: options.psk }) } : {}),
     peerDiscovery: (options.bootstrap ?? []).length > 0 ? [bootstrap({ list: [...options.bootstrap!], timeout: 0 })] : [],
     services: {

@@ -98,6 +98,11 @@ export class ChunkServer {
       return
     }
 
+    // WELCOME goes first: no HAVE or PEERS may be queued before it. Its bitfield is copied in the
+    // same tick as the HAVE subscription starts, so no chunk falls between the two.
+    const peers = await this.#init.swarmPeers(share.shareId, peerId)
+    const welcomeSent = send({ t: 'welcome', manifestSize: share.manifestBytes.length, have: share.have.bytes, peers })
+    welcomeSent.catch(() => {})
     const session: Session = { framed, peerId }
     let set = this.#sessions.get(share.shareId)
     if (set == null) this.#sessions.set(share.shareId, set = new Set())
@@ -132,7 +137,7 @@ export class ChunkServer {
     worker.catch(() => {})
 
     try {
-      await send({ t: 'welcome', manifestSize: share.manifestBytes.length, have: share.have.bytes, peers: await this.#init.swarmPeers(share.shareId, peerId) })
+      await welcomeSent
       for await (const frame of frames) {
         const m = decodeClientMessage(frame)
         if (m.t === 'request') {

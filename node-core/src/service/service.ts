@@ -14,6 +14,7 @@ import { buildShare } from '../manifest/builder.ts'
 import { decodeManifest, encodeManifest, shareIdOf } from '../manifest/codec.ts'
 import { HashPool } from '../manifest/hash-pool.ts'
 import { ManifestLayout } from '../manifest/layout.ts'
+import { DialPolicy } from '../net/dial-policy.ts'
 import { createSwarmNode } from '../net/node.ts'
 import { ShareRouting } from '../net/share-routing.ts'
 import { SourceSession } from '../protocol/chunk-client.ts'
@@ -82,10 +83,12 @@ export class SwarmdropService implements SwarmdropApi {
   #progressTimer: NodeJS.Timeout | null = null
 
   readonly #datastore: LevelDatastore
+  readonly #dialPolicy: DialPolicy
 
-  private constructor (node: SwarmNode, store: StateStore, options: SwarmdropServiceOptions, limits: { up: number, down: number }, datastore: LevelDatastore) {
+  private constructor (node: SwarmNode, store: StateStore, options: SwarmdropServiceOptions, limits: { up: number, down: number }, datastore: LevelDatastore, dialPolicy: DialPolicy) {
     this.node = node
     this.#datastore = datastore
+    this.#dialPolicy = dialPolicy
     this.#store = store
     this.#downloadDir = options.downloadDir ?? defaultDownloadDir()
     this.#routing = options.dht === false ? null : new ShareRouting(node.contentRouting)
@@ -106,10 +109,12 @@ export class SwarmdropService implements SwarmdropApi {
     const store = await StateStore.open(options.profileDir)
     // libp2p's peer store and DHT records, persisted so a restart reconnects without a lookup.
     const datastore = new LevelDatastore(join(options.profileDir, 'peers'))
+    const dialPolicy = new DialPolicy(options.allowPrivate === true)
+    for (const b of options.bootstrap ?? []) dialPolicy.trust(b)
     let node: SwarmNode
     try {
       await datastore.open()
-      node = await createSwarmNode({ privateKey, datastore, listen: options.listen ?? ['/ip4/0.0.0.0/tcp/0'], allowPrivate: options.allowPrivate, network: options.network, bootstrap: options.bootstrap, psk: options.psk, dhtServer: options.dhtServer })
+      node = await createSwarmNode({ privateKey, datastore, connectionGater: dialPolicy.gater(), listen: options.listen ?? ['/ip4/0.0.0.0/tcp/0'], allowPrivate: options.allowPrivate, network: options.network, bootstrap: options.bootstrap, psk: options.psk, dhtServer: options.dhtServer })
     } catch (err) {
       await store.close()
       await datastore.close().catch(() => {})
@@ -120,7 +125,7 @@ export class SwarmdropService implements SwarmdropApi {
       up: options.maxUploadBytesPerSecond ?? saved?.maxUploadBytesPerSecond ?? 0,
       down: options.maxDownloadBytesPerSecond ?? saved?.maxDownloadBytesPerSecond ?? 0
     }
-    const service = new SwarmdropService(node, store, options, limits, datastore)
+    const service = new SwarmdropService(node, store, options, limits, datastore, dialPolicy)
     await service.#start(options.restore !== false)
     return service
   }
@@ -212,6 +217,7 @@ export class SwarmdropService implements SwarmdropApi {
   async addDownload ({ link, outDir, peers }: CommandArgs<'addDownload'>): Promise<DownloadInfo> {
     const parsed = parseLink(link)
     for (const p of peers ?? []) parseLink(formatLink({ shareId: parsed.shareId, peers: [p] }))
+    for (const p of [...parsed.peers, ...(peers ?? [])]) this.#dialPolicy.trust(p) // named by the user
     const existing = this.#downloads.get(parsed.shareId)
     if (existing != null) {
       for (const p of [...parsed.peers, ...(peers ?? [])]) existing.addCandidate(p)
@@ -326,6 +332,7 @@ export class SwarmdropService implements SwarmdropApi {
   }
 
   #jobInit (linkText: string, record: DownloadJob['record'], link = parseLink(linkText)): ConstructorParameters<typeof DownloadJob>[0] {
+    for (const p of record.peers) this.#dialPolicy.trust(p) // named by the user, or served this download before
     return {
       link,
       linkText,

@@ -1,0 +1,49 @@
+import { isPrivateIp } from '@libp2p/utils'
+import type { ConnectionGater } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+
+/**
+ * Which addresses this node may dial. Public addresses always; private and loopback ones (which
+ * reach into the user's own network) only for peers the user named (a link's hints, `--peer`,
+ * `--bootstrap`), peers this profile downloaded from before, or everything when
+ * `allowPrivate` is set (local swarms and tests). An address learned from strangers (the DHT,
+ * peer exchange) cannot make us dial into the LAN.
+ */
+export class DialPolicy {
+  readonly #allowPrivate: boolean
+  readonly #trusted = new Set<string>()
+
+  constructor (allowPrivate: boolean) {
+    this.#allowPrivate = allowPrivate
+  }
+
+  /** Trusts a peer named by the user: a multiaddr ending in /p2p/<id>, or a bare peer ID. */
+  trust (peer: string): void {
+    const at = peer.lastIndexOf('/p2p/')
+    this.#trusted.add(at >= 0 ? peer.slice(at + 5) : peer)
+  }
+
+  isTrusted (peerId: string): boolean {
+    return this.#trusted.has(peerId)
+  }
+
+  /** True when dialing `ma` is refused. */
+  denies (ma: Multiaddr): boolean {
+    if (this.#allowPrivate) return false
+    let host: string | undefined
+    let peerId: string | undefined
+    for (const c of ma.getComponents()) {
+      if ((c.name === 'ip4' || c.name === 'ip6') && host == null) host = c.value
+      if (c.name === 'p2p') peerId = c.value
+    }
+    if (host == null || isPrivateIp(host) !== true) return false
+    return peerId == null || !this.#trusted.has(peerId)
+  }
+
+  /** The libp2p connection gater for this policy. */
+  gater (): ConnectionGater {
+    return {
+      denyDialMultiaddr: ma => this.denies(ma)
+    }
+  }
+}

@@ -1,0 +1,29 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { multiaddr } from '@multiformats/multiaddr'
+import { DialPolicy } from '../../node-core/src/net/dial-policy.ts'
+
+const A = '12D3KooWMCV4qhDtvpVpLs8TuazLiqgQXuoRyRVp5SREjgMqythn'
+const B = '12D3KooWR6LMm1UdANiPzP8z82TPJsr59cZSfDgGtsE5z9vuzTmc'
+
+describe('DialPolicy', () => {
+  it('dials public addresses, and private or loopback ones only for trusted peers', () => {
+    const p = new DialPolicy(false)
+    assert.equal(p.denies(multiaddr(`/ip4/8.8.8.8/tcp/4001/p2p/${A}`)), false)
+    assert.equal(p.denies(multiaddr('/dns4/example.com/tcp/4001')), false)
+    for (const host of ['/ip4/127.0.0.1', '/ip4/10.0.0.5', '/ip4/192.168.1.2', '/ip4/172.16.0.1', '/ip6/::1', '/ip6/fe80::1']) {
+      assert.equal(p.denies(multiaddr(`${host}/tcp/4001/p2p/${A}`)), true, host)
+      assert.equal(p.denies(multiaddr(`${host}/tcp/4001`)), true, `${host} without a peer ID`)
+    }
+    p.trust(`/ip4/127.0.0.1/tcp/1/p2p/${A}`)
+    assert.equal(p.denies(multiaddr(`/ip4/192.168.1.2/tcp/4001/p2p/${A}`)), false, 'a trusted peer on any of its addresses')
+    assert.equal(p.denies(multiaddr(`/ip4/192.168.1.2/tcp/4001/p2p/${B}`)), true)
+    p.trust(B)
+    assert.equal(p.isTrusted(B), true)
+    assert.equal(p.denies(multiaddr(`/ip4/127.0.0.1/tcp/4001/p2p/${B}`)), false)
+  })
+
+  it('allows everything when private addresses are allowed', () => {
+    assert.equal(new DialPolicy(true).denies(multiaddr(`/ip4/127.0.0.1/tcp/1/p2p/${A}`)), false)
+  })
+})
