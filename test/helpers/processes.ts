@@ -66,9 +66,12 @@ export class JsonProcess {
   }
 }
 
-/** Starts the swarmdrop CLI with `--json` and loopback defaults. */
+/**
+ * Starts the swarmdrop CLI with `--json` and loopback defaults. mDNS is off: it would multicast on
+ * the machine's real interfaces; the mDNS test runs in network namespaces of its own.
+ */
 export function swarmdrop (args: string[], env?: NodeJS.ProcessEnv): JsonProcess {
-  return new JsonProcess(process.execPath, [CLI, ...args, '--json', '--listen', '/ip4/127.0.0.1/tcp/0'], env)
+  return new JsonProcess(process.execPath, [CLI, ...args, '--json', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns'], env)
 }
 
 /** Kills every process a test started that is still running (by PID). */

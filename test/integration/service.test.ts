@@ -15,7 +15,7 @@ const services: SwarmdropService[] = []
 after(async () => { for (const s of services) await s.stop(); await removeTemps() })
 
 async function service (): Promise<SwarmdropService> {
-  const s = await SwarmdropService.create({ profileDir: await tempDir(), listen: ['/ip4/127.0.0.1/tcp/0'], downloadDir: await tempDir(), restore: false })
+  const s = await SwarmdropService.create({ profileDir: await tempDir(), listen: ['/ip4/127.0.0.1/tcp/0'], downloadDir: await tempDir(), restore: false, mdns: false })
   services.push(s)
   return s
 }

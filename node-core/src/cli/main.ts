@@ -25,6 +25,7 @@ options:
   --network NAME          a separate swarm: DHT protocol /swarmdrop/NAME/kad/1.0.0
   --psk FILE              closed swarm: connect only to nodes holding this pre-shared key
   --dht-server            answer DHT queries (server mode); default client mode
+  --no-mdns               do not look for peers on the local network (mDNS)
   --no-dht                neither announce nor look up shares on the DHT
   --allow-private         keep private and loopback addresses learned from the DHT (local swarms, tests)
   --max-upload RATE       global upload cap, e.g. 4MiB (per second); 0 = unlimited
@@ -49,6 +50,7 @@ const OPTIONS = {
   network: { type: 'string' },
   'dht-server': { type: 'boolean' },
   'no-dht': { type: 'boolean' },
+  'no-mdns': { type: 'boolean' },
   psk: { type: 'string' },
   help: { type: 'boolean', short: 'h' }
 } as const
@@ -97,6 +99,7 @@ export async function main (argv: string[]): Promise<number> {
       network: values.network,
       dhtServer: values['dht-server'] === true,
       dht: values['no-dht'] !== true,
+      mdns: values['no-mdns'] !== true,
       psk,
       restore: command === 'daemon'
     })

@@ -2,6 +2,7 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { bootstrap } from '@libp2p/bootstrap'
 import { identify } from '@libp2p/identify'
+import { mdns } from '@libp2p/mdns'
 import { kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
 import { preSharedKey } from '@libp2p/pnet'
@@ -10,7 +11,7 @@ import { createLibp2p } from 'libp2p'
 import type { Identify } from '@libp2p/identify'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
-import type { ConnectionGater, Libp2p, PrivateKey } from '@libp2p/interface'
+import type { ConnectionGater, Libp2p, PeerDiscovery, PrivateKey } from '@libp2p/interface'
 import type { Datastore } from 'interface-datastore'
 
 export interface SwarmNodeOptions {
@@ -25,6 +26,9 @@ export interface SwarmNodeOptions {
   readonly bootstrap?: readonly string[]
   /** Where libp2p keeps its peer store and DHT records (default: memory). */
   readonly datastore?: Datastore
+  /** Find peers on the local network by multicast DNS; each one found is passed to `onLanPeer`. */
+  readonly mdns?: boolean
+  onLanPeer? (peerId: string, addresses: string[]): void
   /** Decides which addresses may be dialed (see DialPolicy). */
   readonly connectionGater?: ConnectionGater
   /** A pre-shared key (libp2p swarm.key format): only nodes holding it can connect at all. */
@@ -50,6 +54,19 @@ export const CONNECTION_LIMITS = {
   dialTimeout: 10_000
 } as const
 
+/** mDNS under Swarmdrop's own service name (per network), reporting what it finds to `onLanPeer`. */
+function lanDiscovery (options: SwarmNodeOptions): (components: Parameters<ReturnType<typeof mdns>>[0]) => PeerDiscovery {
+  const network = options.network == null || options.network === '' ? '' : `-${options.network}`
+  const create = mdns({ serviceTag: `_swarmdrop${network}._udp.local`, interval: 5000 })
+  return components => {
+    const discovery = create(components)
+    discovery.addEventListener('peer', evt => {
+      options.onLanPeer?.(evt.detail.id.toString(), evt.detail.multiaddrs.map(String))
+    })
+    return discovery
+  }
+}
+
 /** The DHT protocol id for a network name. */
 export function dhtProtocolFor (network: string | undefined): string {
   if (network == null || network === '') return '/ipfs/kad/1.0.0'
@@ -69,7 +86,10 @@ export async function createSwarmNode (options: SwarmNodeOptions): Promise<Swarm
     connectionManager: { ...CONNECTION_LIMITS },
     ...(options.connectionGater != null ? { connectionGater: options.connectionGater } : {}),
     ...(options.psk != null ? { connectionProtector: preSharedKey({ psk: options.psk }) } : {}),
-    peerDiscovery: (options.bootstrap ?? []).length > 0 ? [bootstrap({ list: [...options.bootstrap!], timeout: 0 })] : [],
+    peerDiscovery: [
+      ...((options.bootstrap ?? []).length > 0 ? [bootstrap({ list: [...options.bootstrap!], timeout: 0 })] : []),
+      ...(options.mdns === true ? [lanDiscovery(options)] : [])
+    ],
     services: {
       identify: identify(),
       ping: ping(),

@@ -26,6 +26,8 @@ export interface DownloadJobInit {
   onChange (job: DownloadJob): void
   /** Keeps finding peers that have the share (DHT) until `signal` aborts; null when discovery is off. */
   readonly discover: ((signal: AbortSignal, onPeer: (peer: string) => void) => Promise<void>) | null
+  /** Whether peers may still turn up on their own (DHT or mDNS); if not, no peers is an error at once. */
+  readonly searching: boolean
 }
 
 const MANIFEST_ROUNDS = 20
@@ -175,7 +177,7 @@ export class DownloadJob {
           session?.close()
         }
       }
-      if (this.#candidates.size === 0 && this.#init.discover == null) throw new SwarmdropError('no-peers', 'no peers known for this share: add one with --peer or use a link with peer hints')
+      if (this.#candidates.size === 0 && !this.#init.searching) throw new SwarmdropError('no-peers', 'no peers known for this share: add one with --peer or use a link with peer hints')
       if (this.#candidates.size > 0 && [...this.#candidates].every(p => bad.has(peerKey(p)))) break // every peer known sent a bad manifest
       await new Promise(resolve => setTimeout(resolve, Math.min(500 * 2 ** round, 5000)))
     }

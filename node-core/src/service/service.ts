@@ -49,6 +49,8 @@ export interface SwarmdropServiceOptions {
   readonly dhtServer?: boolean
   /** Announce shares and look up providers on the DHT (default true). */
   readonly dht?: boolean
+  /** Find peers on the local network with mDNS (default true). */
+  readonly mdns?: boolean
   /** Resume the profile's unfinished downloads and serve its shares at start (default true). */
   readonly restore?: boolean
 }
@@ -79,6 +81,8 @@ export class SwarmdropService implements SwarmdropApi {
   readonly #swarms = new Map<string, Set<string>>()
   readonly #lastProgress = new Map<string, string>()
   readonly #routing: ShareRouting | null
+  readonly #lanPeers = new Set<string>()
+  readonly #mdns: boolean
   readonly #stopping = new AbortController()
   #progressTimer: NodeJS.Timeout | null = null
 
@@ -92,6 +96,7 @@ export class SwarmdropService implements SwarmdropApi {
     this.#store = store
     this.#downloadDir = options.downloadDir ?? defaultDownloadDir()
     this.#routing = options.dht === false ? null : new ShareRouting(node.contentRouting)
+    this.#mdns = options.mdns !== false
     this.#uploadLimit = new TokenBucket(limits.up)
     this.#downloadLimit = new TokenBucket(limits.down)
     this.#events.setMaxListeners(0)
@@ -111,10 +116,11 @@ export class SwarmdropService implements SwarmdropApi {
     const datastore = new LevelDatastore(join(options.profileDir, 'peers'))
     const dialPolicy = new DialPolicy(options.allowPrivate === true)
     for (const b of options.bootstrap ?? []) dialPolicy.trust(b)
+    const lan: { found: ((peerId: string) => void) | null } = { found: null }
     let node: SwarmNode
     try {
       await datastore.open()
-      node = await createSwarmNode({ privateKey, datastore, connectionGater: dialPolicy.gater(), listen: options.listen ?? ['/ip4/0.0.0.0/tcp/0'], allowPrivate: options.allowPrivate, network: options.network, bootstrap: options.bootstrap, psk: options.psk, dhtServer: options.dhtServer })
+      node = await createSwarmNode({ privateKey, datastore, connectionGater: dialPolicy.gater(), mdns: options.mdns !== false, onLanPeer: peerId => { dialPolicy.trust(peerId); lan.found?.(peerId) }, listen: options.listen ?? ['/ip4/0.0.0.0/tcp/0'], allowPrivate: options.allowPrivate, network: options.network, bootstrap: options.bootstrap, psk: options.psk, dhtServer: options.dhtServer })
     } catch (err) {
       await store.close()
       await datastore.close().catch(() => {})
@@ -126,6 +132,7 @@ export class SwarmdropService implements SwarmdropApi {
       down: options.maxDownloadBytesPerSecond ?? saved?.maxDownloadBytesPerSecond ?? 0
     }
     const service = new SwarmdropService(node, store, options, limits, datastore, dialPolicy)
+    lan.found = peerId => { service.#lanPeerFound(peerId) }
     await service.#start(options.restore !== false)
     return service
   }
@@ -349,12 +356,24 @@ export class SwarmdropService implements SwarmdropApi {
         this.#announce(job.shareId) // a finished download is one more source
       },
       discover: this.#routing == null ? null : (signal, onPeer) => this.#discover(record.shareId, signal, onPeer),
+      searching: this.#routing != null || this.#mdns,
       onChange: job => {
         const info = job.info()
         if (info.state === 'complete') this.#emit({ type: 'download:complete', download: info })
         else if (info.state === 'error') this.#emit({ type: 'download:error', download: info })
         else this.#emit({ type: 'download:progress', download: info })
       }
+    }
+  }
+
+  /** A peer on the local network: a possible source for every download, now and later. */
+  #lanPeerFound (peerId: string): void {
+    if (peerId === this.node.peerId.toString() || this.#lanPeers.has(peerId)) return
+    this.#lanPeers.add(peerId)
+    for (const job of this.#downloads.values()) {
+      if (job.state === 'complete') continue
+      job.addCandidate(peerId)
+      this.#emit({ type: 'download:provider', shareId: job.shareId, peerId, via: 'mdns' })
     }
   }
 
@@ -387,6 +406,7 @@ export class SwarmdropService implements SwarmdropApi {
 
   #startJob (job: DownloadJob): void {
     this.#downloads.set(job.shareId, job)
+    for (const peerId of this.#lanPeers) job.addCandidate(peerId)
     job.run().catch(() => {})
   }
 

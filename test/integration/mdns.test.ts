@@ -1,0 +1,52 @@
+/**
+ * LAN discovery with mDNS, in two network namespaces joined by a veth pair that this test makes
+ * (CI runs as root): the multicast never reaches the machine's real interfaces. Neither node has
+ * a bootstrap list or a peer address; the downloader gets a link without hints.
+ */
+import { after, afterEach, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { join } from 'node:path'
+import { makeTree, removeTemps, tempDir, treeHashes } from '../helpers/files.ts'
+import { CLI, JsonProcess, killAll } from '../helpers/processes.ts'
+
+const NS = [`sd-lan-a-${process.pid}`, `sd-lan-b-${process.pid}`]
+const ip = (...args: string[]): void => { execFileSync('ip', args, { stdio: 'pipe' }) }
+
+before(() => {
+  for (const ns of NS) ip('netns', 'add', ns)
+  ip('link', 'add', 'sdveth-a', 'netns', NS[0]!, 'type', 'veth', 'peer', 'name', 'sdveth-b', 'netns', NS[1]!)
+  NS.forEach((ns, i) => {
+    const dev = i === 0 ? 'sdveth-a' : 'sdveth-b'
+    ip('-n', ns, 'addr', 'add', `10.213.0.${i + 1}/24`, 'dev', dev)
+    ip('-n', ns, 'link', 'set', dev, 'up', 'multicast', 'on')
+    ip('-n', ns, 'link', 'set', 'lo', 'up')
+    ip('-n', ns, 'route', 'add', '224.0.0.0/4', 'dev', dev)
+  })
+})
+afterEach(killAll)
+after(async () => {
+  for (const ns of NS) { try { ip('netns', 'delete', ns) } catch { /* already gone */ } }
+  await removeTemps()
+})
+
+function inNamespace (ns: string, args: string[]): JsonProcess {
+  return new JsonProcess('ip', ['netns', 'exec', ns, process.execPath, CLI, ...args, '--json', '--listen', '/ip4/0.0.0.0/tcp/0', '--no-dht'])
+}
+
+describe('LAN discovery (mDNS)', { timeout: 120_000 }, () => {
+  it('finds a peer on the local network and downloads from it with no address given', async () => {
+    const src = await tempDir()
+    await makeTree(join(src, 'lan'), { 'a.bin': 2 * 1024 * 1024, 'b.txt': 10 })
+    const seeder = inNamespace(NS[0]!, ['share', join(src, 'lan'), '--repo', await tempDir()])
+    const seederId = (await seeder.event('listening')).peerId as string
+    const shared = await seeder.event('shared')
+    const out = await tempDir()
+    const get = inNamespace(NS[1]!, ['get', `swarmdrop://${shared.shareId as string}`, '--out', out, '--repo', await tempDir()])
+    const provider = await get.event('provider', 60_000)
+    assert.equal(provider.peerId, seederId)
+    assert.equal(provider.via, 'mdns')
+    await get.event('complete', 60_000)
+    assert.deepEqual(await treeHashes(join(out, 'lan')), await treeHashes(join(src, 'lan')))
+  })
+})
