@@ -66,12 +66,17 @@ export class JsonProcess {
   }
 }
 
+/** The network name every test node joins unless a test picks another. */
+export const TEST_NETWORK = 'swarmdrop-test'
+
 /**
- * Starts the swarmdrop CLI with `--json` and loopback defaults. mDNS is off: it would multicast on
- * the machine's real interfaces; the mDNS test runs in network namespaces of its own.
+ * Starts the swarmdrop CLI with `--json` and loopback defaults. Nothing may reach beyond this
+ * machine: a named network has no public bootstrap peers, AutoNAT or UPnP; mDNS is off (it would
+ * multicast on the real interfaces; the mDNS test runs in network namespaces of its own).
  */
 export function swarmdrop (args: string[], env?: NodeJS.ProcessEnv): JsonProcess {
-  return new JsonProcess(process.execPath, [CLI, ...args, '--json', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns'], env)
+  const network = args.includes('--network') ? [] : ['--network', TEST_NETWORK]
+  return new JsonProcess(process.execPath, [CLI, ...args, '--json', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', ...network], env)
 }
 
 /** Kills every process a test started that is still running (by PID). */

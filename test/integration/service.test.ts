@@ -8,6 +8,7 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { SwarmdropService } from '../../node-core/src/service/service.ts'
 import { makeTree, removeTemps, tempDir, treeHashes } from '../helpers/files.ts'
+import { TEST_NETWORK } from '../helpers/processes.ts'
 import type { ServiceEvent } from '../../node-core/src/service/api.ts'
 
 const MiB = 1024 * 1024
@@ -15,7 +16,7 @@ const services: SwarmdropService[] = []
 after(async () => { for (const s of services) await s.stop(); await removeTemps() })
 
 async function service (): Promise<SwarmdropService> {
-  const s = await SwarmdropService.create({ profileDir: await tempDir(), listen: ['/ip4/127.0.0.1/tcp/0'], downloadDir: await tempDir(), restore: false, mdns: false })
+  const s = await SwarmdropService.create({ profileDir: await tempDir(), listen: ['/ip4/127.0.0.1/tcp/0'], downloadDir: await tempDir(), restore: false, mdns: false, network: TEST_NETWORK })
   services.push(s)
   return s
 }

@@ -1,12 +1,14 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { bootstrap } from '@libp2p/bootstrap'
+import { autoNAT } from '@libp2p/autonat'
 import { identify } from '@libp2p/identify'
 import { mdns } from '@libp2p/mdns'
 import { kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
 import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
+import { uPnPNAT } from '@libp2p/upnp-nat'
 import { createLibp2p } from 'libp2p'
 import type { Identify } from '@libp2p/identify'
 import type { KadDHT } from '@libp2p/kad-dht'
@@ -26,6 +28,12 @@ export interface SwarmNodeOptions {
   readonly bootstrap?: readonly string[]
   /** Where libp2p keeps its peer store and DHT records (default: memory). */
   readonly datastore?: Datastore
+  /**
+   * On the public internet: ask peers whether we are reachable (AutoNAT), map a port on the
+   * router where it allows (UPnP), and let the DHT switch itself to server mode once a public
+   * address is confirmed. Never in tests: both contact other machines.
+   */
+  readonly publicNetwork?: boolean
   /** Find peers on the local network by multicast DNS; each one found is passed to `onLanPeer`. */
   readonly mdns?: boolean
   onLanPeer? (peerId: string, addresses: string[]): void
@@ -67,6 +75,29 @@ function lanDiscovery (options: SwarmNodeOptions): (components: Parameters<Retur
   }
 }
 
+/**
+ * The public Amino DHT's bootstrap peers (the list libp2p and Helia ship), used when the default
+ * network is joined with no --bootstrap.
+ */
+export const PUBLIC_BOOTSTRAP = [
+  '/dnsaddr/bootstrap.libp2p.io/p2p/QmNnooDu7bfjPFoTZYxMNLWUQJyrVwtbZg5gBMjTezGAJN',
+  '/dnsaddr/bootstrap.libp2p.io/p2p/QmQCU2EcMqAqQPR2i9bChDtGNJchTbq5TbXJJ16u19uLTa',
+  '/dnsaddr/bootstrap.libp2p.io/p2p/QmbLHAnMoJPWSCR5Zhtx6BHJX9KiKNN6tpvbUcqanj75Nb',
+  '/dnsaddr/bootstrap.libp2p.io/p2p/QmcZf59bWwK5XFi76CZX8cbJ4BhTzzA3gU1ZjYZcYW3dwt',
+  '/ip4/104.131.131.82/tcp/4001/p2p/QmaCpDMGvV2BGHeYERUEnRQAwe3N8SzbUtfsmvsqQLuvuJ'
+] as const
+
+/**
+ * Which bootstrap peers to use: the ones given; else, on the default (public) network, the public
+ * list; else none (a named network has no public peers). `public` says whether this node joins the
+ * public network.
+ */
+export function bootstrapFor (network: string | undefined, given: readonly string[]): { list: string[], public: boolean } {
+  const isPublic = network == null || network === ''
+  if (given.length > 0) return { list: [...given], public: isPublic }
+  return { list: isPublic ? [...PUBLIC_BOOTSTRAP] : [], public: isPublic }
+}
+
 /** The DHT protocol id for a network name. */
 export function dhtProtocolFor (network: string | undefined): string {
   if (network == null || network === '') return '/ipfs/kad/1.0.0'
@@ -93,9 +124,12 @@ export async function createSwarmNode (options: SwarmNodeOptions): Promise<Swarm
     services: {
       identify: identify(),
       ping: ping(),
+      ...(options.publicNetwork === true ? { autoNAT: autoNAT(), upnpNAT: uPnPNAT() } : {}),
       dht: kadDHT({
         protocol: dhtProtocolFor(options.network),
-        clientMode: options.dhtServer !== true,
+        // Server when asked; on the public network, automatic (server once AutoNAT confirms a
+        // public address); otherwise a client, which asks but never answers.
+        clientMode: options.dhtServer === true ? false : options.publicNetwork === true ? undefined : true,
         peerInfoMapper: options.allowPrivate === true ? passthroughMapper : removePrivateAddressesMapper
       })
     }

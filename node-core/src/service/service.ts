@@ -15,7 +15,7 @@ import { decodeManifest, encodeManifest, shareIdOf } from '../manifest/codec.ts'
 import { HashPool } from '../manifest/hash-pool.ts'
 import { ManifestLayout } from '../manifest/layout.ts'
 import { DialPolicy } from '../net/dial-policy.ts'
-import { createSwarmNode } from '../net/node.ts'
+import { bootstrapFor, createSwarmNode } from '../net/node.ts'
 import { ShareRouting } from '../net/share-routing.ts'
 import { SourceSession } from '../protocol/chunk-client.ts'
 import { ChunkServer } from '../protocol/chunk-server.ts'
@@ -115,12 +115,13 @@ export class SwarmdropService implements SwarmdropApi {
     // libp2p's peer store and DHT records, persisted so a restart reconnects without a lookup.
     const datastore = new LevelDatastore(join(options.profileDir, 'peers'))
     const dialPolicy = new DialPolicy(options.allowPrivate === true)
-    for (const b of options.bootstrap ?? []) dialPolicy.trust(b)
+    const bootstrap = bootstrapFor(options.network, options.bootstrap ?? [])
+    for (const b of bootstrap.list) dialPolicy.trust(b)
     const lan: { found: ((peerId: string) => void) | null } = { found: null }
     let node: SwarmNode
     try {
       await datastore.open()
-      node = await createSwarmNode({ privateKey, datastore, connectionGater: dialPolicy.gater(), mdns: options.mdns !== false, onLanPeer: peerId => { dialPolicy.trust(peerId); lan.found?.(peerId) }, listen: options.listen ?? ['/ip4/0.0.0.0/tcp/0'], allowPrivate: options.allowPrivate, network: options.network, bootstrap: options.bootstrap, psk: options.psk, dhtServer: options.dhtServer })
+      node = await createSwarmNode({ privateKey, datastore, connectionGater: dialPolicy.gater(), mdns: options.mdns !== false, onLanPeer: peerId => { dialPolicy.trust(peerId); lan.found?.(peerId) }, listen: options.listen ?? ['/ip4/0.0.0.0/tcp/0'], allowPrivate: options.allowPrivate, network: options.network, bootstrap: bootstrap.list, publicNetwork: bootstrap.public, psk: options.psk, dhtServer: options.dhtServer })
     } catch (err) {
       await store.close()
       await datastore.close().catch(() => {})
