@@ -21,6 +21,8 @@ async function daemons (count: number, extra: string[] = []): Promise<string[]> 
   const rest: JsonProcess[] = []
   for (let i = 1; i < count; i++) rest.push(swarmdrop(['daemon', '--repo', await tempDir(), ...DHT, '--bootstrap', firstAddr, ...extra]))
   const addrs = await Promise.all(rest.map(async p => ((await p.event('listening', 60_000)).addresses as string[])[0]!))
+  // The first node learns of the others: its routing table fills (reported as a 'dht' event).
+  await first.waitFor(l => l.event === 'dht' && ((l.dht as { routingTableSize: number }).routingTableSize) >= Math.min(count - 1, 3), 60_000)
   return [firstAddr, ...addrs]
 }
 

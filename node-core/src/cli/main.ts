@@ -204,6 +204,7 @@ function describe (e: ServiceEvent): string {
     case 'download:added': case 'download:progress': case 'download:complete': case 'download:error': return `${e.type} ${e.download.name ?? e.download.shareId} ${e.download.state}`
     case 'peer:connected': return `peer connected ${e.peer.peerId}`
     case 'peer:disconnected': return `peer disconnected ${e.peerId}`
+    case 'dht': return `DHT ${e.dht.mode} mode, ${e.dht.routingTableSize} peers in the routing table`
     default: return e.type
   }
 }

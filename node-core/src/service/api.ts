@@ -74,9 +74,16 @@ export interface PeerInfo {
   readonly direction: 'inbound' | 'outbound'
 }
 
+export interface DhtInfo {
+  readonly mode: 'client' | 'server'
+  /** Peers in the DHT routing table. */
+  readonly routingTableSize: number
+}
+
 export interface NodeInfo {
   readonly peerId: string
   readonly addresses: readonly string[]
+  readonly dht: DhtInfo
   readonly limits: { readonly maxUploadBytesPerSecond: number, readonly maxDownloadBytesPerSecond: number }
 }
 
@@ -104,6 +111,7 @@ export type ServiceEvent =
   | { readonly type: 'share:announced', readonly shareId: string, readonly ms: number }
   | { readonly type: 'share:announce-failed', readonly shareId: string, readonly message: string }
   | { readonly type: 'download:provider', readonly shareId: string, readonly peerId: string, readonly via: 'dht' | 'mdns' }
+  | { readonly type: 'dht', readonly dht: DhtInfo }
   | { readonly type: 'peer:connected', readonly peer: PeerInfo }
   | { readonly type: 'peer:disconnected', readonly peerId: string }
 

@@ -25,7 +25,8 @@ import { SeededShare } from '../storage/seeded-share.ts'
 import { StateStore } from '../storage/state-store.ts'
 import { parseCommand } from './api.ts'
 import { DownloadJob } from './download-job.ts'
-import type { CommandArgs, CommandName, CommandResults, DownloadInfo, NodeInfo, PeerInfo, ServiceEvent, ShareInfo, SwarmdropApi } from './api.ts'
+import type { SingleKadDHT } from '@libp2p/kad-dht'
+import type { CommandArgs, CommandName, CommandResults, DhtInfo, DownloadInfo, NodeInfo, PeerInfo, ServiceEvent, ShareInfo, SwarmdropApi } from './api.ts'
 import type { SwarmNode } from '../net/node.ts'
 import type { ServedShare } from '../storage/served-share.ts'
 import type { ShareRecord } from '../storage/state-store.ts'
@@ -289,6 +290,7 @@ export class SwarmdropService implements SwarmdropApi {
     return {
       peerId: this.node.peerId.toString(),
       addresses: this.node.getMultiaddrs().map(String),
+      dht: this.#dhtInfo(),
       limits: { maxUploadBytesPerSecond: this.#uploadLimit.rate, maxDownloadBytesPerSecond: this.#downloadLimit.rate }
     }
   }
@@ -460,7 +462,18 @@ export class SwarmdropService implements SwarmdropApi {
     return { peerId, addresses: conn != null ? [conn.remoteAddr.toString()] : [], direction: conn?.direction ?? 'outbound' }
   }
 
+  #dhtInfo (): DhtInfo {
+    const dht = this.node.services.dht as SingleKadDHT
+    return { mode: dht.getMode(), routingTableSize: dht.routingTable?.size ?? 0 }
+  }
+
   #emitProgress (): void {
+    const dht = this.#dhtInfo()
+    const dhtKey = `${dht.mode}/${dht.routingTableSize}`
+    if (this.#lastProgress.get('dht') !== dhtKey) {
+      this.#lastProgress.set('dht', dhtKey)
+      this.#emit({ type: 'dht', dht })
+    }
     for (const job of this.#downloads.values()) {
       if (job.state !== 'downloading' && job.state !== 'connecting') continue
       const info = job.info()
