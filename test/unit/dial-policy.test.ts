@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { multiaddr } from '@multiformats/multiaddr'
-import { DialPolicy } from '../../node-core/src/net/dial-policy.ts'
+import { DialPolicy, MAX_CONNECTIONS_PER_IP } from '../../node-core/src/net/dial-policy.ts'
 
 const A = '12D3KooWMCV4qhDtvpVpLs8TuazLiqgQXuoRyRVp5SREjgMqythn'
 const B = '12D3KooWR6LMm1UdANiPzP8z82TPJsr59cZSfDgGtsE5z9vuzTmc'
@@ -21,6 +21,17 @@ describe('DialPolicy', () => {
     p.trust(B)
     assert.equal(p.isTrusted(B), true)
     assert.equal(p.denies(multiaddr(`/ip4/127.0.0.1/tcp/4001/p2p/${B}`)), false)
+  })
+
+  it('caps inbound connections per remote IP, loopback exempt', () => {
+    const p = new DialPolicy(false)
+    const open = new Map([['203.0.113.7', MAX_CONNECTIONS_PER_IP], ['203.0.113.8', MAX_CONNECTIONS_PER_IP - 1], ['127.0.0.1', 500]])
+    p.connectionsFrom = ip => open.get(ip) ?? 0
+    assert.equal(p.deniesInbound('203.0.113.7'), true)
+    assert.equal(p.deniesInbound('203.0.113.8'), false)
+    assert.equal(p.deniesInbound('127.0.0.1'), false)
+    const gater = p.gater()
+    assert.equal(gater.denyInboundConnection?.({ remoteAddr: multiaddr('/ip4/203.0.113.7/tcp/5555') } as never), true)
   })
 
   it('allows everything when private addresses are allowed', () => {

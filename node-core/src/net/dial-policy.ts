@@ -2,6 +2,14 @@ import { isPrivateIp } from '@libp2p/utils'
 import type { ConnectionGater } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
+/** Most connections one remote IP may hold. */
+export const MAX_CONNECTIONS_PER_IP = 16
+
+/** The IP address of a multiaddr's first ip4/ip6 part. */
+export function hostOf (ma: Multiaddr): string | undefined {
+  return ma.getComponents().find(c => c.name === 'ip4' || c.name === 'ip6')?.value
+}
+
 /**
  * Which addresses this node may dial. Public addresses always; private and loopback ones (which
  * reach into the user's own network) only for peers the user named (a link's hints, `--peer`,
@@ -12,9 +20,21 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 export class DialPolicy {
   readonly #allowPrivate: boolean
   readonly #trusted = new Set<string>()
+  /** Open connections whose remote address is this IP (set once the node exists). */
+  connectionsFrom: (ip: string) => number = () => 0
 
   constructor (allowPrivate: boolean) {
     this.#allowPrivate = allowPrivate
+  }
+
+  /**
+   * True when an inbound connection from `ip` is refused: one address may hold at most
+   * MAX_CONNECTIONS_PER_IP connections, so one host cannot take every slot. Loopback is exempt
+   * (local tools, and many test nodes on 127.0.0.1).
+   */
+  deniesInbound (ip: string | undefined): boolean {
+    if (ip == null || ip === '127.0.0.1' || ip === '::1') return false
+    return this.connectionsFrom(ip) >= MAX_CONNECTIONS_PER_IP
   }
 
   /** Trusts a peer named by the user: a multiaddr ending in /p2p/<id>, or a bare peer ID. */
@@ -30,12 +50,9 @@ export class DialPolicy {
   /** True when dialing `ma` is refused. */
   denies (ma: Multiaddr): boolean {
     if (this.#allowPrivate) return false
-    let host: string | undefined
+    const host = hostOf(ma)
     let peerId: string | undefined
-    for (const c of ma.getComponents()) {
-      if ((c.name === 'ip4' || c.name === 'ip6') && host == null) host = c.value
-      if (c.name === 'p2p') peerId = c.value
-    }
+    for (const c of ma.getComponents()) if (c.name === 'p2p') peerId = c.value
     if (host == null || isPrivateIp(host) !== true) return false
     return peerId == null || !this.#trusted.has(peerId)
   }
@@ -43,7 +60,8 @@ export class DialPolicy {
   /** The libp2p connection gater for this policy. */
   gater (): ConnectionGater {
     return {
-      denyDialMultiaddr: ma => this.denies(ma)
+      denyDialMultiaddr: ma => this.denies(ma),
+      denyInboundConnection: maConn => this.deniesInbound(hostOf(maConn.remoteAddr))
     }
   }
 }

@@ -14,7 +14,7 @@ import { buildShare } from '../manifest/builder.ts'
 import { decodeManifest, encodeManifest, shareIdOf } from '../manifest/codec.ts'
 import { HashPool } from '../manifest/hash-pool.ts'
 import { ManifestLayout } from '../manifest/layout.ts'
-import { DialPolicy } from '../net/dial-policy.ts'
+import { DialPolicy, hostOf } from '../net/dial-policy.ts'
 import { bootstrapFor, createSwarmNode } from '../net/node.ts'
 import { ShareRouting } from '../net/share-routing.ts'
 import { SourceSession } from '../protocol/chunk-client.ts'
@@ -133,6 +133,7 @@ export class SwarmdropService implements SwarmdropApi {
       up: options.maxUploadBytesPerSecond ?? saved?.maxUploadBytesPerSecond ?? 0,
       down: options.maxDownloadBytesPerSecond ?? saved?.maxDownloadBytesPerSecond ?? 0
     }
+    dialPolicy.connectionsFrom = ip => node.getConnections().filter(c => hostOf(c.remoteAddr) === ip).length
     const service = new SwarmdropService(node, store, options, limits, datastore, dialPolicy)
     lan.found = peerId => { service.#lanPeerFound(peerId) }
     await service.#start(options.restore !== false)
