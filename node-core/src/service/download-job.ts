@@ -219,11 +219,6 @@ export class DownloadJob {
     else await this.#data?.close()
   }
 
-  markComplete (files: string[]): void {
-    this.#files = files
-    this.#state = 'complete'
-  }
-
   #setState (state: DownloadState): void {
     this.#state = state
     this.#init.onChange(this)
