@@ -101,6 +101,7 @@ describe('discovery on a local DHT', { timeout: 240_000 }, () => {
     await get.event('complete', 60_000)
     assert.deepEqual(await treeHashes(join(out, 'hinted')), await treeHashes(join(src, 'hinted')))
     assert.equal(get.lines.some(l => l.event === 'announced'), false, 'nothing announced with the DHT off')
+    assert.ok(get.lines.some(l => l.event === 'provider' && l.via === 'link'), 'the hint is reported as a provider found in the link')
   })
 
   it('does not find a share announced in a swarm with another network name', async () => {

@@ -155,3 +155,12 @@ test('RateMeter with a short window and odd clock values', () => {
   assert.throws(() => new RateMeter(0), RangeError)
   assert.throws(() => meter.add(-1), RangeError)
 })
+
+test('rankSources prefers a LAN source over an equally fast internet one', () => {
+  const internet = { id: 'a', rate: 1_000_000, inFlight: 2, failures: 0 }
+  const lan = { id: 'b', rate: 1_000_000, inFlight: 2, failures: 0, lan: true }
+  assert.deepEqual(rankSources([internet, lan], 65536).map(s => s.id), ['b', 'a'])
+  // ...but not over one that is much faster.
+  const fast = { id: 'c', rate: 10_000_000, inFlight: 2, failures: 0 }
+  assert.deepEqual(rankSources([lan, fast], 65536).map(s => s.id), ['c', 'b'])
+})

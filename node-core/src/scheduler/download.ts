@@ -25,6 +25,8 @@ export interface SwarmTransferInit {
   /** Opens a started-less session to a peer (multiaddr or peer ID) for this share. */
   connect (peer: string, signal: AbortSignal): Promise<SourceSession>
   readonly maxSources?: number
+  /** Whether a peer is on the local network (preferred as a source, dialed first). */
+  isLan? (peerId: string): boolean
   readonly now?: () => number
 }
 
@@ -143,7 +145,8 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     const now = this.#now()
     let connecting = 0
     for (const c of this.#candidates.values()) if (c.connecting) connecting++
-    for (const c of this.#candidates.values()) {
+    const lanFirst = [...this.#candidates.values()].sort((a, b) => Number(this.#init.isLan?.(b.key) === true) - Number(this.#init.isLan?.(a.key) === true))
+    for (const c of lanFirst) {
       if (this.#sources.size + connecting >= max) return
       if (c.dropped || c.connecting || this.#sources.has(c.key) || c.nextAttempt > now || c.attempts >= MAX_CONNECT_ATTEMPTS) continue
       c.connecting = true
@@ -235,7 +238,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
 
   /** Offers free work to every source, the one expected to deliver soonest first (source policy). */
   #fillAll (): void {
-    const loads = [...this.#sources.values()].map(s => ({ id: s.peerId, rate: s.rate.rate(), inFlight: s.inFlight.size, failures: s.failures }))
+    const loads = [...this.#sources.values()].map(s => ({ id: s.peerId, rate: s.rate.rate(), inFlight: s.inFlight.size, failures: s.failures, lan: this.#init.isLan?.(s.peerId) === true }))
     for (const load of rankSources(loads, this.#data.layout.manifest.chunkSize)) {
       const s = this.#sources.get(load.id)
       if (s != null) this.#fill(s)

@@ -10,7 +10,12 @@ export interface SourceLoad {
   readonly rate: number
   readonly inFlight: number
   readonly failures: number
+  /** On the local network (found by mDNS): preferred, it costs no internet bandwidth. */
+  readonly lan?: boolean
 }
+
+/** How much a LAN source's expected time is discounted when ranking. */
+export const LAN_PREFERENCE = 2
 
 export interface PipelineOptions {
   /** How long the requests in flight should keep the link busy. Default 0.5 s. */
@@ -42,7 +47,8 @@ export function pipelineDepth (rate: number, chunkSize: number, options: Pipelin
  * Order sources by preference for the next request: lowest expected time to deliver one more chunk,
  * (inFlight + 1) * chunkSize / rate; each failure doubles it. An unknown rate (0) counts as the
  * median known rate; when no rate is known at all, every source is ranked as if it had the same
- * rate (so by load and failures). Ties by id (code-unit order) for determinism. Returns a new array.
+ * rate (so by load and failures). A LAN source's expected time is divided by LAN_PREFERENCE. Ties by
+ * id (code-unit order) for determinism. Returns a new array.
  */
 export function rankSources (sources: readonly SourceLoad[], chunkSize: number): SourceLoad[] {
   if (!(chunkSize > 0)) throw new RangeError(`bad chunk size ${chunkSize}`)
@@ -55,7 +61,7 @@ export function rankSources (sources: readonly SourceLoad[], chunkSize: number):
   const keyed = sources.map(s => {
     const rate = s.rate > 0 ? s.rate : fallback
     const failures = Math.max(0, s.failures)
-    return { s, t: (Math.max(0, s.inFlight) + 1) * chunkSize / rate * 2 ** failures }
+    return { s, t: (Math.max(0, s.inFlight) + 1) * chunkSize / rate * 2 ** failures / (s.lan === true ? LAN_PREFERENCE : 1) }
   })
   keyed.sort((a, b) => a.t - b.t || (a.s.id < b.s.id ? -1 : a.s.id > b.s.id ? 1 : 0))
   return keyed.map(k => k.s)

@@ -110,7 +110,7 @@ export type ServiceEvent =
   | { readonly type: 'download:removed', readonly shareId: string }
   | { readonly type: 'share:announced', readonly shareId: string, readonly ms: number }
   | { readonly type: 'share:announce-failed', readonly shareId: string, readonly message: string }
-  | { readonly type: 'download:provider', readonly shareId: string, readonly peerId: string, readonly via: 'dht' | 'mdns' }
+  | { readonly type: 'download:provider', readonly shareId: string, readonly peerId: string, readonly via: 'dht' | 'mdns' | 'link' | 'direct' }
   | { readonly type: 'dht', readonly dht: DhtInfo }
   | { readonly type: 'peer:connected', readonly peer: PeerInfo }
   | { readonly type: 'peer:disconnected', readonly peerId: string }

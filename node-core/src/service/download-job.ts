@@ -19,6 +19,7 @@ export interface DownloadJobInit {
   readonly store: StateStore
   readonly downloadLimit: TokenBucket
   connect (peer: string, signal: AbortSignal): Promise<SourceSession>
+  isLan (peerId: string): boolean
   /** The partial data can be served to others from now on. */
   onServable (data: PartialDownload): void
   /** Every file is in place. */
@@ -104,7 +105,7 @@ export class DownloadJob {
       await this.#data!.checkFreeSpace()
       if (this.#abort.signal.aborted) return
       this.#init.onChange(this) // what was restored, before anything new arrives
-      const transfer = new SwarmTransfer({ data: this.#data!, downloadLimit: this.#init.downloadLimit, connect: this.#init.connect })
+      const transfer = new SwarmTransfer({ data: this.#data!, downloadLimit: this.#init.downloadLimit, connect: this.#init.connect, isLan: this.#init.isLan })
       this.#transfer = transfer
       for (const p of this.#candidates) transfer.addCandidate(p)
       const done = new Promise<void>((resolve, reject) => {

@@ -247,6 +247,8 @@ export class SwarmdropService implements SwarmdropApi {
     this.#startJob(job)
     const info = job.info()
     this.#emit({ type: 'download:added', download: info })
+    for (const p of parsed.peers) this.#emit({ type: 'download:provider', shareId: parsed.shareId, peerId: peerKey(p), via: 'link' })
+    for (const p of peers ?? []) this.#emit({ type: 'download:provider', shareId: parsed.shareId, peerId: peerKey(p), via: 'direct' })
     return info
   }
 
@@ -351,6 +353,7 @@ export class SwarmdropService implements SwarmdropApi {
       store: this.#store,
       downloadLimit: this.#downloadLimit,
       connect: (peer, signal) => this.#connect(peer, record.shareId, signal),
+      isLan: peerId => this.#lanPeers.has(peerId),
       onServable: data => { if (!this.#shares.has(data.shareId)) this.#served.set(data.shareId, data) },
       onComplete: async (job, files) => {
         const filesInfo = await Promise.all(files.map(async f => { const s = await stat(f); return { absolutePath: f, size: s.size, mtimeMs: s.mtimeMs } }))
