@@ -5,6 +5,7 @@
  */
 import { after, afterEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { makeTree, removeTemps, tempDir, treeHashes } from '../helpers/files.ts'
 import { killAll, swarmdrop } from '../helpers/processes.ts'
@@ -117,8 +118,10 @@ describe('discovery on a local DHT', { timeout: 240_000 }, () => {
     const error = await get.event('error', 60_000)
     assert.equal(error.code, 'unreachable')
     assert.equal(get.lines.some(l => l.event === 'provider'), false)
-    // The same lookup in the right network finds it.
-    const right = swarmdrop(['get', `swarmdrop://${shared.shareId as string}`, '--out', out, '--repo', await tempDir(), '--allow-private', '--network', 'team-a', '--bootstrap', bootstrap[2]!])
+    // The same lookup in the right network finds it (bootstrap peer and network from the profile's config file).
+    const repo = await tempDir()
+    await writeFile(join(repo, 'config.json'), JSON.stringify({ bootstrap: [bootstrap[2]!], allowPrivate: true }))
+    const right = swarmdrop(['get', `swarmdrop://${shared.shareId as string}`, '--out', out, '--repo', repo, '--network', 'team-a'])
     await right.event('complete', 90_000)
   })
 })

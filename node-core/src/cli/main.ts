@@ -2,12 +2,14 @@ import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { generateKey } from '@libp2p/pnet'
+import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { parseByteRate } from '../bandwidth/units.ts'
 import { defaultProfileDir } from '../config/paths.ts'
 import { SwarmdropError } from '../errors.ts'
 import { parseLink } from '../link/link.ts'
 import { SwarmdropService } from '../service/service.ts'
+import { loadConfigFile } from './config-file.ts'
 import { progressLine } from './progress.ts'
 import type { DownloadInfo, ServiceEvent } from '../service/api.ts'
 
@@ -33,6 +35,10 @@ options:
   --seed                  (get) keep seeding after the download completes
   --stall-timeout SECS    (get) give up after this long with no source and no progress (default 60)
   --json                  one JSON object per line instead of human output
+
+Every option above except --json and --seed can also be set in <repo>/config.json
+(listen, bootstrap, network, psk, dht, dhtServer, mdns, allowPrivate, maxUpload, maxDownload);
+options given here win.
   --help`
 
 const OPTIONS = {
@@ -87,19 +93,24 @@ export async function main (argv: string[]): Promise<number> {
       out.event({ event: 'psk', file: rest[0] }, () => `wrote a new pre-shared key to ${rest[0]}; give it to every member of the swarm`)
       return 0
     }
-    const psk = values.psk != null ? await readFile(values.psk) : undefined
+    const profileDir = values.repo ?? defaultProfileDir()
+    const config = await loadConfigFile(profileDir)
+    const rate = (flag: string | undefined, file: string | number | undefined): number | undefined =>
+      flag != null ? parseByteRate(flag) : typeof file === 'number' ? file : file != null ? parseByteRate(file) : undefined
+    const pskPath = values.psk ?? (config.psk != null ? resolve(profileDir, config.psk) : undefined)
+    const psk = pskPath != null ? await readFile(pskPath) : undefined
 
     service = await SwarmdropService.create({
-      profileDir: values.repo ?? defaultProfileDir(),
-      listen: values.listen ?? ['/ip4/0.0.0.0/tcp/0'],
-      maxUploadBytesPerSecond: values['max-upload'] != null ? parseByteRate(values['max-upload']) : undefined,
-      maxDownloadBytesPerSecond: values['max-download'] != null ? parseByteRate(values['max-download']) : undefined,
-      allowPrivate: values['allow-private'] === true,
-      bootstrap: values.bootstrap ?? [],
-      network: values.network,
-      dhtServer: values['dht-server'] === true,
-      dht: values['no-dht'] !== true,
-      mdns: values['no-mdns'] !== true,
+      profileDir,
+      listen: values.listen ?? config.listen ?? ['/ip4/0.0.0.0/tcp/0'],
+      maxUploadBytesPerSecond: rate(values['max-upload'], config.maxUpload),
+      maxDownloadBytesPerSecond: rate(values['max-download'], config.maxDownload),
+      allowPrivate: values['allow-private'] === true || config.allowPrivate === true,
+      bootstrap: values.bootstrap ?? config.bootstrap ?? [],
+      network: values.network ?? config.network,
+      dhtServer: values['dht-server'] === true || config.dhtServer === true,
+      dht: values['no-dht'] !== true && config.dht !== false,
+      mdns: values['no-mdns'] !== true && config.mdns !== false,
       psk,
       restore: command === 'daemon'
     })
