@@ -10,6 +10,9 @@ const running = new Set<ChildProcess>()
 export class JsonProcess {
   readonly child: ChildProcess
   readonly lines: Array<Record<string, unknown>> = []
+  /** When each line arrived (performance.now()), parallel to `lines`. */
+  readonly times: number[] = []
+  readonly startedAt = performance.now()
   stderr = ''
   readonly exited: Promise<number | null>
   readonly #waiters = new Set<() => void>()
@@ -25,6 +28,7 @@ export class JsonProcess {
         const line = buffer.slice(0, nl)
         buffer = buffer.slice(nl + 1)
         try { this.lines.push(JSON.parse(line) as Record<string, unknown>) } catch { this.lines.push({ event: 'text', text: line }) }
+        this.times.push(performance.now())
       }
       for (const w of this.#waiters) w()
     })
@@ -56,6 +60,11 @@ export class JsonProcess {
     })
   }
 
+  /** When a line (one of `lines`) arrived. */
+  timeOf (line: Record<string, unknown>): number {
+    return this.times[this.lines.indexOf(line)]!
+  }
+
   event (name: string, timeoutMs?: number): Promise<Record<string, unknown>> {
     return this.waitFor(l => l.event === name, timeoutMs)
   }
@@ -80,8 +89,14 @@ export function swarmdrop (args: string[], env?: NodeJS.ProcessEnv): JsonProcess
 }
 
 /** Kills every process a test started that is still running (by PID). */
-export async function killAll (): Promise<void> {
-  const all = [...running]
+export function killAll (): Promise<void> {
+  return killAllExcept([])
+}
+
+/** Kills every process started here that is still running, except those in `keep`. */
+export async function killAllExcept (keep: readonly JsonProcess[]): Promise<void> {
+  const kept = new Set(keep.map(p => p.child))
+  const all = [...running].filter(c => !kept.has(c))
   for (const c of all) c.kill('SIGKILL')
   await Promise.all(all.map(c => new Promise(resolve => { if (c.exitCode != null || c.signalCode != null) resolve(null); else c.once('exit', resolve) })))
 }
