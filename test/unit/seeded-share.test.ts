@@ -1,6 +1,6 @@
 import { after, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { appendFile, open, rm } from 'node:fs/promises'
+import { appendFile, open, rm, stat, utimes } from 'node:fs/promises'
 import { join } from 'node:path'
 import { buildShare } from '../../node-core/src/manifest/builder.ts'
 import { encodeManifest, shareIdOf } from '../../node-core/src/manifest/codec.ts'
@@ -30,23 +30,34 @@ describe('SeededShare', () => {
     await share.close()
   })
 
-  it('stops serving when a byte is flipped in place (size unchanged, mtime put back as closely as utimes allows)', async () => {
+  it('stops serving a chunk whose bytes changed even when size and mtime match the record', async () => {
     const { share, dir } = await seeded()
-    const reasons: string[] = []
-    share.onChanged(r => reasons.push(r))
     const path = join(dir, 'a.bin')
     const fh = await open(path, 'r+')
-    const { mtime } = await fh.stat()
     const byte = Buffer.alloc(1)
     await fh.read(byte, 0, 1, 70_000)
     byte[0]! ^= 0xff
     await fh.write(byte, 0, 1, 70_000)
-    await fh.utimes(mtime, mtime)
     await fh.close()
-    await assert.rejects(share.readChunk(1), { name: 'ChunkUnavailableError' })
-    assert.match(String(share.changed), /no longer matches|changed on disk/)
-    await assert.rejects(share.readChunk(0), { name: 'ChunkUnavailableError' }, 'nothing more is served from a changed share')
+    // Record the file's new size and mtime, so only the hash check can notice the change.
+    const s = await stat(path)
+    const record = { ...share.record, files: share.record.files.map(f => f.absolutePath === path ? { ...f, size: s.size, mtimeMs: s.mtimeMs } : f) }
+    const stale = new SeededShare(record, share.manifestBytes, share.layout)
+    const reasons: string[] = []
+    stale.onChanged(r => reasons.push(r))
+    await assert.rejects(stale.readChunk(1), { name: 'ChunkUnavailableError' })
+    assert.match(String(stale.changed), /no longer matches/)
+    await assert.rejects(stale.readChunk(0), { name: 'ChunkUnavailableError' }, 'nothing more is served from a changed share')
     assert.equal(reasons.length, 1)
+    await share.close()
+    await stale.close()
+  })
+
+  it('stops serving when a file changed size or mtime', async () => {
+    const { share, dir } = await seeded()
+    const path = join(dir, 'a.bin')
+    await utimes(path, new Date(2001, 0, 1), new Date(2001, 0, 1))
+    await assert.rejects(share.readChunk(0), /changed on disk/)
     await share.close()
   })
 

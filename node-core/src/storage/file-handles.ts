@@ -34,11 +34,6 @@ export class FileHandleCache {
     return p
   }
 
-  /** Paths whose handles are open. */
-  paths (): string[] {
-    return [...this.#handles.keys()]
-  }
-
   async close (path?: string): Promise<void> {
     const entries = path == null ? [...this.#handles.entries()] : [[path, this.#handles.get(path)] as const]
     for (const [p, h] of entries) {
