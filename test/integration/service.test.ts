@@ -5,6 +5,7 @@
  */
 import { after, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { SwarmdropService } from '../../node-core/src/service/service.ts'
 import { makeTree, removeTemps, tempDir, treeHashes } from '../helpers/files.ts'
@@ -73,5 +74,78 @@ describe('service API', { timeout: 120_000 }, () => {
     assert.ok(listed.peers.some(p => p.peerId === alice.node.peerId.toString()))
     const aliceShares = (await alice.call('list', {})).shares
     assert.equal(aliceShares[0]?.uploadedBytes, 6 * MiB + 1234)
+    assert.equal(typeof aliceShares[0]?.peersFetching, 'number')
+
+    // The UI's additions: peer details, the chunk map, the file list.
+    const alicePeer = listed.peers.find(p => p.peerId === alice.node.peerId.toString())!
+    assert.equal(alicePeer.via, 'link', 'alice was dialed from the link hints')
+    assert.equal(alicePeer.direction, 'outbound')
+    assert.ok(alicePeer.latencyMs === null || alicePeer.latencyMs >= 0)
+    const bobAtAlice = (await alice.call('list', {})).peers.find(p => p.peerId === bob.node.peerId.toString())
+    assert.equal(bobAtAlice?.via, 'inbound')
+    const map = await bob.call('chunkMap', { shareId: share.shareId })
+    assert.deepEqual(map.sources, [alice.node.peerId.toString()])
+    assert.deepEqual(map.runs, [[0, share.chunkCount]], 'every chunk came from alice')
+    assert.equal(map.chunkCount, share.chunkCount)
+    const files = await bob.call('files', { shareId: share.shareId })
+    assert.deepEqual(files.files, [{ path: 'docs/a.bin', size: 6 * MiB }, { path: 'docs/b/c.txt', size: 1234 }])
+    assert.deepEqual((await alice.call('files', { shareId: share.shareId })).files, files.files)
+    await assert.rejects(alice.call('chunkMap', { shareId: share.shareId }), { name: 'NotFoundError' }, 'a seeded share has no download chunk map')
+  })
+
+  it('reports peers fetching a share while a download runs', async () => {
+    const alice = await service()
+    const bob = await service()
+    const src = await tempDir()
+    await makeTree(src, { 'slow.bin': 4 * MiB })
+    await alice.call('setLimits', { maxUploadBytesPerSecond: 1 * MiB })
+    const share = await alice.call('share', { path: join(src, 'slow.bin') })
+    const complete = new Promise(resolve => bob.subscribe(e => { if (e.type === 'download:complete') resolve(e) }))
+    await bob.call('addDownload', { link: share.link, outDir: await tempDir() })
+    let seen = 0
+    let uploadRate = 0
+    for (let i = 0; i < 60 && seen === 0; i++) {
+      await new Promise(resolve => setTimeout(resolve, 250))
+      const listed = await alice.call('list', {})
+      seen = listed.shares[0]?.peersFetching ?? 0
+      uploadRate = Math.max(uploadRate, listed.peers.find(p => p.peerId === bob.node.peerId.toString())?.uploadRate ?? 0)
+    }
+    assert.equal(seen, 1, 'bob is fetching')
+    for (let i = 0; i < 40 && uploadRate === 0; i++) {
+      await new Promise(resolve => setTimeout(resolve, 250))
+      uploadRate = (await alice.call('list', {})).peers.find(p => p.peerId === bob.node.peerId.toString())?.uploadRate ?? 0
+    }
+    assert.ok(uploadRate > 0, 'alice measures her upload rate to bob')
+    await complete
+  })
+
+  it('settings: download folder, limits and desktop flags persist; the network is saved to config.json for the next start', async () => {
+    const profileDir = await tempDir()
+    const dl = await tempDir()
+    const s1 = await SwarmdropService.create({ profileDir, listen: ['/ip4/127.0.0.1/tcp/0'], restore: false, mdns: false, network: TEST_NETWORK })
+    services.push(s1)
+    const before = await s1.call('getSettings', {})
+    assert.equal(before.network, TEST_NETWORK)
+    assert.equal(before.savedNetwork, null)
+    await assert.rejects(s1.call('setSettings', { downloadDir: join(dl, 'does-not-exist') }), { name: 'InvalidArgumentError' })
+    await assert.rejects(s1.call('setSettings', { network: '../evil' }), { name: 'InvalidArgumentError' })
+    const after = await s1.call('setSettings', { downloadDir: dl, maxUploadBytesPerSecond: 1000, network: 'team-b', closeToTray: true })
+    assert.equal(after.downloadDir, dl)
+    assert.equal(after.maxUploadBytesPerSecond, 1000)
+    assert.equal(after.network, TEST_NETWORK, 'the running network does not change')
+    assert.equal(after.savedNetwork, 'team-b')
+    assert.equal(after.closeToTray, true)
+    assert.equal(after.startAtLogin, false)
+    assert.deepEqual(JSON.parse(await readFile(join(profileDir, 'config.json'), 'utf8')), { network: 'team-b' })
+    await s1.stop()
+    services.splice(services.indexOf(s1), 1)
+    const s2 = await SwarmdropService.create({ profileDir, listen: ['/ip4/127.0.0.1/tcp/0'], restore: false, mdns: false, network: TEST_NETWORK })
+    services.push(s2)
+    const again = await s2.call('getSettings', {})
+    assert.equal(again.downloadDir, dl)
+    assert.equal(again.maxUploadBytesPerSecond, 1000)
+    assert.equal(again.closeToTray, true)
+    const cleared = await s2.call('setSettings', { network: null })
+    assert.equal(cleared.savedNetwork, null)
   })
 })

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { InvalidArgumentError } from '../errors.ts'
@@ -48,4 +48,16 @@ export async function loadConfigFile (profileDir: string): Promise<ConfigFile> {
     throw new InvalidArgumentError(`${path}: ${issue?.path.join('.') || 'settings'}: ${issue?.message ?? 'invalid'}`)
   }
   return parsed.data
+}
+
+/**
+ * Saves the network name for the next start in the profile's config file (null: the public
+ * network), keeping its other keys; written to a temporary file and renamed into place.
+ */
+export async function saveConfigNetwork (profileDir: string, network: string | null): Promise<void> {
+  const { network: _old, ...rest } = await loadConfigFile(profileDir)
+  const next: ConfigFile = network == null ? rest : { ...rest, network }
+  const path = join(profileDir, CONFIG_FILE)
+  await writeFile(path + '.tmp', JSON.stringify(next, null, 2) + '\n', { mode: 0o600 })
+  await rename(path + '.tmp', path)
 }

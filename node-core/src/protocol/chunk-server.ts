@@ -57,6 +57,11 @@ export class ChunkServer {
     this.#sessions.clear()
   }
 
+  /** How many distinct peers have a session open for a share. */
+  peersFetching (shareId: string): number {
+    return new Set([...this.#sessions.get(shareId) ?? []].map(s => s.peerId)).size
+  }
+
   /** Closes every session of a share (unshared or changed). */
   dropShare (shareId: string): void {
     for (const s of this.#sessions.get(shareId) ?? []) s.framed.abort(new Error('share no longer served'))

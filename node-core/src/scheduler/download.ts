@@ -28,6 +28,8 @@ export interface SwarmTransferInit {
   /** Whether a peer is on the local network (preferred as a source, dialed first). */
   isLan? (peerId: string): boolean
   readonly now?: () => number
+  /** A chunk from `peerId` was verified and written. */
+  onChunk? (index: number, peerId: string): void
 }
 
 interface Source {
@@ -275,6 +277,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     source.chunks++
     source.rate.add(data.length)
     this.rate.add(data.length)
+    this.#init.onChunk?.(index, source.peerId)
     this.#picker.markHave(index)
     for (const other of this.#sources.values()) {
       if (other !== source && other.inFlight.has(index)) {

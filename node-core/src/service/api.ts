@@ -6,7 +6,11 @@
  */
 import { z } from 'zod'
 import { InvalidArgumentError } from '../errors.ts'
+import type { ChunkMap } from '../scheduler/chunk-origins.ts'
 import type { SourceSnapshot } from '../scheduler/download.ts'
+
+export type { ChunkMap, ChunkRun } from '../scheduler/chunk-origins.ts'
+export type { SourceSnapshot } from '../scheduler/download.ts'
 
 const shareId = z.string().min(1).max(256)
 const byteRate = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)
@@ -29,7 +33,21 @@ export const commandSchemas = {
   list: z.strictObject({}),
   /** Global caps in bytes per second; 0 = unlimited. */
   setLimits: z.strictObject({ maxUploadBytesPerSecond: byteRate.optional(), maxDownloadBytesPerSecond: byteRate.optional() }),
-  nodeInfo: z.strictObject({})
+  nodeInfo: z.strictObject({}),
+  /** Which source delivered each verified chunk of a download (run-length encoded). */
+  chunkMap: z.strictObject({ shareId }),
+  /** The files of a share or a download (once its manifest is known). */
+  files: z.strictObject({ shareId }),
+  getSettings: z.strictObject({}),
+  /** Changes what is given; `network` is saved to the profile's config.json and applies on restart (null = the public network). */
+  setSettings: z.strictObject({
+    downloadDir: z.string().min(1).max(4096).optional(),
+    maxUploadBytesPerSecond: byteRate.optional(),
+    maxDownloadBytesPerSecond: byteRate.optional(),
+    network: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/i, "1-63 letters, digits, '.', '_' or '-'").nullable().optional(),
+    startAtLogin: z.boolean().optional(),
+    closeToTray: z.boolean().optional()
+  })
 } as const
 
 export type CommandName = keyof typeof commandSchemas
@@ -47,6 +65,14 @@ export interface ShareInfo {
   /** Why the share stopped being served (a file changed), or null. */
   readonly changed: string | null
   readonly uploadedBytes: number
+  /** Peers with an open session for this share right now. */
+  readonly peersFetching: number
+}
+
+export interface FileEntry {
+  /** Relative `/` path as in the manifest (starts with the share's name for a folder). */
+  readonly path: string
+  readonly size: number
 }
 
 export type DownloadState = 'connecting' | 'downloading' | 'paused' | 'complete' | 'error'
@@ -68,10 +94,32 @@ export interface DownloadInfo {
   readonly error: { readonly code: string, readonly message: string } | null
 }
 
+/** How a peer was first found: a DHT provider record (or a DHT bootstrap peer), mDNS, a link's hints, `peers`/`--peer`, it dialed us, or none of these (peer exchange, DHT routing). */
+export type PeerVia = 'dht' | 'mdns' | 'link' | 'direct' | 'inbound' | 'other'
+
 export interface PeerInfo {
   readonly peerId: string
   readonly addresses: readonly string[]
   readonly direction: 'inbound' | 'outbound'
+  /** Round-trip time measured by libp2p's connection monitor (ping), null until measured. */
+  readonly latencyMs: number | null
+  /** Chunk bytes per second we send to / receive from this peer, over all shares. */
+  readonly uploadRate: number
+  readonly downloadRate: number
+  readonly via: PeerVia
+}
+
+export interface AppSettings {
+  readonly downloadDir: string
+  readonly maxUploadBytesPerSecond: number
+  readonly maxDownloadBytesPerSecond: number
+  /** The network this node runs on now (null = public). */
+  readonly network: string | null
+  /** The network saved for the next start (config.json), null = public. A `--network` flag still wins. */
+  readonly savedNetwork: string | null
+  /** Desktop-only preferences, stored here and applied by the Electron shell. */
+  readonly startAtLogin: boolean
+  readonly closeToTray: boolean
 }
 
 export interface DhtInfo {
@@ -97,6 +145,10 @@ export interface CommandResults {
   list: { shares: ShareInfo[], downloads: DownloadInfo[], peers: PeerInfo[] }
   setLimits: NodeInfo['limits']
   nodeInfo: NodeInfo
+  chunkMap: ChunkMap
+  files: { files: FileEntry[] }
+  getSettings: AppSettings
+  setSettings: AppSettings
 }
 
 export type ServiceEvent =

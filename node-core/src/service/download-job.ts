@@ -4,9 +4,11 @@ import { InvalidManifestError, ProtocolError, SwarmdropError } from '../errors.t
 import { decodeManifest } from '../manifest/codec.ts'
 import { ManifestLayout } from '../manifest/layout.ts'
 import { SessionRefusedError } from '../protocol/chunk-client.ts'
+import { ChunkOrigins } from '../scheduler/chunk-origins.ts'
 import { SwarmTransfer, peerKey } from '../scheduler/download.ts'
 import { PartialDownload } from '../storage/partial-download.ts'
-import type { DownloadInfo, DownloadState } from './api.ts'
+import type { DownloadInfo, DownloadState, FileEntry } from './api.ts'
+import type { ChunkMap } from '../scheduler/chunk-origins.ts'
 import type { TokenBucket } from '../bandwidth/token-bucket.ts'
 import type { ShareLink } from '../link/link.ts'
 import type { SourceSession } from '../protocol/chunk-client.ts'
@@ -47,6 +49,7 @@ export class DownloadJob {
   #layout: ManifestLayout | null = null
   #data: PartialDownload | null = null
   #transfer: SwarmTransfer | null = null
+  #origins: ChunkOrigins | null = null
   #files: string[] | null = null
   #error: { code: string, message: string } | null = null
   #abort = new AbortController()
@@ -62,6 +65,19 @@ export class DownloadJob {
 
   get state (): DownloadState { return this.#state }
   get data (): PartialDownload | null { return this.#data }
+
+  /** Which source delivered each verified chunk; null until the manifest is known. */
+  chunkMap (): ChunkMap | null {
+    const have = this.#data?.have
+    if (this.#origins == null || have == null) return null
+    const complete = this.#state === 'complete'
+    return this.#origins.map(i => complete || have.has(i))
+  }
+
+  /** The share's files (from the manifest); null until it is known. */
+  files (): FileEntry[] | null {
+    return this.#layout?.manifest.files.map(f => ({ path: f.path, size: f.size })) ?? null
+  }
 
   addCandidate (peer: string): void {
     if (this.#candidates.has(peer)) return
@@ -105,7 +121,8 @@ export class DownloadJob {
       await this.#data!.checkFreeSpace()
       if (this.#abort.signal.aborted) return
       this.#init.onChange(this) // what was restored, before anything new arrives
-      const transfer = new SwarmTransfer({ data: this.#data!, downloadLimit: this.#init.downloadLimit, connect: this.#init.connect, isLan: this.#init.isLan })
+      const origins = this.#origins
+      const transfer = new SwarmTransfer({ data: this.#data!, downloadLimit: this.#init.downloadLimit, connect: this.#init.connect, isLan: this.#init.isLan, onChunk: (index, peerId) => { origins?.record(index, peerId) } })
       this.#transfer = transfer
       for (const p of this.#candidates) transfer.addCandidate(p)
       const done = new Promise<void>((resolve, reject) => {
@@ -147,6 +164,7 @@ export class DownloadJob {
     }
     const layout = new ManifestLayout(await decodeManifest(manifestBytes, this.shareId))
     this.#layout = layout
+    this.#origins = new ChunkOrigins(layout.chunkCount)
     if (this.record.targetName == null) {
       this.record = { ...this.record, targetName: await freeName(this.record.outDir, layout.manifest.name) }
       await this.#init.store.putDownload(this.record)

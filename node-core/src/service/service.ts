@@ -6,8 +6,9 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { TokenBucket } from '../bandwidth/token-bucket.ts'
+import { loadConfigFile, saveConfigNetwork } from '../cli/config-file.ts'
 import { defaultDownloadDir } from '../config/paths.ts'
-import { NotFoundError, SwarmdropError } from '../errors.ts'
+import { InvalidArgumentError, NotFoundError, SwarmdropError } from '../errors.ts'
 import { loadOrCreateIdentity } from '../identity/identity.ts'
 import { formatLink, parseLink } from '../link/link.ts'
 import { buildShare } from '../manifest/builder.ts'
@@ -21,15 +22,17 @@ import { SourceSession } from '../protocol/chunk-client.ts'
 import { ChunkServer } from '../protocol/chunk-server.ts'
 import { CHUNK_PROTOCOL } from '../protocol/constants.ts'
 import { peerKey } from '../scheduler/download.ts'
+import { RateMeter } from '../scheduler/source-policy.ts'
 import { SeededShare } from '../storage/seeded-share.ts'
 import { StateStore } from '../storage/state-store.ts'
 import { parseCommand } from './api.ts'
 import { DownloadJob } from './download-job.ts'
 import type { SingleKadDHT } from '@libp2p/kad-dht'
-import type { CommandArgs, CommandName, CommandResults, DhtInfo, DownloadInfo, NodeInfo, PeerInfo, ServiceEvent, ShareInfo, SwarmdropApi } from './api.ts'
+import type { AppSettings, CommandArgs, CommandName, CommandResults, DhtInfo, DownloadInfo, NodeInfo, PeerInfo, PeerVia, ServiceEvent, ShareInfo, SwarmdropApi } from './api.ts'
+import type { Connection } from '@libp2p/interface'
 import type { SwarmNode } from '../net/node.ts'
 import type { ServedShare } from '../storage/served-share.ts'
-import type { ShareRecord } from '../storage/state-store.ts'
+import type { Settings, ShareRecord } from '../storage/state-store.ts'
 
 export interface SwarmdropServiceOptions {
   /** Profile folder: identity key and state. */
@@ -73,7 +76,14 @@ export class SwarmdropService implements SwarmdropApi {
   readonly #events = new EventEmitter<{ event: [ServiceEvent] }>()
   readonly #uploadLimit: TokenBucket
   readonly #downloadLimit: TokenBucket
-  readonly #downloadDir: string
+  #downloadDir: string
+  #settings: Settings
+  readonly #profileDir: string
+  readonly #network: string | null
+  /** How each peer was first found (see PeerVia). */
+  readonly #via = new Map<string, PeerVia>()
+  /** Chunk bytes sent to each connected peer. */
+  readonly #uploadRates = new Map<string, RateMeter>()
   /** What we serve, by share ID: seeded shares and downloads in progress. */
   readonly #served = new Map<string, ServedShare>()
   readonly #shares = new Map<string, { record: ShareRecord, seeded: SeededShare, uploaded: number }>()
@@ -90,12 +100,15 @@ export class SwarmdropService implements SwarmdropApi {
   readonly #datastore: LevelDatastore
   readonly #dialPolicy: DialPolicy
 
-  private constructor (node: SwarmNode, store: StateStore, options: SwarmdropServiceOptions, limits: { up: number, down: number }, datastore: LevelDatastore, dialPolicy: DialPolicy) {
+  private constructor (node: SwarmNode, store: StateStore, options: SwarmdropServiceOptions, limits: { up: number, down: number }, datastore: LevelDatastore, dialPolicy: DialPolicy, saved: Settings | undefined) {
     this.node = node
     this.#datastore = datastore
     this.#dialPolicy = dialPolicy
     this.#store = store
-    this.#downloadDir = options.downloadDir ?? defaultDownloadDir()
+    this.#downloadDir = options.downloadDir ?? saved?.downloadDir ?? defaultDownloadDir()
+    this.#settings = { ...saved, maxUploadBytesPerSecond: limits.up, maxDownloadBytesPerSecond: limits.down }
+    this.#profileDir = options.profileDir
+    this.#network = options.network == null || options.network === '' ? null : options.network
     this.#routing = options.dht === false ? null : new ShareRouting(node.contentRouting)
     this.#mdns = options.mdns !== false
     this.#uploadLimit = new TokenBucket(limits.up)
@@ -105,7 +118,13 @@ export class SwarmdropService implements SwarmdropApi {
       lookup: id => this.#served.get(id),
       swarmPeers: (id, peerId) => this.#swarmAddresses(id, peerId),
       uploadLimit: this.#uploadLimit,
-      onUpload: (id, _peer, bytes) => { const s = this.#shares.get(id); if (s != null) s.uploaded += bytes },
+      onUpload: (id, peer, bytes) => {
+        const s = this.#shares.get(id)
+        if (s != null) s.uploaded += bytes
+        let meter = this.#uploadRates.get(peer)
+        if (meter == null) this.#uploadRates.set(peer, meter = new RateMeter(3000))
+        meter.add(bytes)
+      },
       onPeerJoined: (id, peerId) => { this.#peerJoined(id, peerId) }
     })
   }
@@ -134,7 +153,8 @@ export class SwarmdropService implements SwarmdropApi {
       down: options.maxDownloadBytesPerSecond ?? saved?.maxDownloadBytesPerSecond ?? 0
     }
     dialPolicy.connectionsFrom = ip => node.getConnections().filter(c => hostOf(c.remoteAddr) === ip).length
-    const service = new SwarmdropService(node, store, options, limits, datastore, dialPolicy)
+    const service = new SwarmdropService(node, store, options, limits, datastore, dialPolicy, saved)
+    for (const b of bootstrap.list) service.#found(peerKey(b), 'dht')
     lan.found = peerId => { service.#lanPeerFound(peerId) }
     await service.#start(options.restore !== false)
     return service
@@ -143,9 +163,14 @@ export class SwarmdropService implements SwarmdropApi {
   async #start (restore: boolean): Promise<void> {
     await this.#server.start()
     this.node.addEventListener('peer:connect', evt => {
-      this.#emit({ type: 'peer:connected', peer: this.#peerInfo(evt.detail.toString()) })
+      const peer = this.#peerInfo(evt.detail.toString())
+      if (peer != null) this.#emit({ type: 'peer:connected', peer })
     })
-    this.node.addEventListener('peer:disconnect', evt => { this.#emit({ type: 'peer:disconnected', peerId: evt.detail.toString() }) })
+    this.node.addEventListener('peer:disconnect', evt => {
+      const peerId = evt.detail.toString()
+      this.#uploadRates.delete(peerId)
+      this.#emit({ type: 'peer:disconnected', peerId })
+    })
     this.#progressTimer = setInterval(() => { this.#emitProgress() }, PROGRESS_INTERVAL_MS)
     this.#progressTimer.unref()
     if (!restore) return
@@ -186,6 +211,10 @@ export class SwarmdropService implements SwarmdropApi {
       case 'list': return await this.list() as CommandResults[C]
       case 'setLimits': return await this.setLimits(a as CommandArgs<'setLimits'>) as CommandResults[C]
       case 'nodeInfo': return this.nodeInfo() as CommandResults[C]
+      case 'chunkMap': return this.chunkMap(a as CommandArgs<'chunkMap'>) as CommandResults[C]
+      case 'files': return this.files(a as CommandArgs<'files'>) as CommandResults[C]
+      case 'getSettings': return await this.getSettings() as CommandResults[C]
+      case 'setSettings': return await this.setSettings(a as CommandArgs<'setSettings'>) as CommandResults[C]
     }
   }
 
@@ -228,6 +257,8 @@ export class SwarmdropService implements SwarmdropApi {
     const parsed = parseLink(link)
     for (const p of peers ?? []) parseLink(formatLink({ shareId: parsed.shareId, peers: [p] }))
     for (const p of [...parsed.peers, ...(peers ?? [])]) this.#dialPolicy.trust(p) // named by the user
+    for (const p of parsed.peers) this.#found(peerKey(p), 'link')
+    for (const p of peers ?? []) this.#found(peerKey(p), 'direct')
     const existing = this.#downloads.get(parsed.shareId)
     if (existing != null) {
       for (const p of [...parsed.peers, ...(peers ?? [])]) existing.addCandidate(p)
@@ -277,16 +308,69 @@ export class SwarmdropService implements SwarmdropApi {
   }
 
   async list (): Promise<CommandResults['list']> {
-    const peers = this.node.getConnections().map(c => ({ peerId: c.remotePeer.toString(), addresses: [c.remoteAddr.toString()], direction: c.direction }))
-    return { shares: [...this.#shares.values()].map(s => this.#shareInfo(s)), downloads: [...this.#downloads.values()].map(j => j.info()), peers }
+    const peers = new Map<string, PeerInfo>()
+    for (const c of this.node.getConnections()) {
+      const id = c.remotePeer.toString()
+      if (!peers.has(id)) peers.set(id, this.#connectionInfo(id, c))
+    }
+    return { shares: [...this.#shares.values()].map(s => this.#shareInfo(s)), downloads: [...this.#downloads.values()].map(j => j.info()), peers: [...peers.values()] }
   }
 
   async setLimits (args: CommandArgs<'setLimits'>): Promise<NodeInfo['limits']> {
     if (args.maxUploadBytesPerSecond !== undefined) this.#uploadLimit.setRate(args.maxUploadBytesPerSecond)
     if (args.maxDownloadBytesPerSecond !== undefined) this.#downloadLimit.setRate(args.maxDownloadBytesPerSecond)
     const limits = { maxUploadBytesPerSecond: this.#uploadLimit.rate, maxDownloadBytesPerSecond: this.#downloadLimit.rate }
-    await this.#store.putSettings(limits)
+    this.#settings = { ...this.#settings, ...limits }
+    await this.#store.putSettings(this.#settings)
     return limits
+  }
+
+  chunkMap ({ shareId }: CommandArgs<'chunkMap'>): CommandResults['chunkMap'] {
+    const map = this.#job(shareId).chunkMap()
+    if (map == null) throw new NotFoundError(`the manifest of download ${shareId} is not known yet`)
+    return map
+  }
+
+  files ({ shareId }: CommandArgs<'files'>): CommandResults['files'] {
+    const share = this.#shares.get(shareId)
+    if (share != null) return { files: share.seeded.layout.manifest.files.map(f => ({ path: f.path, size: f.size })) }
+    const files = this.#job(shareId).files()
+    if (files == null) throw new NotFoundError(`the manifest of download ${shareId} is not known yet`)
+    return { files }
+  }
+
+  async getSettings (): Promise<AppSettings> {
+    const saved = await loadConfigFile(this.#profileDir).catch(() => ({ network: undefined }))
+    return {
+      downloadDir: this.#downloadDir,
+      maxUploadBytesPerSecond: this.#uploadLimit.rate,
+      maxDownloadBytesPerSecond: this.#downloadLimit.rate,
+      network: this.#network,
+      savedNetwork: saved.network ?? null,
+      startAtLogin: this.#settings.startAtLogin === true,
+      closeToTray: this.#settings.closeToTray === true
+    }
+  }
+
+  async setSettings (args: CommandArgs<'setSettings'>): Promise<AppSettings> {
+    if (args.downloadDir !== undefined) {
+      const dir = resolve(args.downloadDir)
+      const s = await stat(dir).catch(() => null)
+      if (s == null || !s.isDirectory()) throw new InvalidArgumentError(`download folder ${dir} is not an existing folder`)
+      this.#downloadDir = dir
+    }
+    if (args.network !== undefined) await saveConfigNetwork(this.#profileDir, args.network)
+    if (args.maxUploadBytesPerSecond !== undefined || args.maxDownloadBytesPerSecond !== undefined) {
+      await this.setLimits({ maxUploadBytesPerSecond: args.maxUploadBytesPerSecond, maxDownloadBytesPerSecond: args.maxDownloadBytesPerSecond })
+    }
+    this.#settings = {
+      ...this.#settings,
+      downloadDir: this.#downloadDir,
+      ...(args.startAtLogin !== undefined ? { startAtLogin: args.startAtLogin } : {}),
+      ...(args.closeToTray !== undefined ? { closeToTray: args.closeToTray } : {})
+    }
+    await this.#store.putSettings(this.#settings)
+    return await this.getSettings()
   }
 
   nodeInfo (): NodeInfo {
@@ -322,7 +406,8 @@ export class SwarmdropService implements SwarmdropApi {
       chunkCount: s.seeded.layout.chunkCount,
       chunkSize: m.chunkSize,
       changed: s.seeded.changed,
-      uploadedBytes: s.uploaded
+      uploadedBytes: s.uploaded,
+      peersFetching: this.#server.peersFetching(s.record.shareId)
     }
   }
 
@@ -377,6 +462,7 @@ export class SwarmdropService implements SwarmdropApi {
   #lanPeerFound (peerId: string): void {
     if (peerId === this.node.peerId.toString() || this.#lanPeers.has(peerId)) return
     this.#lanPeers.add(peerId)
+    this.#found(peerId, 'mdns')
     for (const job of this.#downloads.values()) {
       if (job.state === 'complete') continue
       job.addCandidate(peerId)
@@ -402,6 +488,7 @@ export class SwarmdropService implements SwarmdropApi {
           if (p.peerId === this.node.peerId.toString()) continue
           if (!seen.has(p.peerId)) {
             seen.add(p.peerId)
+            this.#found(p.peerId, 'dht')
             this.#emit({ type: 'download:provider', shareId, peerId: p.peerId, via: 'dht' })
           }
           onPeer(p.addresses.find(a => a.startsWith('/ip')) ?? p.peerId)
@@ -461,9 +548,31 @@ export class SwarmdropService implements SwarmdropApi {
     return out
   }
 
-  #peerInfo (peerId: string): PeerInfo {
+  /** Remembers how a peer was first found (the first reason wins). */
+  #found (peerId: string, via: PeerVia): void {
+    if (!this.#via.has(peerId)) this.#via.set(peerId, via)
+  }
+
+  #peerInfo (peerId: string): PeerInfo | null {
     const conn = this.node.getConnections().find(c => c.remotePeer.toString() === peerId)
-    return { peerId, addresses: conn != null ? [conn.remoteAddr.toString()] : [], direction: conn?.direction ?? 'outbound' }
+    return conn == null ? null : this.#connectionInfo(peerId, conn)
+  }
+
+  #connectionInfo (peerId: string, conn: Connection): PeerInfo {
+    let downloadRate = 0
+    for (const job of this.#downloads.values()) {
+      for (const s of job.info().sources) if (s.peerId === peerId) downloadRate += s.rate
+    }
+    const rtt = this.node.getConnections(conn.remotePeer).map(c => c.rtt).find(r => r != null)
+    return {
+      peerId,
+      addresses: [conn.remoteAddr.toString()],
+      direction: conn.direction,
+      latencyMs: rtt != null && Number.isFinite(rtt) ? Math.round(rtt) : null,
+      uploadRate: this.#uploadRates.get(peerId)?.rate() ?? 0,
+      downloadRate,
+      via: this.#via.get(peerId) ?? (conn.direction === 'inbound' ? 'inbound' : 'other')
+    }
   }
 
   #dhtInfo (): DhtInfo {

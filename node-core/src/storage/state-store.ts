@@ -24,6 +24,9 @@ export interface DownloadRecord {
 export interface Settings {
   readonly maxUploadBytesPerSecond: number
   readonly maxDownloadBytesPerSecond: number
+  readonly downloadDir?: string
+  readonly startAtLogin?: boolean
+  readonly closeToTray?: boolean
 }
 
 const encoder = new TextEncoder()
