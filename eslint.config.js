@@ -3,6 +3,7 @@
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 import globals from 'globals'
+import svelte from 'eslint-plugin-svelte'
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'out/**', 'renderer/dist/**', 'bench/results/**'] },
@@ -22,6 +23,20 @@ export default tseslint.config(
         paths: [{ name: 'child_process', importNames: ['exec', 'execSync'], message: 'Use execFile/spawn without a shell.' },
           { name: 'node:child_process', importNames: ['exec', 'execSync'], message: 'Use execFile/spawn without a shell.' }]
       }]
+    }
+  },
+  // The renderer: Svelte 5 components (TypeScript inside) in a browser.
+  ...svelte.configs.recommended,
+  {
+    files: ['renderer/src/**/*.{ts,svelte}', 'renderer/src/**/*.svelte.ts'],
+    languageOptions: {
+      globals: { ...globals.browser },
+      parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'] }
+    },
+    rules: {
+      'svelte/no-at-html-tags': 'error',
+      'svelte/require-each-key': 'error',
+      'svelte/button-has-type': 'error'
     }
   }
 )

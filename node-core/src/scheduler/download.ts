@@ -2,22 +2,12 @@ import { EventEmitter } from 'node:events'
 import { Bitfield } from '../storage/bitfield.ts'
 import { PiecePicker } from './piece-picker.ts'
 import { RateMeter, pipelineDepth, rankSources, shouldDropSource } from './source-policy.ts'
+import type { SourceSnapshot } from './source-snapshot.ts'
 import type { TokenBucket } from '../bandwidth/token-bucket.ts'
 import type { SourceSession } from '../protocol/chunk-client.ts'
 import type { PartialDownload } from '../storage/partial-download.ts'
 
-/** Statistics of one source, as the service API reports them. */
-export interface SourceSnapshot {
-  readonly peerId: string
-  readonly address: string | null
-  readonly bytes: number
-  readonly rate: number
-  readonly inFlight: number
-  readonly failures: number
-  readonly badChunks: number
-  readonly chunks: number
-  readonly connected: boolean
-}
+export type { SourceSnapshot } from './source-snapshot.ts'
 
 export interface SwarmTransferInit {
   readonly data: PartialDownload

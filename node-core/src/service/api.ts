@@ -7,10 +7,10 @@
 import { z } from 'zod'
 import { InvalidArgumentError } from '../errors.ts'
 import type { ChunkMap } from '../scheduler/chunk-origins.ts'
-import type { SourceSnapshot } from '../scheduler/download.ts'
+import type { SourceSnapshot } from '../scheduler/source-snapshot.ts'
 
 export type { ChunkMap, ChunkRun } from '../scheduler/chunk-origins.ts'
-export type { SourceSnapshot } from '../scheduler/download.ts'
+export type { SourceSnapshot } from '../scheduler/source-snapshot.ts'
 
 const shareId = z.string().min(1).max(256)
 const byteRate = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)

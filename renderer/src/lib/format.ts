@@ -1,0 +1,42 @@
+/** Human figures for the UI: sizes, rates, durations. */
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
+
+export function formatBytes (n: number): string {
+  if (!Number.isFinite(n) || n < 0) return '–'
+  let v = n
+  let u = 0
+  while (v >= 1024 && u < UNITS.length - 1) { v /= 1024; u++ }
+  return `${u === 0 ? v : v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)} ${UNITS[u]}`
+}
+
+export function formatRate (bytesPerSecond: number): string {
+  return `${formatBytes(bytesPerSecond)}/s`
+}
+
+export function formatDuration (seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '–'
+  const s = Math.round(seconds)
+  if (s < 60) return `${s} s`
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`
+}
+
+/** Seconds left at the current rate, or null when unknown (no rate, or total unknown). */
+export function etaSeconds (total: number | null, done: number, rate: number): number | null {
+  if (total == null || rate <= 0) return null
+  return Math.max(0, (total - done) / rate)
+}
+
+export function shortPeerId (peerId: string): string {
+  return peerId.length > 16 ? `${peerId.slice(0, 8)}…${peerId.slice(-6)}` : peerId
+}
+
+/** A stable colour for source number `index` of a chunk map (golden-angle hues). */
+export function sourceColour (index: number): string {
+  return `hsl(${Math.round((index * 137.508) % 360)} 65% 50%)`
+}
+
+export function errorMessage (err: unknown): string {
+  if (err instanceof Error) return err.message
+  return String(err)
+}

@@ -1,0 +1,69 @@
+/**
+ * The renderer's one client of node-core's service API (`SwarmdropApi`): the same `call` and
+ * `subscribe` in Electron (IPC through the preload's `window.swarmdrop`) and in a browser (the
+ * daemon's WebSocket, docs/WEB-API.md). Also knows how to share dropped files on each: a path in
+ * Electron, an upload in the browser.
+ */
+import type { CommandArgs, CommandName, CommandResults, ServiceEvent, ShareInfo, SwarmdropApi } from '../../../node-core/src/service/api.ts'
+import { ElectronTransport } from './transports/electron.ts'
+import type { ElectronBridge } from './transports/electron.ts'
+import { WebSocketTransport } from './transports/websocket.ts'
+import { takeToken } from './token.ts'
+import { uploadAndShare } from './upload.ts'
+import type { DroppedFile } from './dropped-files.ts'
+
+export type ConnectionState = 'connecting' | 'open' | 'closed' | 'no-token'
+
+/** What a transport carries; the client adds nothing to the contract. */
+export interface Transport extends SwarmdropApi {
+  readonly shell: 'electron' | 'browser'
+  /** Reports the connection's state now and on every change; returns an unsubscribe function. */
+  onState (listener: (state: ConnectionState) => void): () => void
+  /** Shares what was dropped on the window; resolves with one ShareInfo per share made. */
+  shareDropped (files: readonly DroppedFile[]): Promise<ShareInfo[]>
+}
+
+export class ServiceClient implements SwarmdropApi {
+  readonly #transport: Transport
+
+  constructor (transport: Transport) {
+    this.#transport = transport
+  }
+
+  get shell (): 'electron' | 'browser' { return this.#transport.shell }
+
+  call<C extends CommandName> (command: C, args: CommandArgs<C>): Promise<CommandResults[C]> {
+    return this.#transport.call(command, args)
+  }
+
+  subscribe (listener: (event: ServiceEvent) => void): () => void {
+    return this.#transport.subscribe(listener)
+  }
+
+  onState (listener: (state: ConnectionState) => void): () => void {
+    return this.#transport.onState(listener)
+  }
+
+  shareDropped (files: readonly DroppedFile[]): Promise<ShareInfo[]> {
+    return this.#transport.shareDropped(files)
+  }
+}
+
+declare global {
+  interface Window { swarmdrop?: ElectronBridge }
+}
+
+/** Picks the transport: Electron's bridge when the preload exposed one, else the daemon's WebSocket. */
+export function connectService (): ServiceClient {
+  const bridge = window.swarmdrop
+  if (bridge != null && bridge.shell === 'electron') return new ServiceClient(new ElectronTransport(bridge))
+  const token = takeToken(window.location, window.history, window.sessionStorage)
+  const wsUrl = new URL('api/ws', window.location.href)
+  wsUrl.protocol = wsUrl.protocol === 'https:' ? 'wss:' : 'ws:'
+  wsUrl.hash = ''
+  return new ServiceClient(new WebSocketTransport({
+    url: wsUrl.toString(),
+    token,
+    upload: files => uploadAndShare(new URL('./', window.location.href).toString(), token ?? '', files)
+  }))
+}

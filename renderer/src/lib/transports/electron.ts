@@ -1,0 +1,55 @@
+/**
+ * The Electron transport: the preload's `window.swarmdrop` bridge (docs/WEB-API.md). IPC does not
+ * drop while the window lives, so the state is always 'open'. Dropped files are shared by path.
+ */
+import type { CommandArgs, CommandName, CommandResults, ServiceEvent, ShareInfo } from '../../../../node-core/src/service/api.ts'
+import { RemoteError } from '../../../../node-core/src/service/wire.ts'
+import type { WireError } from '../../../../node-core/src/service/wire.ts'
+import type { ConnectionState, Transport } from '../service-client.ts'
+import type { DroppedFile } from '../dropped-files.ts'
+
+/** What the preload exposes. */
+export interface ElectronBridge {
+  call (command: string, args: unknown): Promise<unknown>
+  subscribe (listener: (event: ServiceEvent) => void): () => void
+  pathForFile (file: File): string
+  readonly shell: 'electron'
+}
+
+export class ElectronTransport implements Transport {
+  readonly shell = 'electron'
+  readonly #bridge: ElectronBridge
+
+  constructor (bridge: ElectronBridge) {
+    this.#bridge = bridge
+  }
+
+  async call<C extends CommandName> (command: C, args: CommandArgs<C>): Promise<CommandResults[C]> {
+    try {
+      return await this.#bridge.call(command, args) as CommandResults[C]
+    } catch (err) {
+      const e = err as Partial<WireError> | null
+      throw new RemoteError({ code: typeof e?.code === 'string' ? e.code : 'internal', message: typeof e?.message === 'string' ? e.message : String(err) })
+    }
+  }
+
+  subscribe (listener: (event: ServiceEvent) => void): () => void {
+    return this.#bridge.subscribe(listener)
+  }
+
+  onState (listener: (state: ConnectionState) => void): () => void {
+    listener('open')
+    return () => {}
+  }
+
+  /** Electron gives each dropped item (file or folder) its real path: each is shared as it is. */
+  async shareDropped (files: readonly DroppedFile[]): Promise<ShareInfo[]> {
+    const shares: ShareInfo[] = []
+    for (const { file } of files) {
+      const path = this.#bridge.pathForFile(file)
+      if (path === '') throw new RemoteError({ code: 'no-path', message: `${file.name} has no path on disk` })
+      shares.push(await this.call('share', { path }))
+    }
+    return shares
+  }
+}

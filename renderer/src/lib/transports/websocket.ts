@@ -1,0 +1,110 @@
+/**
+ * The browser transport: the daemon's WebSocket (`/api/ws`, subprotocols `swarmdrop.v1` and
+ * `token.<token>`, JSON frames of node-core/src/service/wire.ts). Reconnects with exponential
+ * back-off; calls made while disconnected fail at once with code 'disconnected'.
+ */
+import type { CommandArgs, CommandName, CommandResults, ServiceEvent, ShareInfo } from '../../../../node-core/src/service/api.ts'
+import { RemoteError, TOKEN_PROTOCOL_PREFIX, WIRE_PROTOCOL } from '../../../../node-core/src/service/wire.ts'
+import type { ClientMessage, ServerMessage } from '../../../../node-core/src/service/wire.ts'
+import type { ConnectionState, Transport } from '../service-client.ts'
+import type { DroppedFile } from '../dropped-files.ts'
+
+export interface WebSocketTransportOptions {
+  readonly url: string
+  readonly token: string | null
+  readonly upload: (files: readonly DroppedFile[]) => Promise<ShareInfo[]>
+  readonly minDelayMs?: number
+  readonly maxDelayMs?: number
+}
+
+interface Pending { resolve (value: unknown): void, reject (err: Error): void }
+
+export class WebSocketTransport implements Transport {
+  readonly shell = 'browser'
+  readonly #options: WebSocketTransportOptions
+  readonly #listeners = new Set<(event: ServiceEvent) => void>()
+  readonly #stateListeners = new Set<(state: ConnectionState) => void>()
+  readonly #pending = new Map<number, Pending>()
+  #socket: WebSocket | null = null
+  #state: ConnectionState = 'connecting'
+  #nextId = 1
+  #attempt = 0
+
+  constructor (options: WebSocketTransportOptions) {
+    this.#options = options
+    if (options.token == null) this.#setState('no-token')
+    else this.#open()
+  }
+
+  call<C extends CommandName> (command: C, args: CommandArgs<C>): Promise<CommandResults[C]> {
+    const socket = this.#socket
+    if (socket == null || socket.readyState !== WebSocket.OPEN) {
+      return Promise.reject(new RemoteError({ code: 'disconnected', message: 'not connected to the Swarmdrop daemon' }))
+    }
+    const id = this.#nextId++
+    const message: ClientMessage = { type: 'call', id, command, args }
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject })
+      socket.send(JSON.stringify(message))
+    })
+  }
+
+  subscribe (listener: (event: ServiceEvent) => void): () => void {
+    this.#listeners.add(listener)
+    return () => { this.#listeners.delete(listener) }
+  }
+
+  onState (listener: (state: ConnectionState) => void): () => void {
+    this.#stateListeners.add(listener)
+    listener(this.#state)
+    return () => { this.#stateListeners.delete(listener) }
+  }
+
+  shareDropped (files: readonly DroppedFile[]): Promise<ShareInfo[]> {
+    return this.#options.upload(files)
+  }
+
+  #open (): void {
+    this.#setState('connecting')
+    const socket = new WebSocket(this.#options.url, [WIRE_PROTOCOL, TOKEN_PROTOCOL_PREFIX + this.#options.token!])
+    this.#socket = socket
+    socket.addEventListener('open', () => {
+      this.#attempt = 0
+      this.#setState('open')
+    })
+    socket.addEventListener('message', e => {
+      if (typeof e.data !== 'string') return
+      let message: ServerMessage
+      try { message = JSON.parse(e.data) as ServerMessage } catch { return }
+      this.#receive(message)
+    })
+    socket.addEventListener('close', () => {
+      if (this.#socket !== socket) return
+      this.#socket = null
+      for (const p of this.#pending.values()) p.reject(new RemoteError({ code: 'disconnected', message: 'the connection to the Swarmdrop daemon closed' }))
+      this.#pending.clear()
+      this.#setState('closed')
+      const min = this.#options.minDelayMs ?? 500
+      const delay = Math.min(this.#options.maxDelayMs ?? 10_000, min * 2 ** this.#attempt++)
+      setTimeout(() => { this.#open() }, delay)
+    })
+  }
+
+  #receive (message: ServerMessage): void {
+    if (message.type === 'event') {
+      for (const l of this.#listeners) l(message.event)
+      return
+    }
+    const pending = this.#pending.get(message.id)
+    if (pending == null) return
+    this.#pending.delete(message.id)
+    if (message.type === 'result') pending.resolve(message.result)
+    else pending.reject(new RemoteError(message.error))
+  }
+
+  #setState (state: ConnectionState): void {
+    if (state === this.#state && state !== 'connecting') return
+    this.#state = state
+    for (const l of this.#stateListeners) l(state)
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * The app's state: what the service reports (shares, downloads, peers, this node), the connection,
+ * a short speed history per download and the notices shown to the user. Fed by the service's events
+ * and by a `list` every few seconds (rates and peers change without events); replaced wholesale
+ * ($state.raw) since every update is a fresh snapshot.
+ */
+import type { DownloadInfo, NodeInfo, PeerInfo, ServiceEvent, ShareInfo } from '../../../node-core/src/service/api.ts'
+import type { ConnectionState, ServiceClient } from '../lib/service-client.ts'
+import { errorMessage } from '../lib/format.ts'
+import { linksInText } from '../lib/dropped-files.ts'
+import type { DroppedFile } from '../lib/dropped-files.ts'
+
+export interface Notice {
+  readonly id: number
+  readonly kind: 'error' | 'info'
+  readonly text: string
+}
+
+const REFRESH_MS = 2000
+const SPEED_SAMPLES = 60
+const NOTICE_MS = 10_000
+
+export class AppState {
+  readonly client: ServiceClient
+  shares = $state.raw<readonly ShareInfo[]>([])
+  downloads = $state.raw<readonly DownloadInfo[]>([])
+  peers = $state.raw<readonly PeerInfo[]>([])
+  node = $state.raw<NodeInfo | null>(null)
+  connection = $state<ConnectionState>('connecting')
+  notices = $state.raw<readonly Notice[]>([])
+  /** Download rate samples (bytes/s), oldest first, per share ID. */
+  speeds = $state.raw<Readonly<Record<string, readonly number[]>>>({})
+  busy = $state(false)
+  #noticeId = 0
+  #polling = false
+
+  constructor (client: ServiceClient) {
+    this.client = client
+    client.subscribe(event => { this.#apply(event) })
+    client.onState(state => {
+      this.connection = state
+      if (state === 'open') {
+        this.refresh().catch(err => { this.notify('error', errorMessage(err)) })
+        if (!this.#polling) setInterval(() => { if (this.connection === 'open') this.refresh().catch(() => {}) }, REFRESH_MS)
+        this.#polling = true
+      }
+    })
+  }
+
+  get isElectron (): boolean { return this.client.shell === 'electron' }
+
+  async refresh (): Promise<void> {
+    const [listed, node] = await Promise.all([this.client.call('list', {}), this.client.call('nodeInfo', {})])
+    this.shares = listed.shares
+    this.downloads = listed.downloads
+    this.peers = listed.peers
+    this.node = node
+  }
+
+  notify (kind: Notice['kind'], text: string): void {
+    const notice = { id: ++this.#noticeId, kind, text }
+    this.notices = [...this.notices.slice(-4), notice]
+    setTimeout(() => { this.dismiss(notice.id) }, NOTICE_MS)
+  }
+
+  dismiss (id: number): void {
+    this.notices = this.notices.filter(n => n.id !== id)
+  }
+
+  /** Runs a user action; a failure becomes a notice with the service's message. */
+  async run<T> (action: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await action()
+    } catch (err) {
+      this.notify('error', errorMessage(err))
+      return undefined
+    }
+  }
+
+  async shareDropped (files: readonly DroppedFile[]): Promise<void> {
+    if (files.length === 0) return
+    this.busy = true
+    try {
+      const shares = await this.run(() => this.client.shareDropped(files))
+      for (const s of shares ?? []) {
+        this.#upsertShare(s)
+        this.notify('info', `Sharing ${s.name}`)
+      }
+    } finally {
+      this.busy = false
+    }
+  }
+
+  /** Starts a download for every `swarmdrop://` link in `text`; says so when there is none. */
+  async addLinks (text: string): Promise<boolean> {
+    const links = linksInText(text)
+    if (links.length === 0) {
+      this.notify('error', 'That is not a swarmdrop:// link.')
+      return false
+    }
+    let ok = true
+    for (const link of links) {
+      const d = await this.run(() => this.client.call('addDownload', { link }))
+      if (d == null) ok = false
+      else this.#upsertDownload(d)
+    }
+    return ok
+  }
+
+  #apply (event: ServiceEvent): void {
+    switch (event.type) {
+      case 'share:added':
+      case 'share:changed':
+        this.#upsertShare(event.share)
+        break
+      case 'share:removed':
+        this.shares = this.shares.filter(s => s.shareId !== event.shareId)
+        break
+      case 'download:added':
+      case 'download:progress':
+      case 'download:complete':
+      case 'download:error':
+        this.#upsertDownload(event.download)
+        if (event.type === 'download:progress') this.#sample(event.download)
+        if (event.type === 'download:error' && event.download.error != null) this.notify('error', `${event.download.name ?? 'Download'}: ${event.download.error.message}`)
+        break
+      case 'download:removed':
+        this.downloads = this.downloads.filter(d => d.shareId !== event.shareId)
+        break
+      case 'peer:connected':
+        this.peers = [...this.peers.filter(p => p.peerId !== event.peer.peerId), event.peer]
+        break
+      case 'peer:disconnected':
+        this.peers = this.peers.filter(p => p.peerId !== event.peerId)
+        break
+      case 'dht':
+        if (this.node != null) this.node = { ...this.node, dht: event.dht }
+        break
+      default:
+        break
+    }
+  }
+
+  #upsertShare (share: ShareInfo): void {
+    const i = this.shares.findIndex(s => s.shareId === share.shareId)
+    this.shares = i < 0 ? [...this.shares, share] : this.shares.with(i, share)
+  }
+
+  #upsertDownload (download: DownloadInfo): void {
+    const i = this.downloads.findIndex(d => d.shareId === download.shareId)
+    this.downloads = i < 0 ? [...this.downloads, download] : this.downloads.with(i, download)
+  }
+
+  #sample (download: DownloadInfo): void {
+    const old = this.speeds[download.shareId] ?? []
+    this.speeds = { ...this.speeds, [download.shareId]: [...old.slice(-(SPEED_SAMPLES - 1)), download.downloadRate] }
+  }
+}

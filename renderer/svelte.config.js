@@ -1,0 +1,4 @@
+// Svelte compiler options for vite-plugin-svelte and svelte-check: runes everywhere.
+export default {
+  compilerOptions: { runes: true }
+}
