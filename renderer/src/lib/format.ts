@@ -40,3 +40,9 @@ export function errorMessage (err: unknown): string {
   if (err instanceof Error) return err.message
   return String(err)
 }
+
+/** A multiaddr without its trailing `/p2p/<peer id>` (the peer ID is shown on its own). */
+export function addressWithoutPeer (address: string): string {
+  const at = address.lastIndexOf('/p2p/')
+  return at > 0 ? address.slice(0, at) : address
+}
