@@ -29,6 +29,8 @@ export class WebSocketTransport implements Transport {
   #state: ConnectionState = 'connecting'
   #nextId = 1
   #attempt = 0
+  #closed = false
+  #retry: ReturnType<typeof setTimeout> | null = null
 
   constructor (options: WebSocketTransportOptions) {
     this.#options = options
@@ -64,7 +66,15 @@ export class WebSocketTransport implements Transport {
     return this.#options.upload(files)
   }
 
+  /** Closes the connection for good (no reconnect). */
+  close (): void {
+    this.#closed = true
+    if (this.#retry != null) clearTimeout(this.#retry)
+    this.#socket?.close()
+  }
+
   #open (): void {
+    if (this.#closed) return
     this.#setState('connecting')
     const socket = new WebSocket(this.#options.url, [WIRE_PROTOCOL, TOKEN_PROTOCOL_PREFIX + this.#options.token!])
     this.#socket = socket
@@ -86,7 +96,7 @@ export class WebSocketTransport implements Transport {
       this.#setState('closed')
       const min = this.#options.minDelayMs ?? 500
       const delay = Math.min(this.#options.maxDelayMs ?? 10_000, min * 2 ** this.#attempt++)
-      setTimeout(() => { this.#open() }, delay)
+      if (!this.#closed) this.#retry = setTimeout(() => { this.#open() }, delay)
     })
   }
 
