@@ -118,8 +118,23 @@ describe('the UI in a browser', { timeout: 180_000 }, () => {
     assert.match(await row.innerText(), /\/ip4\/127\.0\.0\.1\/tcp\/\d+/)
     assert.match(await row.innerText(), /outbound/)
     assert.match(await row.innerText(), /link/)
-    assert.ok(await bobPage.locator('table.peers tbody tr').count() >= 2, 'Alice and Carol')
+    // The table shows exactly the peers the node reports as connected (it refreshes every 2 s).
+    let shown: string[] = []
+    let reported: string[] = []
+    for (let i = 0; i < 20; i++) {
+      shown = (await bobPage.locator('table.peers tbody tr').evaluateAll(rows => rows.map(r => r.getAttribute('data-peer-id') ?? ''))).sort()
+      reported = (await bob.service.call('list', {})).peers.map(p => p.peerId).sort()
+      if (JSON.stringify(shown) === JSON.stringify(reported)) break
+      await bobPage.waitForTimeout(500)
+    }
+    assert.deepEqual(shown, reported)
     await bobPage.screenshot({ path: join(ARTIFACTS, 'peers.png') })
+    // The same page in the system's dark scheme.
+    await bobPage.emulateMedia({ colorScheme: 'dark' })
+    await bobPage.getByRole('tab', { name: /Downloads/ }).click()
+    assert.equal(await bobPage.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(18, 20, 23)')
+    await bobPage.screenshot({ path: join(ARTIFACTS, 'downloads-dark.png') })
+    await bobPage.emulateMedia({ colorScheme: 'light' })
   })
 
   it('(d) a file named like markup is shown as text: no element made, no script run', async () => {
