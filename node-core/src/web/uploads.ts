@@ -1,8 +1,6 @@
 import { constants } from 'node:fs'
 import { lstat, mkdir, open, readdir, statfs, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Transform } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import { InsufficientSpaceError, InvalidArgumentError, SwarmdropError, UnsafePathError } from '../errors.ts'
 import { validateRelativePath } from '../manifest/validate.ts'
 import type { Readable } from 'node:stream'
@@ -61,16 +59,14 @@ export class UploadLibrary {
       throw err
     }
     let written = 0
-    const counter = new Transform({
-      transform (chunk: Buffer, _enc, callback) {
-        written += chunk.length
-        if (written > budget) callback(new InsufficientSpaceError(`not enough free space for ${path}: over ${Math.max(0, budget)} bytes`))
-        else if (declaredLength != null && written > declaredLength) callback(new InvalidArgumentError(`${path}: body longer than its Content-Length`))
-        else callback(null, chunk)
-      }
-    })
     try {
-      await pipeline(body, counter, handle.createWriteStream({ autoClose: false }))
+      // One chunk at a time: each write is awaited before the next chunk is read (backpressure).
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        written += chunk.length
+        if (written > budget) throw new InsufficientSpaceError(`not enough free space for ${path}: over ${Math.max(0, budget)} bytes`)
+        if (declaredLength != null && written > declaredLength) throw new InvalidArgumentError(`${path}: body longer than its Content-Length`)
+        await handle.write(chunk)
+      }
       if (declaredLength != null && written !== declaredLength) throw new InvalidArgumentError(`${path}: body shorter than its Content-Length`)
       await handle.sync()
     } catch (err) {

@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream'
 import type { SwarmdropApi } from '../service/api.ts'
 
 export const DEFAULT_WEB_PORT = 7717
+const IDLE_TIMEOUT_MS = 60_000
 
 export interface WebServerOptions {
   readonly api: SwarmdropApi
@@ -58,6 +59,9 @@ export class WebServer {
         })
       })
       server.maxConnections = 64
+      // No limit on a whole request (an upload of a large file takes as long as it takes), but a
+      // connection idle this long is closed: a stalled client cannot hold a socket forever.
+      server.setTimeout(IDLE_TIMEOUT_MS)
       server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
         handleUpgrade(req, socket, head, options.token, state.port, bridge)
       })
