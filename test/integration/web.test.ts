@@ -20,9 +20,11 @@ const SENTINEL = `sentinel-${Math.random().toString(36).slice(2)}`
 
 interface Daemon { proc: JsonProcess, port: number, token: string, repo: string }
 
-async function daemon (webRoot: string): Promise<Daemon> {
+/** A daemon with the web UI on a free port: from the flags, or (`fromConfig`) from config.json. */
+async function daemon (webRoot: string, fromConfig = false): Promise<Daemon> {
   const repo = await tempDir()
-  const proc = swarmdrop(['daemon', '--repo', repo, '--web', '--web-port', '0', '--web-root', webRoot])
+  if (fromConfig) await writeFile(join(repo, 'config.json'), JSON.stringify({ web: true, webPort: 0 }))
+  const proc = swarmdrop(['daemon', '--repo', repo, ...(fromConfig ? [] : ['--web', '--web-port', '0']), '--web-root', webRoot])
   const web = await proc.event('web')
   const token = /#token=([A-Za-z0-9_-]+)$/.exec(web.url as string)![1]!
   assert.equal(web.url, `http://127.0.0.1:${web.port as number}/#token=${token}`)
@@ -277,8 +279,8 @@ describe('daemon --web', { timeout: 120_000 }, () => {
     assert.equal(share.root, join(a.repo, 'library', 'batch-2', 'photos'))
     assert.equal((await upload(a, 'batch-2', 'photos/late.txt', 'x')).status, 409, 'a shared batch takes no more files')
 
-    // The second daemon has no built UI: it says so and still serves the API.
-    const b = await daemon(join(top, 'not-built'))
+    // The second daemon (web settings from its config.json) has no built UI: it says so and still serves the API.
+    const b = await daemon(join(top, 'not-built'), true)
     await b.proc.waitFor(() => b.proc.stderr.includes('web UI not built: run npm run build:renderer'))
     assert.match((await http(b.port, 'GET', '/')).body, /web UI not built/)
     const bob = await open(b)
