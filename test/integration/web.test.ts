@@ -232,7 +232,7 @@ describe('daemon --web', { timeout: 120_000 }, () => {
     assert.equal((await upload(a, 'g1', 'a.txt', 'x', { Origin: 'http://evil.example' })).status, 403)
     assert.equal((await upload(a, 'g1', 'a.txt', 'x', { Host: `evil.example:${a.port}` })).status, 403)
     assert.equal((await http(a.port, 'POST', '/api/uploads/share?batch=g1', { Authorization: 'Bearer wrong' })).status, 401)
-    const entries = await readdir(library).catch(() => [])
+    const entries: string[] = await readdir(library).catch(() => [])
     assert.ok(!entries.includes('g1'), 'nothing was written')
   })
 
