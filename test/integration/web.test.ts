@@ -251,6 +251,10 @@ describe('daemon --web', { timeout: 120_000 }, () => {
     assert.deepEqual((await readdir(a.repo)).filter(n => n.includes('evil')), [])
     assert.deepEqual((await readdir(join(a.repo, 'library'))).sort(), ['s1'])
     assert.deepEqual((await readdir(join(a.repo, 'library', 's1'))).sort(), ['link', 'ok.txt'])
+    const huge = await upload(a, 's1', 'huge.bin', 'x', { 'Content-Length': String(2 ** 50) })
+    assert.equal(huge.status, 507, huge.body)
+    assert.equal((JSON.parse(huge.body) as { code: string }).code, 'no-space')
+    assert.deepEqual((await readdir(join(a.repo, 'library', 's1'))).sort(), ['link', 'ok.txt'], 'nothing written for the refused upload')
     assert.equal((await upload(a, 's1', 'ok.txt', 'again')).status, 409, 'an existing file is never overwritten')
     assert.equal(await readFile(join(a.repo, 'library', 's1', 'ok.txt'), 'utf8'), 'fine')
     // A client that gives up mid-body: the partial file is removed.
@@ -260,6 +264,13 @@ describe('daemon --web', { timeout: 120_000 }, () => {
     await waitUntil(async () => (await readdir(join(a.repo, 'library', 's1'))).includes('partial.bin'))
     aborted.destroy()
     await waitUntil(async () => !(await readdir(join(a.repo, 'library', 's1'))).includes('partial.bin'))
+  })
+
+  it('says plainly when the web port is taken', async () => {
+    const proc = swarmdrop(['daemon', '--repo', await tempDir(), '--web', '--web-port', String(a.port)])
+    const error = await proc.event('error')
+    assert.equal(error.code, 'web-port-in-use')
+    assert.notEqual(await proc.exited, 0)
   })
 
   it('uploads a dropped folder, shares it, and a second daemon downloads it byte-identical', async () => {

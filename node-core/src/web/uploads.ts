@@ -79,16 +79,23 @@ export class UploadLibrary {
   }
 
   /**
-   * What sharing a batch shares: its only top-level entry (a dropped file or folder), or the
-   * batch folder when several were dropped together. No more uploads are taken into it after.
+   * Shares a batch with `share(path)`: its only top-level entry (a dropped file or folder), or the
+   * batch folder when several were dropped together. While it runs, and once it succeeded, the
+   * batch takes no more files.
    */
-  async shareRoot (batch: string): Promise<string> {
+  async share<T> (batch: string, share: (path: string) => Promise<T>): Promise<T> {
     checkBatch(batch)
+    if (this.#shared.has(batch)) throw new UploadConflictError(`batch ${batch} was already shared`)
     const dir = await this.#batchDir(batch, false)
     const entries = (await readdir(dir, { withFileTypes: true })).filter(e => e.isFile() || e.isDirectory())
     if (entries.length === 0) throw new InvalidArgumentError(`batch ${batch} is empty`)
     this.#shared.add(batch)
-    return entries.length === 1 ? join(dir, entries[0]!.name) : dir
+    try {
+      return await share(entries.length === 1 ? join(dir, entries[0]!.name) : dir)
+    } catch (err) {
+      this.#shared.delete(batch)
+      throw err
+    }
   }
 
   async #batchDir (batch: string, create: boolean): Promise<string> {

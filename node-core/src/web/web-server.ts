@@ -72,7 +72,10 @@ export class WebServer {
     // too, trying again with a new port if ::1 has it taken.
     for (let attempt = 0; ; attempt++) {
       const first = make()
-      await listen(first, options.port, LOOPBACK[0])
+      await listen(first, options.port, LOOPBACK[0]).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EADDRINUSE') throw err
+        throw new SwarmdropError('web-port-in-use', `the web UI's port ${options.port} is in use; pick another with --web-port N (0 = any free port)`)
+      })
       state.port = (first.address() as { port: number }).port
       const second = make()
       try {
@@ -82,7 +85,8 @@ export class WebServer {
         const code = (err as NodeJS.ErrnoException).code
         if (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT') return new WebServer(state.port, [first], bridge, staticFiles) // no IPv6 here
         await close(first)
-        if (code !== 'EADDRINUSE' || options.port !== 0 || attempt >= 4) throw err
+        if (code === 'EADDRINUSE' && options.port !== 0) throw new SwarmdropError('web-port-in-use', `the web UI's port ${options.port} is in use on ::1; pick another with --web-port N (0 = any free port)`)
+        if (code !== 'EADDRINUSE' || attempt >= 4) throw err
       }
     }
   }
@@ -144,8 +148,7 @@ async function handleRequest (req: IncomingMessage, res: ServerResponse, options
       const bytes = await library.receive(batch, query.get('path') ?? '', req, length)
       return json(res, 201, { batch, path: query.get('path'), bytes })
     }
-    const root = await library.shareRoot(batch)
-    return json(res, 200, await options.api.call('share', { path: root }))
+    return json(res, 200, await library.share(batch, path => options.api.call('share', { path })))
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'GET only', { Allow: 'GET, HEAD' })
   await staticFiles.serve(path, res, req.method === 'HEAD')
