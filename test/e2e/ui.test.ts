@@ -1,7 +1,8 @@
 /// <reference lib="dom" />
 /**
- * The UI end to end: a real headless Chromium drives the built renderer (renderer/dist) against real
- * Swarmdrop nodes (real libp2p over 127.0.0.1, real files). Screenshots go to test/e2e/artifacts/.
+ * The UI end to end: a real headless Chromium drives the built renderer (renderer/dist) served by
+ * real `swarmdrop daemon --web` processes (real libp2p over 127.0.0.1, real files). Screenshots go
+ * to test/e2e/artifacts/.
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
@@ -10,20 +11,20 @@ import { join } from 'node:path'
 import { killAll, swarmdrop } from '../helpers/processes.ts'
 import { removeTemps, tempDir } from '../helpers/files.ts'
 import { ARTIFACTS, dropFiles, launchBrowser, watchPage } from './helpers/browser.ts'
-import { startUiNode } from './harness/ui-node.ts'
+import { startWebDaemon } from './helpers/daemon.ts'
 import type { Browser, Page } from 'playwright-core'
-import type { UiNode } from './harness/ui-node.ts'
+import type { WebDaemon } from './helpers/daemon.ts'
 
 const MiB = 1024 * 1024
 const SHARE_BYTES = 6 * MiB
 const XSS_NAME = '<img src=x onerror=alert(1)>'
 
 let browser: Browser
-let alice: UiNode
-let bob: UiNode
+let alice: WebDaemon
+let bob: WebDaemon
 const pages: Array<{ page: Page, seen: ReturnType<typeof watchPage> }> = []
 
-async function open (node: UiNode): Promise<{ page: Page, seen: ReturnType<typeof watchPage> }> {
+async function open (node: WebDaemon): Promise<{ page: Page, seen: ReturnType<typeof watchPage> }> {
   const page = await browser.newPage({ viewport: { width: 1200, height: 860 } })
   const seen = watchPage(page)
   await page.goto(node.url)
@@ -40,16 +41,16 @@ describe('the UI in a browser', { timeout: 180_000 }, () => {
 
   before(async () => {
     browser = await launchBrowser()
-    alice = await startUiNode({ maxUploadBytesPerSecond: 1 * MiB })
-    bob = await startUiNode({ allowPrivate: true })
+    alice = await startWebDaemon(['--max-upload', '1MiB'])
+    bob = await startWebDaemon(['--allow-private'])
     alicePage = (await open(alice)).page
     bobPage = (await open(bob)).page
   })
 
   after(async () => {
     await browser?.close()
-    await alice?.stop()
-    await bob?.stop()
+    alice?.close()
+    bob?.close()
     await killAll()
     await removeTemps()
   })
@@ -105,14 +106,14 @@ describe('the UI in a browser', { timeout: 180_000 }, () => {
     assert.match(await card.locator('progress').getAttribute('value') ?? '', /^1$/)
     await bobPage.screenshot({ path: join(ARTIFACTS, 'downloads.png'), fullPage: true })
     // What the UI shows is what the node reports.
-    const listed = await bob.service.call('list', {})
+    const listed = await bob.call('list', {})
     assert.equal(listed.downloads[0]?.state, 'complete')
     assert.ok(listed.downloads[0]!.sources.filter(s => s.bytes > 0).length >= 2)
   })
 
   it('(c) the Peers view lists the connected peers', async () => {
     await bobPage.getByRole('tab', { name: /Peers/ }).click()
-    const alicePeerId = alice.service.node.peerId.toString()
+    const alicePeerId = alice.peerId
     await bobPage.locator(`tr[data-peer-id="${alicePeerId}"]`).waitFor({ timeout: 15_000 })
     const row = bobPage.locator(`tr[data-peer-id="${alicePeerId}"]`)
     assert.match(await row.innerText(), /\/ip4\/127\.0\.0\.1\/tcp\/\d+/)
@@ -123,7 +124,7 @@ describe('the UI in a browser', { timeout: 180_000 }, () => {
     let reported: string[] = []
     for (let i = 0; i < 20; i++) {
       shown = (await bobPage.locator('table.peers tbody tr').evaluateAll(rows => rows.map(r => r.getAttribute('data-peer-id') ?? ''))).sort()
-      reported = (await bob.service.call('list', {})).peers.map(p => p.peerId).sort()
+      reported = (await bob.call('list', {})).peers.map(p => p.peerId).sort()
       if (JSON.stringify(shown) === JSON.stringify(reported)) break
       await bobPage.waitForTimeout(500)
     }
@@ -162,7 +163,7 @@ describe('the UI in a browser', { timeout: 180_000 }, () => {
       await mkdir(join(root, `dir-${d}`), { recursive: true })
       await Promise.all(Array.from({ length: 1000 }, (_, i) => writeFile(join(root, `dir-${d}`, `file-${i}.txt`), `${d}/${i}`)))
     }
-    await alice.service.call('share', { path: root }) // by path: this test is about the list, not the upload
+    await alice.call('share', { path: root }) // by path: this test is about the list, not the upload
     const { page } = pages[0]!
     const card = page.getByRole('article', { name: 'Share many' })
     await card.waitFor({ timeout: 30_000 })
@@ -197,13 +198,29 @@ describe('the UI in a browser', { timeout: 180_000 }, () => {
     await bobPage.getByRole('spinbutton', { name: /Upload limit/ }).fill('2048')
     await bobPage.getByRole('button', { name: 'Save' }).click()
     await bobPage.getByText('Settings saved.').waitFor()
-    assert.equal((await bob.service.call('getSettings', {})).maxUploadBytesPerSecond, 2048 * 1024)
+    assert.equal((await bob.call('getSettings', {})).maxUploadBytesPerSecond, 2048 * 1024)
     await bobPage.screenshot({ path: join(ARTIFACTS, 'settings.png') })
   })
 
-  it('shows a banner when the daemon refuses the connection (wrong token)', async () => {
-    // The harness's server is not restartable on the same port; check the banner on a page whose
-    // WebSocket endpoint refuses (wrong token).
+  it('says when the daemon goes away, and reconnects when it is back', async () => {
+    const dave = await startWebDaemon()
+    const page = await browser.newPage()
+    await page.goto(dave.url)
+    await page.getByText('Nothing shared yet.').waitFor()
+    dave.close()
+    await dave.process.kill('SIGTERM')
+    const banner = page.getByRole('alert').filter({ hasText: /Disconnected from the Swarmdrop daemon/ })
+    await banner.waitFor({ timeout: 15_000 })
+    await page.screenshot({ path: join(ARTIFACTS, 'disconnected.png') })
+    const back = await startWebDaemon([], { repo: dave.repo, port: dave.port }) // same token, same port
+    await banner.waitFor({ state: 'detached', timeout: 30_000 })
+    await page.getByRole('tab', { name: /Peers/ }).click()
+    await page.getByText(back.peerId).waitFor({ timeout: 10_000 })
+    back.close()
+    await page.close()
+  })
+
+  it('refuses a page with a wrong token (banner, no data)', async () => {
     const page = await browser.newPage()
     await page.goto(alice.url.replace(/#token=.*/, '#token=wrong'))
     await page.getByRole('alert').filter({ hasText: /Disconnected from the Swarmdrop daemon/ }).waitFor({ timeout: 15_000 })
