@@ -101,7 +101,7 @@ export interface PeerInfo {
   readonly peerId: string
   readonly addresses: readonly string[]
   readonly direction: 'inbound' | 'outbound'
-  /** Round-trip time measured by libp2p's connection monitor (ping), null until measured. */
+  /** Round-trip time measured by libp2p's connection monitor (a ping every 10 s), null until then. */
   readonly latencyMs: number | null
   /** Chunk bytes per second we send to / receive from this peer, over all shares. */
   readonly uploadRate: number

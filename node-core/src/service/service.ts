@@ -84,8 +84,6 @@ export class SwarmdropService implements SwarmdropApi {
   readonly #via = new Map<string, PeerVia>()
   /** Chunk bytes sent to each connected peer. */
   readonly #uploadRates = new Map<string, RateMeter>()
-  /** Round-trip time of one ping sent when a peer connects (until libp2p's connection monitor measures it). */
-  readonly #latency = new Map<string, number>()
   /** What we serve, by share ID: seeded shares and downloads in progress. */
   readonly #served = new Map<string, ServedShare>()
   readonly #shares = new Map<string, { record: ShareRecord, seeded: SeededShare, uploaded: number }>()
@@ -168,13 +166,10 @@ export class SwarmdropService implements SwarmdropApi {
     this.node.addEventListener('peer:connect', evt => {
       const peer = this.#peerInfo(evt.detail.toString())
       if (peer != null) this.#emit({ type: 'peer:connected', peer })
-      this.node.services.ping.ping(evt.detail, { signal: AbortSignal.any([this.#stopping.signal, AbortSignal.timeout(10_000)]) })
-        .then(ms => { if (this.node.getConnections(evt.detail).length > 0) this.#latency.set(evt.detail.toString(), ms) }, () => {})
     })
     this.node.addEventListener('peer:disconnect', evt => {
       const peerId = evt.detail.toString()
       this.#uploadRates.delete(peerId)
-      this.#latency.delete(peerId)
       this.#emit({ type: 'peer:disconnected', peerId })
     })
     this.#progressTimer = setInterval(() => { this.#emitProgress() }, PROGRESS_INTERVAL_MS)
@@ -574,7 +569,10 @@ export class SwarmdropService implements SwarmdropApi {
     for (const job of this.#downloads.values()) {
       for (const s of job.info().sources) if (s.peerId === peerId) downloadRate += s.rate
     }
-    const rtt = this.node.getConnections(conn.remotePeer).map(c => c.rtt).find(r => r != null) ?? this.#latency.get(peerId)
+    // libp2p's connection monitor pings every connection (every 10 s) and records the round trip.
+    // No extra ping here: one on every connect took the ping protocol's single outbound stream
+    // from kad-dht and made DHT lookups fail (seen in the discovery tests).
+    const rtt = this.node.getConnections(conn.remotePeer).map(c => c.rtt).find(r => r != null)
     return {
       peerId,
       addresses: [conn.remoteAddr.toString()],
