@@ -18,6 +18,7 @@ export interface Notice {
 
 const REFRESH_MS = 2000
 const SPEED_SAMPLES = 60
+const SAMPLE_MS = 900
 const NOTICE_MS = 10_000
 
 export class AppState {
@@ -33,6 +34,8 @@ export class AppState {
   busy = $state(false)
   #noticeId = 0
   #polling = false
+  /** When each download's speed was last sampled (performance.now()); not reactive state. */
+  readonly #sampledAt: Record<string, number> = {}
 
   constructor (client: ServiceClient) {
     this.client = client
@@ -53,6 +56,7 @@ export class AppState {
     const [listed, node] = await Promise.all([this.client.call('list', {}), this.client.call('nodeInfo', {})])
     this.shares = listed.shares
     this.downloads = listed.downloads
+    for (const d of listed.downloads) this.#sample(d)
     this.peers = listed.peers
     this.node = node
   }
@@ -121,7 +125,7 @@ export class AppState {
       case 'download:complete':
       case 'download:error':
         this.#upsertDownload(event.download)
-        if (event.type === 'download:progress') this.#sample(event.download)
+        this.#sample(event.download)
         if (event.type === 'download:error' && event.download.error != null) this.notify('error', `${event.download.name ?? 'Download'}: ${event.download.error.message}`)
         break
       case 'download:removed':
@@ -151,7 +155,12 @@ export class AppState {
     this.downloads = i < 0 ? [...this.downloads, download] : this.downloads.with(i, download)
   }
 
+  /** One speed sample a second at most, from progress events and refreshes alike, while a download runs. */
   #sample (download: DownloadInfo): void {
+    if (download.state !== 'downloading' && download.state !== 'connecting') return
+    const now = performance.now()
+    if (now - (this.#sampledAt[download.shareId] ?? -Infinity) < SAMPLE_MS) return
+    this.#sampledAt[download.shareId] = now
     const old = this.speeds[download.shareId] ?? []
     this.speeds = { ...this.speeds, [download.shareId]: [...old.slice(-(SPEED_SAMPLES - 1)), download.downloadRate] }
   }
