@@ -7,6 +7,7 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
+import { existsSync } from 'node:fs'
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
@@ -15,6 +16,8 @@ import { removeTemps, tempDir } from '../helpers/files.ts'
 import type { Browser } from 'playwright-core'
 import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
+
+const CHROMIUM = '/usr/bin/chromium'
 
 const APP = `
 const token = new URLSearchParams(location.hash.slice(1)).get('token')
@@ -52,6 +55,7 @@ describe('web UI in a real browser', { timeout: 120_000 }, () => {
   let repo: string
 
   before(async () => {
+    assert.ok(existsSync(CHROMIUM), `this test needs Chromium at ${CHROMIUM} (Debian: apt-get install chromium)`)
     const dist = join(await tempDir(), 'dist')
     await mkdir(join(dist, 'assets'), { recursive: true })
     await writeFile(join(dist, 'index.html'), '<!doctype html><meta charset="utf-8"><title>t</title><p id="out">…</p>' +
@@ -63,7 +67,7 @@ describe('web UI in a real browser', { timeout: 120_000 }, () => {
     port = web.port as number
     token = /#token=(.+)$/.exec(web.url as string)![1]!
     browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
+      executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
     })
   })
