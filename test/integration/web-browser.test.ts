@@ -75,10 +75,13 @@ describe('web UI in a real browser', { timeout: 120_000 }, () => {
 
   it('loads the page, connects with the token from the fragment, uploads and shares; CSP blocks inline script', async () => {
     const page = await browser.newPage()
+    const messages: string[] = []
+    page.on('console', m => { messages.push(m.text()) })
     await page.goto(`http://127.0.0.1:${port}/#token=${token}`)
     await page.waitForFunction('document.getElementById("out").textContent !== "…"', undefined, { timeout: 30_000 })
     assert.match(await page.textContent('#out') ?? '', /^peer 12D3Koo/)
     assert.equal(await page.evaluate('window.inlineRan'), undefined, 'the CSP blocked the inline script')
+    assert.deepEqual(messages.filter(t => /Content Security Policy/.test(t) && !/inline script/.test(t)), [], 'the CSP itself is valid')
     assert.deepEqual(await page.evaluate('window.upload()'), [201, 200, 'hello.txt'])
     assert.equal(await readFile(join(repo, 'library', 'web1', 'hello.txt'), 'utf8'), 'hello from the browser')
     await page.close()
