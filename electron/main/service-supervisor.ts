@@ -75,6 +75,7 @@ export class ServiceSupervisor implements SwarmdropApi {
   #timer: NodeJS.Timeout | null = null
   #restarts = 0
   #cycle: Promise<void> = Promise.resolve()
+  readonly #runningWaiters = new Set<() => void>()
 
   constructor (init: ServiceSupervisorInit) {
     this.#create = init.create
@@ -112,6 +113,23 @@ export class ServiceSupervisor implements SwarmdropApi {
     this.#timer = null
     this.#setState('stopped')
     await this.#serialize(() => this.#stopCurrent())
+  }
+
+  /** Resolves once a service runs (at once if one does); rejects if `signal` aborts or the supervisor stops. */
+  async whenRunning (signal?: AbortSignal): Promise<void> {
+    if (this.#state === 'running') return
+    if (this.#state === 'stopped') throw new ServiceUnavailableError('the node is stopped')
+    signal?.throwIfAborted()
+    await new Promise<void>((resolve, reject) => {
+      const done = (): void => {
+        this.#runningWaiters.delete(done)
+        signal?.removeEventListener('abort', done)
+        if (this.#state === 'running') resolve()
+        else reject(signal?.aborted === true ? signal.reason : new ServiceUnavailableError('the node is stopped'))
+      }
+      this.#runningWaiters.add(done)
+      signal?.addEventListener('abort', done)
+    })
   }
 
   async call<C extends CommandName> (command: C, args: CommandArgs<C>): Promise<CommandResults[C]> {
@@ -183,6 +201,7 @@ export class ServiceSupervisor implements SwarmdropApi {
   #setState (state: SupervisorState): void {
     if (this.#state === state) return
     this.#state = state
+    if (state === 'running' || state === 'stopped') for (const waiter of [...this.#runningWaiters]) waiter()
     try { this.#onStateChange(state) } catch { /* ignore */ }
   }
 }
