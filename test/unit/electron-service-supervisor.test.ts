@@ -94,9 +94,12 @@ describe('ServiceSupervisor with the real service', { timeout: 120_000 }, () => 
     await waitFor('three failed starts', () => faults.length >= 3)
     assert.deepEqual(faults.slice(0, 3).map(f => [f.attempt, f.retryInMs]), [[1, 100], [2, 200], [3, 400]])
     await assert.rejects(sup.call('list', {}), { code: 'unavailable' })
+    const running = sup.whenRunning(AbortSignal.timeout(60_000))
+    await assert.rejects(sup.whenRunning(AbortSignal.timeout(1)), { name: 'TimeoutError' })
     await holder.stop()
     services.splice(services.indexOf(holder), 1)
-    await waitFor('the node to start once the lock is free', () => sup.state === 'running')
+    await running
+    assert.equal(sup.state, 'running')
     const list = await sup.call('list', {})
     assert.deepEqual(list.downloads, [])
   })
@@ -113,6 +116,7 @@ describe('ServiceSupervisor with the real service', { timeout: 120_000 }, () => 
     assert.equal(sup.state, 'stopped')
     assert.equal(created, 1)
     await assert.rejects(sup.call('nodeInfo', {}), { name: 'ServiceUnavailableError', message: /stopped/ })
+    await assert.rejects(sup.whenRunning(), { code: 'unavailable' })
   })
 
   it('an uncaught exception in the main process restarts the node instead of ending the process', async () => {
