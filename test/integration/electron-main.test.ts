@@ -1,5 +1,5 @@
 /**
- * The BUILT Electron main process (out/electron/main/index.js, node-core bundled in) run under
+ * The BUILT Electron main process (out/electron/main/index.mjs, node-core bundled in) run under
  * Node with the REAL service on 127.0.0.1 (profile config: network 'swarmdrop-test', no mDNS).
  * Boundary: the Electron binary cannot run here, so the `electron` module is replaced by
  * test/fixtures/electron-api-stand-in.ts (a module-resolution hook in

@@ -62,11 +62,11 @@ after(removeTemps)
 
 describe('packaging (electron-builder --linux dir, offline)', { timeout: 240_000 }, () => {
   it('the asar holds the main process, the hash worker, the preload and package.json pointing at main', async () => {
-    for (const f of ['/package.json', '/out/electron/main/index.js', '/out/electron/main/hash-worker.js', '/out/electron/preload/index.cjs', '/resources/tray/tray-light.png', '/resources/tray/trayTemplate.png', '/resources/icons/512x512.png']) {
+    for (const f of ['/package.json', '/out/electron/main/index.mjs', '/out/electron/main/hash-worker.mjs', '/out/electron/preload/index.cjs', '/resources/tray/tray-light.png', '/resources/tray/trayTemplate.png', '/resources/icons/512x512.png']) {
       assert.ok(files.includes(f), `${f} is in the asar`)
     }
     const pkg = JSON.parse(asar.extractFile(archive, 'package.json').toString()) as { main: string, type: string }
-    assert.equal(pkg.main, 'out/electron/main/index.js')
+    assert.equal(pkg.main, 'out/electron/main/index.mjs')
     assert.equal(pkg.type, 'module', 'the main bundle is ESM')
     assert.ok(files.includes(`/${pkg.main}`))
     const preload = asar.extractFile(archive, 'out/electron/preload/index.cjs').toString()
@@ -75,19 +75,25 @@ describe('packaging (electron-builder --linux dir, offline)', { timeout: 240_000
     assert.ok(!files.some(f => f.endsWith('.map') || f.endsWith('.ts')), 'no source maps or TypeScript sources')
   })
 
-  it('node-core is in, compiled into the main bundle; its hash worker runs from the bundle folder', async () => {
-    const main = asar.extractFile(archive, 'out/electron/main/index.js').toString()
+  it('node-core is in, compiled into the main bundle; its hash worker is unpacked beside the asar and runs', async () => {
+    const main = asar.extractFile(archive, 'out/electron/main/index.mjs').toString()
     assert.match(main, /class SwarmdropService/)
-    assert.match(main, /new URL\(`\.\/hash-worker\$\{extname\(fileURLToPath\(import\.meta\.url\)\)\}`, import\.meta\.url\)/, 'the worker is looked up next to the bundle, as hash-worker.js')
+    const lookup = /const WORKER_URL = new URL\(`\.\/hash-worker\$\{extname\(fileURLToPath\(import\.meta\.url\)\)\}`, (.*)\);/.exec(main)
+    assert.ok(lookup != null, 'the bundle looks the worker up next to itself, with its own extension (.mjs)')
+    // For a bundle inside the asar, that base points into app.asar.unpacked (electron/build.ts).
+    assert.equal(lookup[1], 'import.meta.url.replace("/app.asar/", "/app.asar.unpacked/")')
+    const bundleUrl = `file://${join(out, 'linux-unpacked/resources/app.asar/out/electron/main/index.mjs')}`
+    const base = bundleUrl.replace('/app.asar/', '/app.asar.unpacked/')
+    const workerPath = new URL('./hash-worker.mjs', base).pathname
+    assert.equal(workerPath, join(out, 'linux-unpacked/resources/app.asar.unpacked/out/electron/main/hash-worker.mjs'))
+    assert.ok(await exists(workerPath), 'the worker file is unpacked there')
     assert.ok(!files.some(f => f.startsWith('/node-core/')), 'no node-core sources (TypeScript does not run from an asar)')
-    // The emitted worker hashes for real (extracted from the asar, run as a worker thread).
+    // The unpacked worker hashes for real, run as a worker thread from where the app will start it.
     const dir = await tempDir()
-    await writeFile(join(dir, 'hash-worker.js'), asar.extractFile(archive, 'out/electron/main/hash-worker.js'))
-    await writeFile(join(dir, 'package.json'), '{"type":"module"}')
     const data = join(dir, 'data.bin')
     const bytes = Buffer.alloc(3 * 1024 + 10, 7)
     await writeFile(data, bytes)
-    const worker = new Worker(join(dir, 'hash-worker.js'))
+    const worker = new Worker(workerPath)
     try {
       const result = await new Promise<{ id: number, hashes: Uint8Array, error?: string }>((resolve, reject) => {
         worker.once('message', resolve)
