@@ -58,6 +58,7 @@ if (claimSingleInstance(app, process.argv, inbox, showWindow)) {
 }
 
 async function main (): Promise<void> {
+  if (process.platform === 'win32') app.setAppUserModelId('org.swarmdrop.app') // notifications on Windows need it
   await app.whenReady()
   const profileDir = defaultProfileDir()
   const loaded = await loadDesktopSettings(profileDir)

@@ -3,7 +3,7 @@
  * (allowed https links open in the user's browser), and close-to-tray.
  */
 import { APP_ORIGIN, APP_START_URL } from './app-protocol.ts'
-import type { BrowserWindow, BrowserWindowConstructorOptions, Event, Shell, WebContents, WebPreferences } from 'electron'
+import type { BrowserWindow, BrowserWindowConstructorOptions, Event, Session, Shell, WebContents, WebPreferences } from 'electron'
 
 /** Hosts whose https pages the app may open in the user's browser (the project's own pages). */
 export const EXTERNAL_HOSTS: readonly string[] = ['github.com']
@@ -72,6 +72,12 @@ export function guardNavigation (contents: GuardedContents, shell: Pick<Shell, '
   })
 }
 
+/** The page needs no browser permission (camera, geolocation, notifications…): refuse every request and check. */
+export function denyAllPermissions (session: Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler'>): void {
+  session.setPermissionRequestHandler((_contents, _permission, callback) => { callback(false) })
+  session.setPermissionCheckHandler(() => false)
+}
+
 export interface CloseToTrayPolicy {
   /** The user setting (on by default). */
   closeToTray (): boolean
@@ -97,6 +103,7 @@ export function createMainWindow (
 ): BrowserWindow {
   const window = new Window(mainWindowOptions(options.preloadPath, options.iconPath))
   guardNavigation(window.webContents, shell)
+  denyAllPermissions(window.webContents.session)
   keepInTrayOnClose(window, options.policy)
   window.once('ready-to-show', () => { window.show() })
   void window.loadURL(APP_START_URL)

@@ -8,12 +8,21 @@ import { EventEmitter } from 'node:events'
 
 export interface StandInFrame { url: string, processId: number, routingId: number }
 
+/** A session: records the permission handlers it is given. */
+export class StandInSession {
+  requestHandler: ((contents: unknown, permission: string, callback: (granted: boolean) => void) => void) | null = null
+  checkHandler: ((...args: unknown[]) => boolean) | null = null
+  setPermissionRequestHandler (handler: StandInSession['requestHandler']): void { this.requestHandler = handler }
+  setPermissionCheckHandler (handler: StandInSession['checkHandler']): void { this.checkHandler = handler }
+}
+
 /** A web contents: records what was sent to it, emits 'destroyed'. */
 export class StandInWebContents extends EventEmitter {
   static #nextId = 1
   readonly id = StandInWebContents.#nextId++
   readonly sent: Array<{ channel: string, args: unknown[] }> = []
   readonly mainFrame: StandInFrame
+  readonly session = new StandInSession()
   #destroyed = false
   windowOpenHandler: ((details: { url: string }) => { action: string }) | null = null
 

@@ -57,6 +57,7 @@ describe('built main process with the Electron API stood in', { timeout: 180_000
     assert.equal(prefs.preload, join(ROOT, 'out/electron/preload/index.cjs'))
     assert.equal(r.window.loaded, 'app://swarmdrop/index.html')
     assert.deepEqual(r.window.openHandlerDenies, { action: 'deny' })
+    assert.deepEqual(r.window.permissions, { media: false, check: false }, 'every permission refused')
     assert.deepEqual(r.privilegedSchemes, [{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }])
     assert.deepEqual(r.protocolClients, [['swarmdrop']])
     assert.ok(r.addresses.every((a: string) => a.startsWith('/ip4/127.0.0.1/')), 'loopback only')

@@ -133,6 +133,10 @@ describe('createMainWindow', () => {
     assert.ok(w.webContents.windowOpenHandler != null, 'window.open is handled (denied)')
     assert.equal(w.webContents.listenerCount('will-navigate'), 1)
     assert.equal(w.listenerCount('close'), 1)
+    const granted: boolean[] = []
+    for (const permission of ['media', 'geolocation', 'notifications', 'clipboard-read']) w.webContents.session.requestHandler!(w.webContents, permission, g => granted.push(g))
+    assert.deepEqual(granted, [false, false, false, false], 'every permission request refused')
+    assert.equal(w.webContents.session.checkHandler!(), false)
     w.emit('ready-to-show')
     assert.equal(w.shown, 1)
   })
