@@ -39,6 +39,10 @@ const MIME_TYPES: ReadonlyMap<string, string> = new Map([
   ['.txt', 'text/plain; charset=utf-8']
 ])
 
+/** Shown in place of index.html when the renderer was not built. */
+export const MISSING_UI_PAGE = '<!doctype html><meta charset="utf-8"><title>Swarmdrop</title>' +
+  '<p>The user interface was not built. Run <code>npm run build</code>, then start Swarmdrop again.</p>'
+
 /** Must run before the app is ready: `app://` is a standard, secure origin that may use fetch. */
 export function registerAppSchemeAsPrivileged (protocol: Pick<Protocol, 'registerSchemesAsPrivileged'>): void {
   protocol.registerSchemesAsPrivileged([
@@ -88,6 +92,7 @@ export function createAppProtocolHandler (root: string): (request: Request) => P
       realRoot = await realpath(root)
       realFile = await realpath(join(realRoot, ...file.split('/')))
     } catch {
+      if (file === 'index.html') return new Response(MISSING_UI_PAGE, { status: 404, headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': CONTENT_SECURITY_POLICY } })
       return new Response('not found', { status: 404 })
     }
     if (!isInside(realRoot, realFile)) return new Response('forbidden', { status: 403 })

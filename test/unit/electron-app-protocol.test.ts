@@ -86,6 +86,16 @@ describe('app:// protocol', () => {
     assert.equal(await (await get('app://swarmdrop/../../index.html')).text(), '<!doctype html><title>Swarmdrop</title>')
   })
 
+  it('explains a missing renderer build instead of a blank window', async () => {
+    const empty = createAppProtocolHandler(await tempDir())
+    const res = await empty(new Request(APP_START_URL))
+    assert.equal(res.status, 404)
+    assert.equal(res.headers.get('content-type'), 'text/html; charset=utf-8')
+    assert.equal(res.headers.get('content-security-policy'), CONTENT_SECURITY_POLICY)
+    assert.match(await res.text(), /npm run build/)
+    assert.equal(await (await empty(new Request('app://swarmdrop/app.js'))).text(), 'not found')
+  })
+
   it('answers only its own host and scheme', async () => {
     assert.equal((await get('app://other/index.html')).status, 403)
     assert.equal(requestedFile('file:///index.html'), null)
