@@ -53,7 +53,7 @@ export function registerAppSchemeAsPrivileged (protocol: Pick<Protocol, 'registe
 /**
  * The relative file path a request names inside the root, or null when the URL is not ours or
  * its path is unsafe: `..` segments (also percent-encoded), backslashes, NUL, drive letters.
- * A path ending in `/` means its `index.html`.
+ * `/` and app routes (a last segment with no dot, e.g. `/downloads`) mean `index.html`.
  */
 export function requestedFile (url: string): string | null {
   let parsed: URL
@@ -62,12 +62,13 @@ export function requestedFile (url: string): string | null {
   // URL() already folds literal `..`; a percent-encoded one survives it and is caught below.
   let path: string
   try { path = decodeURIComponent(parsed.pathname) } catch { return null }
-  if (path.endsWith('/')) path += 'index.html'
   const segments = path.split('/').filter(s => s !== '')
-  if (segments.length === 0) return null
   for (const s of segments) {
     if (s === '.' || s === '..' || s.includes('\\') || s.includes('\0') || /^[a-z]:/i.test(s)) return null
   }
+  // `/` and app routes (a last segment without a dot, as the daemon's web server does) are the page.
+  const last = segments.at(-1)
+  if (last == null || !last.includes('.')) return 'index.html'
   return segments.join('/')
 }
 

@@ -55,7 +55,8 @@ describe('app:// protocol', () => {
     assert.equal(head.status, 200)
     assert.equal(await head.text(), '')
     assert.equal((await get('app://swarmdrop/missing.js')).status, 404)
-    assert.equal((await get('app://swarmdrop/assets')).status, 404, 'a folder is not a file')
+    assert.equal(await (await get('app://swarmdrop/downloads')).text(), '<!doctype html><title>Swarmdrop</title>', 'an app route is the page')
+    assert.equal((await get('app://swarmdrop/assets/nope.js')).status, 404)
     assert.equal((await get(APP_START_URL, 'POST')).status, 405)
   })
 
@@ -101,6 +102,8 @@ describe('app:// protocol', () => {
     assert.equal(requestedFile('file:///index.html'), null)
     assert.equal(requestedFile('app://swarmdrop/a/b.js'), 'a/b.js')
     assert.equal(requestedFile('app://swarmdrop/a%20b.js'), 'a b.js')
+    assert.equal(requestedFile('app://swarmdrop/'), 'index.html')
+    assert.equal(requestedFile('app://swarmdrop/settings/network'), 'index.html')
     assert.equal(requestedFile('not a url'), null)
   })
 })
