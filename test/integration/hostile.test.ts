@@ -6,6 +6,7 @@
  */
 import { after, afterEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
 import { mkdir, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -125,7 +126,6 @@ describe('disk space', { timeout: 120_000 }, () => {
     const seeder = swarmdrop(['share', join(src, 'large'), '--repo', await tempDir()])
     const shared = await seeder.event('shared')
     const small = await tempDir()
-    const { execFileSync } = await import('node:child_process')
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', small]) // CI runs as root
     t.after(() => { execFileSync('umount', [small]) })
     const get = swarmdrop(['get', shared.link as string, '--out', small, '--repo', await tempDir()])
