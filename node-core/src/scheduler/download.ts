@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import { ProtocolError } from '../errors.ts'
 import { Bitfield } from '../storage/bitfield.ts'
 import { PiecePicker } from './piece-picker.ts'
-import { RateMeter, isStalled, pipelineDepth, rankSources, shouldDropSource } from './source-policy.ts'
+import { RateMeter, pipelineDepth, rankSources, shouldDropSource } from './source-policy.ts'
 import type { TokenBucket } from '../bandwidth/token-bucket.ts'
 import type { SourceSession } from '../protocol/chunk-client.ts'
 import type { PartialDownload } from '../storage/partial-download.ts'
@@ -46,8 +46,8 @@ interface Source {
   busyUntil: number
   /** Blocks that may still arrive for requests we cancelled (each cancel allows one late block). */
   lateAllowed: number
-  /** Ticks in a row in which requests to this source timed out with no block arriving. */
-  stalledTicks: number
+  /** When a request to this source first timed out with no block arriving since, or null. */
+  stalledSince: number | null
 }
 
 interface Candidate {
@@ -192,7 +192,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
       filling: false,
       busyUntil: 0,
       lateAllowed: 0,
-      stalledTicks: 0
+      stalledSince: null
     }
     this.#past.delete(session.peerId)
     this.#sources.set(source.peerId, source)
@@ -269,7 +269,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
       this.#removeSource(source, new ProtocolError(`dropped: sent chunk ${index}, which was not requested`))
       return
     }
-    source.stalledTicks = 0
+    source.stalledSince = null
     // The source's slot is free at once (keep its pipeline full while we verify); the chunk stays
     // counted in #inFlight until it is written, so nobody requests it again meanwhile.
     this.#verifying.add(index)
@@ -337,19 +337,21 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     for (const s of [...this.#sources.values()]) {
       const rate = s.rate.rate()
       const timeout = Math.max(MIN_REQUEST_TIMEOUT_MS, rate > 0 ? 4000 * (s.inFlight.size * chunkSize) / rate : 0)
-      let timedOut = false
+      let stalled = false
       for (const [index, since] of s.inFlight) {
         if (now - since > timeout) {
           this.#release(s, index)
           this.#cancel(s, index)
           s.failures++
-          timedOut = true
+          // A request sent after an earlier timeout timed out too, with no block between: stalled.
+          if (s.stalledSince != null && since >= s.stalledSince) stalled = true
+          s.stalledSince ??= now
         }
       }
-      if (timedOut && isStalled(++s.stalledTicks)) {
-        // It accepts requests and answers none: let it go. One that never sent a chunk is not asked again.
-        if (s.bytes === 0) this.#dropCandidate(s.peerId)
-        this.#removeSource(s, new Error(`dropped: requests timed out ${s.stalledTicks} times in a row`))
+      if (stalled) {
+        // It accepts requests and answers none: close the session; it is retried after a back-off
+        // (a stall may be a passing overload), its requests go to others meanwhile.
+        this.#removeSource(s, new Error('dropped: its requests timed out twice in a row'))
       }
     }
     this.#fillAll()

@@ -72,14 +72,6 @@ export function shouldDropSource (badChunks: number, maxStrikes = 2): boolean {
   return badChunks >= maxStrikes
 }
 
-/**
- * Stall policy: a source is let go once its requests have timed out in `maxTicks` (default 2)
- * scheduler ticks with no block arriving in between (a source that accepts and then stalls).
- */
-export function isStalled (stalledTicks: number, maxTicks = 2): boolean {
-  return stalledTicks >= maxTicks
-}
-
 /** Widest rate-meter bucket; the window is split into equal buckets no wider than this. */
 const MAX_BUCKET_MS = 250
 
