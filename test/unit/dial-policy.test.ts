@@ -38,3 +38,29 @@ describe('DialPolicy', () => {
     assert.equal(new DialPolicy(true).denies(multiaddr(`/ip4/127.0.0.1/tcp/1/p2p/${A}`)), false)
   })
 })
+
+describe('DialPolicy: never dial ourselves', () => {
+  it('refuses the web UI port on loopback and unspecified addresses, even with allowPrivate', () => {
+    for (const allowPrivate of [false, true]) {
+      const p = new DialPolicy(allowPrivate)
+      p.trust(A)
+      p.denyLocalPort(7717)
+      for (const host of ['/ip4/127.0.0.1', '/ip4/127.0.0.2', '/ip6/::1', '/ip4/0.0.0.0', '/ip6/::']) {
+        assert.equal(p.denies(multiaddr(`${host}/tcp/7717/p2p/${A}`)), true, `${host} allowPrivate=${allowPrivate}`)
+        assert.equal(p.gater().denyDialMultiaddr?.(multiaddr(`${host}/tcp/7717`)), true, host)
+        assert.equal(p.denies(multiaddr(`${host}/tcp/7718/p2p/${A}`)), false, `${host} another port`)
+      }
+      assert.equal(p.denies(multiaddr(`/ip4/8.8.8.8/tcp/7717/p2p/${A}`)), false, 'the same port on another machine')
+    }
+  })
+
+  it('refuses our own listen addresses, and their port on loopback', () => {
+    const p = new DialPolicy(true)
+    p.ownAddresses = () => [multiaddr(`/ip4/192.168.1.9/tcp/4001/p2p/${A}`), multiaddr(`/ip4/127.0.0.1/tcp/4001/p2p/${A}`)]
+    assert.equal(p.denies(multiaddr(`/ip4/192.168.1.9/tcp/4001/p2p/${B}`)), true)
+    assert.equal(p.denies(multiaddr(`/ip4/127.0.0.1/tcp/4001/p2p/${B}`)), true)
+    assert.equal(p.denies(multiaddr('/ip6/::1/tcp/4001')), true)
+    assert.equal(p.denies(multiaddr(`/ip4/192.168.1.10/tcp/4001/p2p/${B}`)), false, 'another machine on the LAN')
+    assert.equal(p.denies(multiaddr(`/ip4/127.0.0.1/tcp/4002/p2p/${B}`)), false, 'another local node')
+  })
+})

@@ -19,7 +19,10 @@ export const configFileSchema = z.strictObject({
   allowPrivate: z.boolean().optional(),
   /** Like the flags: `4MiB`, or a number of bytes per second. */
   maxUpload: z.union([z.string(), z.number().int().min(0)]).optional(),
-  maxDownload: z.union([z.string(), z.number().int().min(0)]).optional()
+  maxDownload: z.union([z.string(), z.number().int().min(0)]).optional(),
+  /** (daemon) Serve the web UI on loopback, on this port (0 = any free port). */
+  web: z.boolean().optional(),
+  webPort: z.number().int().min(0).max(65535).optional()
 })
 
 export type ConfigFile = z.infer<typeof configFileSchema>

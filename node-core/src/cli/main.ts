@@ -2,13 +2,15 @@ import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { generateKey } from '@libp2p/pnet'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { parseByteRate } from '../bandwidth/units.ts'
 import { defaultProfileDir } from '../config/paths.ts'
 import { SwarmdropError } from '../errors.ts'
 import { parseLink } from '../link/link.ts'
 import { SwarmdropService } from '../service/service.ts'
+import { DEFAULT_WEB_PORT, WebServer } from '../web/web-server.ts'
+import { loadOrCreateWebToken } from '../web/web-token.ts'
 import { loadConfigFile } from './config-file.ts'
 import { progressLine } from './progress.ts'
 import type { DownloadInfo, ServiceEvent } from '../service/api.ts'
@@ -35,9 +37,13 @@ options:
   --seed                  (get) keep seeding after the download completes
   --stall-timeout SECS    (get) give up after this long with no source and no progress (default 60)
   --json                  one JSON object per line instead of human output
+  --web                   (daemon) serve the web UI on http://127.0.0.1 and [::1] (loopback only)
+  --web-port N            (daemon) the web UI's port (default 7717; 0 = any free port)
+  --web-root DIR          (daemon) serve this built UI instead of renderer/dist
 
 Every option above except --json and --seed can also be set in <repo>/config.json
-(listen, bootstrap, network, psk, dht, dhtServer, mdns, allowPrivate, maxUpload, maxDownload);
+(listen, bootstrap, network, psk, dht, dhtServer, mdns, allowPrivate, maxUpload, maxDownload,
+web, webPort);
 options given here win.
   --help`
 
@@ -58,6 +64,9 @@ const OPTIONS = {
   'no-dht': { type: 'boolean' },
   'no-mdns': { type: 'boolean' },
   psk: { type: 'string' },
+  web: { type: 'boolean' },
+  'web-port': { type: 'string' },
+  'web-root': { type: 'string' },
   help: { type: 'boolean', short: 'h' }
 } as const
 
@@ -80,11 +89,15 @@ export async function main (argv: string[]): Promise<number> {
   }
   const out = new Output(values.json === true)
   let service: SwarmdropService | null = null
+  let web: WebServer | null = null
   try {
     if (command === 'get' && (rest.length !== 1 || values.out == null)) throw new UsageError('get needs one link and --out DIR')
     if (command === 'share' && rest.length === 0) throw new UsageError('share needs at least one path')
     if (command === 'get') parseLink(rest[0]!) // a malformed link fails before anything starts
     if (!['share', 'get', 'daemon', 'psk'].includes(command)) throw new UsageError(`unknown command "${command}"`)
+    if (command !== 'daemon' && (values.web === true || values['web-port'] != null || values['web-root'] != null)) throw new UsageError('--web, --web-port and --web-root are daemon options')
+    const webPort = values['web-port'] != null ? Number(values['web-port']) : undefined
+    if (webPort != null && !(Number.isInteger(webPort) && webPort >= 0 && webPort <= 65535)) throw new UsageError('--web-port takes a port number (0 = any free port)')
     if (command === 'psk') {
       if (rest.length !== 1) throw new UsageError('psk needs one file name')
       const key = new Uint8Array(95)
@@ -133,6 +146,9 @@ export async function main (argv: string[]): Promise<number> {
     }
     if (command === 'daemon') {
       service.subscribe(e => { out.event({ event: e.type, ...e }, () => describe(e)) })
+      if (values.web === true || config.web === true) {
+        web = await startWeb(service, profileDir, webPort ?? config.webPort ?? DEFAULT_WEB_PORT, values['web-root'], out)
+      }
       const { shares, downloads } = await service.call('list', {})
       out.event({ event: 'daemon', shares: shares.length, downloads: downloads.length }, () => `daemon: ${shares.length} share(s), ${downloads.length} download(s)`)
       await untilSignal()
@@ -150,11 +166,24 @@ export async function main (argv: string[]): Promise<number> {
     out.error(code, e.message)
     return e instanceof UsageError ? 2 : 1
   } finally {
+    await web?.close().catch(() => {})
     await service?.stop().catch(() => {})
   }
 }
 
 class UsageError extends Error {}
+
+/** Starts the web UI for the daemon and prints its URL (with the token in the fragment). */
+async function startWeb (service: SwarmdropService, profileDir: string, port: number, staticRoot: string | undefined, out: Output): Promise<WebServer> {
+  const token = await loadOrCreateWebToken(profileDir)
+  const web = await WebServer.start({ api: service, token, libraryDir: join(profileDir, 'library'), port, ...(staticRoot != null ? { staticRoot: resolve(staticRoot) } : {}) })
+  service.denyLocalPort(web.port) // the node must never dial its own web UI
+  const ui = await web.uiAvailable()
+  if (!ui) console.error('swarmdrop: web UI not built: run npm run build:renderer (the API is served meanwhile)')
+  const url = web.url(token)
+  out.event({ event: 'web', url, port: web.port, ui }, () => `web UI: ${url}\n(the link holds this profile's secret token: do not share it)`)
+  return web
+}
 
 async function get (service: SwarmdropService, link: string, values: Values, out: Output): Promise<number> {
   const stallMs = 1000 * Number(values['stall-timeout'] ?? 60)

@@ -10,6 +10,17 @@ export function hostOf (ma: Multiaddr): string | undefined {
   return ma.getComponents().find(c => c.name === 'ip4' || c.name === 'ip6')?.value
 }
 
+/** The TCP port of a multiaddr, if it has one. */
+export function tcpPortOf (ma: Multiaddr): number | undefined {
+  const port = ma.getComponents().find(c => c.name === 'tcp')?.value
+  return port != null ? Number(port) : undefined
+}
+
+/** Addresses that reach this machine itself whatever port: loopback and the unspecified address. */
+function isThisMachine (host: string): boolean {
+  return host.startsWith('127.') || host === '::1' || host === '0.0.0.0' || host === '::' || host.startsWith('::ffff:127.')
+}
+
 /**
  * Which addresses this node may dial. Public addresses always; private and loopback ones (which
  * reach into the user's own network) only for peers the user named (a link's hints, `--peer`,
@@ -20,6 +31,10 @@ export function hostOf (ma: Multiaddr): string | undefined {
 export class DialPolicy {
   readonly #allowPrivate: boolean
   readonly #trusted = new Set<string>()
+  /** Ports on this machine never dialed: our web UI, and whatever else is registered here. */
+  readonly #localPorts = new Set<number>()
+  /** The node's own listen addresses (set once the node exists); never dialed. */
+  ownAddresses: () => Multiaddr[] = () => []
   /** Open connections whose remote address is this IP (set once the node exists). */
   connectionsFrom: (ip: string) => number = () => 0
 
@@ -47,8 +62,31 @@ export class DialPolicy {
     return this.#trusted.has(peerId)
   }
 
+  /** Never dial `port` on this machine (127.0.0.0/8, ::1, 0.0.0.0, ::): e.g. the web UI's port. */
+  denyLocalPort (port: number): void {
+    this.#localPorts.add(port)
+  }
+
+  /**
+   * True when `ma` points at this node itself or at a local port we serve something else on: our
+   * own listen addresses (or their port on loopback), and ports given to denyLocalPort. A DHT
+   * record or peer-exchange hint naming them must not make the node dial itself or the web UI.
+   */
+  isOwn (ma: Multiaddr): boolean {
+    const host = hostOf(ma)
+    const port = tcpPortOf(ma)
+    if (host == null || port == null) return false
+    if (isThisMachine(host) && this.#localPorts.has(port)) return true
+    for (const own of this.ownAddresses()) {
+      if (tcpPortOf(own) !== port) continue
+      if (hostOf(own) === host || isThisMachine(host)) return true
+    }
+    return false
+  }
+
   /** True when dialing `ma` is refused. */
   denies (ma: Multiaddr): boolean {
+    if (this.isOwn(ma)) return true
     if (this.#allowPrivate) return false
     const host = hostOf(ma)
     let peerId: string | undefined

@@ -134,6 +134,7 @@ export class SwarmdropService implements SwarmdropApi {
       down: options.maxDownloadBytesPerSecond ?? saved?.maxDownloadBytesPerSecond ?? 0
     }
     dialPolicy.connectionsFrom = ip => node.getConnections().filter(c => hostOf(c.remoteAddr) === ip).length
+    dialPolicy.ownAddresses = () => node.getMultiaddrs()
     const service = new SwarmdropService(node, store, options, limits, datastore, dialPolicy)
     lan.found = peerId => { service.#lanPeerFound(peerId) }
     await service.#start(options.restore !== false)
@@ -169,6 +170,11 @@ export class SwarmdropService implements SwarmdropApi {
     await this.#datastore.close()
     await this.#pool.close()
     await this.#store.close()
+  }
+
+  /** Never dial `port` on this machine (the web UI's port): see DialPolicy.denyLocalPort. */
+  denyLocalPort (port: number): void {
+    this.#dialPolicy.denyLocalPort(port)
   }
 
   // ---- the contract ----

@@ -1,0 +1,49 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { chmod, mkdir, open, readFile, rename } from 'node:fs/promises'
+import { join } from 'node:path'
+
+export const WEB_TOKEN_FILE = 'web-token'
+/** 32 random bytes, base64url without padding. */
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/
+
+/**
+ * The web UI's per-install secret: `<profile>/web-token`, mode 0600, 32 random bytes in base64url,
+ * created on first use and reused across restarts (a bookmarked URL keeps working). A file that
+ * does not hold a well-formed token is replaced.
+ */
+export async function loadOrCreateWebToken (profileDir: string): Promise<string> {
+  await mkdir(profileDir, { recursive: true, mode: 0o700 })
+  const file = join(profileDir, WEB_TOKEN_FILE)
+  try {
+    const text = (await readFile(file, 'utf8')).trim()
+    if (TOKEN_PATTERN.test(text)) {
+      await chmod(file, 0o600)
+      return text
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+  }
+  const token = randomBytes(32).toString('base64url')
+  const tmp = `${file}.tmp-${process.pid}`
+  const fh = await open(tmp, 'w', 0o600)
+  try {
+    await fh.writeFile(token + '\n')
+    await fh.sync()
+  } finally {
+    await fh.close()
+  }
+  await chmod(tmp, 0o600)
+  await rename(tmp, file)
+  return token
+}
+
+/**
+ * Compares a presented token with the expected one in constant time (both are hashed first, so
+ * neither the content nor the length of the secret leaks through timing).
+ */
+export function tokenMatches (expected: string, presented: string | null | undefined): boolean {
+  if (presented == null || presented === '') return false
+  const a = createHash('sha256').update(expected).digest()
+  const b = createHash('sha256').update(presented).digest()
+  return timingSafeEqual(a, b)
+}
