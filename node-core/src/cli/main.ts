@@ -114,6 +114,9 @@ export async function main (argv: string[]): Promise<number> {
       psk,
       restore: command === 'daemon'
     })
+    for (const m of service.movedAside) {
+      out.event({ event: 'state-recovered', path: m.path, movedTo: m.movedTo, reason: m.reason }, () => `warning: ${m.path} could not be read (${m.reason}); moved it to ${m.movedTo} and started it empty: unfinished downloads are re-checked from disk`)
+    }
     const info = service.nodeInfo()
     out.event({ event: 'listening', peerId: info.peerId, addresses: info.addresses }, () => `peer ${info.peerId}\nlistening on:\n${info.addresses.map(a => '  ' + a).join('\n')}`)
 

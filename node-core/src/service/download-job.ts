@@ -141,17 +141,19 @@ export class DownloadJob {
 
   async #prepare (): Promise<void> {
     let manifestBytes = await this.#init.store.getManifest(this.shareId)
-    if (manifestBytes == null) {
+    let manifest = manifestBytes == null ? null : await decodeManifest(manifestBytes, this.shareId).catch(() => null) // a damaged copy is fetched again
+    if (manifestBytes == null || manifest == null) {
       manifestBytes = await this.#fetchManifest()
+      manifest = await decodeManifest(manifestBytes, this.shareId)
       await this.#init.store.putManifest(this.shareId, manifestBytes)
     }
-    const layout = new ManifestLayout(await decodeManifest(manifestBytes, this.shareId))
+    const layout = new ManifestLayout(manifest)
     this.#layout = layout
     if (this.record.targetName == null) {
       this.record = { ...this.record, targetName: await freeName(this.record.outDir, layout.manifest.name) }
       await this.#init.store.putDownload(this.record)
     }
-    this.#data = await PartialDownload.open(this.shareId, manifestBytes, layout, this.record.outDir, this.#init.store)
+    this.#data = await PartialDownload.open(this.shareId, manifestBytes, layout, this.record.outDir, this.#init.store, this.record.targetName)
     this.#init.onServable(this.#data)
   }
 
