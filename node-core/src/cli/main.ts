@@ -165,6 +165,7 @@ async function get (service: SwarmdropService, link: string, values: Values, out
   const shareId = parseLink(link).shareId
   let lastActivity = Date.now()
   let lastBytes = -1
+  let pausedForSpace = false // waiting for the user to free space is not a stall
   const finished = new Promise<DownloadInfo>((resolve, reject) => {
     service.subscribe(e => {
       if (e.type === 'download:provider' && e.shareId === shareId) out.event({ event: 'provider', peerId: e.peerId, via: e.via }, () => `found ${e.peerId} (${e.via})`)
@@ -175,6 +176,9 @@ async function get (service: SwarmdropService, link: string, values: Values, out
       else if (e.type === 'download:error') reject(new SwarmdropError(d.error?.code ?? 'error', d.error?.message ?? 'download failed'))
       else {
         if (d.verifiedBytes !== lastBytes || d.sources.some(s => s.connected)) { lastActivity = Date.now(); lastBytes = d.verifiedBytes }
+        const waitingForSpace = d.state === 'paused' && d.error?.code === 'no-space'
+        if (waitingForSpace && !pausedForSpace) out.event({ event: 'paused', shareId, code: 'no-space', message: d.error!.message, verifiedBytes: d.verifiedBytes }, () => `paused: ${d.error!.message}`)
+        pausedForSpace = waitingForSpace
         out.progress(d)
       }
     })
@@ -182,7 +186,7 @@ async function get (service: SwarmdropService, link: string, values: Values, out
   await service.call('addDownload', { link, outDir: values.out!, peers: values.peer ?? [] })
   const stall = setInterval(() => {
     const job = service.list().then(l => l.downloads.find(d => d.shareId === shareId))
-    job.then(d => { if (d != null && d.sources.some(s => s.connected)) lastActivity = Date.now() }, () => {})
+    job.then(d => { if (d != null && (d.sources.some(s => s.connected) || pausedForSpace)) lastActivity = Date.now() }, () => {})
   }, 1000)
   let stallTimer: NodeJS.Timeout | undefined
   const stalled = new Promise<never>((_resolve, reject) => {

@@ -191,12 +191,17 @@ export class PartialDownload implements ServedShare {
 
   /** fsyncs written part files, then records the bitfield: what is recorded is on disk. */
   commit (): Promise<void> {
-    this.#committing = this.#committing.then(async () => {
+    this.#committing = this.#committing.catch(() => {}).then(async () => { // a failed commit does not block later ones
       const snapshot = Uint8Array.from(this.have.bytes)
       const dirty = [...this.#dirty]
       this.#dirty.clear()
-      for (const path of dirty) await (await this.#handles.get(path)).datasync()
-      await this.#store.putHave(this.shareId, snapshot)
+      try {
+        for (const path of dirty) await (await this.#handles.get(path)).datasync()
+        await this.#store.putHave(this.shareId, snapshot)
+      } catch (err) {
+        for (const path of dirty) this.#dirty.add(path) // synced again by the next commit
+        throw err
+      }
     })
     return this.#committing
   }
@@ -255,7 +260,7 @@ export class PartialDownload implements ServedShare {
       await this.commit()
       this.#closed = true
     }
-    await this.#committing
+    await this.#committing.catch(() => {})
     await this.#handles.close()
   }
 }
