@@ -6,7 +6,7 @@
 import { after, afterEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { appendFile, cp, open, readdir, rm, truncate } from 'node:fs/promises'
+import { cp, open, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { makeTree, removeTemps, tempDir, treeHashes } from '../helpers/files.ts'
 import { killAll, swarmdrop } from '../helpers/processes.ts'
@@ -62,5 +62,43 @@ describe('disk full mid-download', { timeout: 180_000 }, () => {
     assert.equal(await get.exited, 0)
     assert.deepEqual(await treeHashes(join(small, 'large')), await treeHashes(join(src, 'large')))
     assert.deepEqual(await readdir(small), ['large'])
+  })
+})
+
+describe('seeded file changed while seeding', { timeout: 180_000 }, () => {
+  it('stops serving a changed share (byte flipped, truncated, removed), marks it changed, and the downloader still ends byte-identical', async (t) => {
+    const src = await tempDir()
+    const original = join(src, 'orig', 'data')
+    await makeTree(original, { 'x.bin': 16 * MiB, 'y.bin': 300_001 })
+    const damages: Record<string, (file: string) => Promise<void>> = {
+      flipped: async file => { const b = await readFile(file); for (let i = 0; i < b.length; i += 16 * 1024) b[i] = b[i]! ^ 0xff; await writeFile(file, b) },
+      truncated: async file => { await truncate(file, 5 * MiB) },
+      removed: async file => { await rm(file) }
+    }
+    const seeders = []
+    for (const kind of [...Object.keys(damages), 'honest']) {
+      const copy = join(src, kind, 'data')
+      await cp(original, copy, { recursive: true })
+      const proc = swarmdrop(['share', copy, '--repo', await tempDir(), '--max-upload', '2MiB'])
+      const listening = await proc.event('listening')
+      const shared = await proc.event('shared')
+      seeders.push({ kind, proc, copy, address: (listening.addresses as string[])[0]!, peerId: listening.peerId as string, link: shared.link as string })
+    }
+    const out = await tempDir()
+    const get = swarmdrop(['get', seeders[0]!.link, '--out', out, '--repo', await tempDir(), '--allow-private', ...seeders.slice(1).flatMap(s => ['--peer', s.address])])
+    await get.waitFor(l => l.event === 'progress' && (l.verifiedBytes as number) > 2 * MiB && (l.sources as unknown[]).length === 4)
+    for (const s of seeders.slice(0, 3)) await damages[s.kind]!(join(s.copy, 'x.bin'))
+    for (const s of seeders.slice(0, 3)) {
+      const changed = await s.proc.event('share-changed', 60_000)
+      t.diagnostic(`${s.kind}: ${changed.changed}`)
+      assert.match(changed.changed as string, /changed|removed|no longer matches|cannot be read/)
+    }
+    const complete = await get.event('complete', 120_000)
+    assert.equal(await get.exited, 0)
+    assert.deepEqual(await treeHashes(join(out, 'data')), await treeHashes(original))
+    const sources = complete.sources as Array<{ peerId: string, bytes: number, badChunks: number }>
+    assert.deepEqual(sources.map(s => s.badChunks), sources.map(() => 0), 'no stale chunk was ever sent')
+    const honest = sources.find(s => s.peerId === seeders[3]!.peerId)!
+    assert.ok(honest.bytes > 0)
   })
 })
