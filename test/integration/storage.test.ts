@@ -75,7 +75,7 @@ describe('seeded file changed while seeding', { timeout: 180_000 }, () => {
       truncated: async file => { await truncate(file, 5 * MiB) },
       removed: async file => { await rm(file) }
     }
-    const seeders = []
+    const seeders: Array<{ kind: string, proc: ReturnType<typeof swarmdrop>, copy: string, address: string, peerId: string, link: string }> = []
     for (const kind of [...Object.keys(damages), 'honest']) {
       const copy = join(src, kind, 'data')
       await cp(original, copy, { recursive: true })
