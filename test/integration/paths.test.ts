@@ -12,7 +12,9 @@ import { mkdir, readdir, symlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { makeTree, removeTemps, tempDir, treeHashes } from '../helpers/files.ts'
-import { JsonProcess, killAll, swarmdrop } from '../helpers/processes.ts'
+import { SwarmdropService } from '../../node-core/src/service/service.ts'
+import { JsonProcess, TEST_NETWORK, killAll, swarmdrop } from '../helpers/processes.ts'
+import type { DownloadInfo } from '../../node-core/src/service/api.ts'
 
 const HOSTILE = fileURLToPath(new URL('../helpers/hostile-peer.ts', import.meta.url))
 const CASES = [
@@ -21,7 +23,6 @@ const CASES = [
   'long-component', 'long-path', 'case-collision', 'nfc-nfd-collision', 'zero-width-collision',
   'file-and-directory', 'empty-component'
 ]
-const PARALLEL = 4
 
 afterEach(killAll)
 after(removeTemps)
@@ -41,7 +42,7 @@ async function outsideHashes (root: string): Promise<Record<string, string>> {
 }
 
 describe('path safety', { timeout: 240_000 }, () => {
-  it(`rejects ${CASES.length} hostile manifest names and paths served under their true IDs, writing nothing anywhere`, async (t) => {
+  it(`rejects ${CASES.length} hostile manifest names and paths served under their true IDs, through the service API and the CLI, writing nothing anywhere`, async (t) => {
     const src = await tempDir()
     await makeTree(join(src, 'data'), { 'x.bin': 1000 })
     const peer = new JsonProcess(process.execPath, [HOSTILE, '--mode', 'evil-manifest', '--folder', join(src, 'data'), ...CASES.flatMap(c => ['--case', c])])
@@ -50,21 +51,41 @@ describe('path safety', { timeout: 240_000 }, () => {
     const shareIds = listening.shareIds as Record<string, string>
     const { root } = await sentinelRoot()
     const before = await treeHashes(root)
-    const messages: string[] = []
-    for (let i = 0; i < CASES.length; i += PARALLEL) {
-      await Promise.all(CASES.slice(i, i + PARALLEL).map(async name => {
-        const out = join(root, `dl-${name}`)
-        await mkdir(out)
-        const get = swarmdrop(['get', `swarmdrop://${shareIds[name]!}`, '--out', out, '--peer', address, '--repo', await tempDir()])
-        const error = await get.event('error', 60_000)
-        assert.equal(await get.exited, 1, name)
-        assert.equal(error.code, 'invalid-manifest', `${name}: ${String(error.message)}`)
-        assert.deepEqual(await readdir(out), [], `${name}: nothing written in the download folder`)
-        assert.equal(get.stderr.trim().split('\n').length, 1, `${name}: one line on stderr: ${get.stderr}`)
-        messages.push(`${name}: ${String(error.message)}`)
-      }))
+
+    // The service API (what the daemon's WebSocket and the Electron bridge call): every case at once.
+    const service = await SwarmdropService.create({ profileDir: await tempDir(), listen: ['/ip4/127.0.0.1/tcp/0'], restore: false, mdns: false, network: TEST_NETWORK })
+    t.after(() => service.stop())
+    const errors = new Map<string, DownloadInfo>()
+    const allFailed = new Promise<void>(resolve => service.subscribe(e => {
+      if (e.type === 'download:error') errors.set(e.download.shareId, e.download)
+      if (errors.size === CASES.length) resolve()
+    }))
+    for (const name of CASES) {
+      const out = join(root, `dl-${name}`)
+      await mkdir(out)
+      await service.call('addDownload', { link: `swarmdrop://${shareIds[name]!}`, outDir: out, peers: [address] })
     }
-    t.diagnostic(messages.sort().join('\n'))
+    await allFailed
+    const messages: string[] = []
+    for (const name of CASES) {
+      const info = errors.get(shareIds[name]!)!
+      assert.equal(info.error?.code, 'invalid-manifest', `${name}: ${JSON.stringify(info.error)}`)
+      assert.deepEqual(await readdir(join(root, `dl-${name}`)), [], `${name}: nothing written in the download folder`)
+      messages.push(`${name}: ${info.error.message}`)
+    }
+    t.diagnostic(messages.join('\n'))
+
+    // The CLI with a link: a few cases, each a `get` process.
+    await Promise.all(['dotdot', 'backslash', 'nfc-nfd-collision'].map(async name => {
+      const out = join(root, `dl-cli-${name}`)
+      await mkdir(out)
+      const get = swarmdrop(['get', `swarmdrop://${shareIds[name]!}`, '--out', out, '--peer', address, '--repo', await tempDir()])
+      const error = await get.event('error', 60_000)
+      assert.equal(await get.exited, 1, name)
+      assert.equal(error.code, 'invalid-manifest', `${name}: ${String(error.message)}`)
+      assert.deepEqual(await readdir(out), [], `${name}: nothing written in the download folder`)
+      assert.equal(get.stderr.trim().split('\n').length, 1, `${name}: one line on stderr: ${get.stderr}`)
+    }))
     assert.deepEqual(await treeHashes(root), before, 'the sentinel tree is unchanged')
   })
 
