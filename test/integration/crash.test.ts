@@ -114,8 +114,15 @@ describe('crash consistency', { timeout: 240_000 }, () => {
     assert.deepEqual(await treeHashes(join(out, 'crash')), await treeHashes(folder))
     assert.deepEqual(await readdir(out), ['crash'], 'no second copy, no partial area left')
 
+    // The same link again, same profile and folder: a second, byte-identical copy beside the first
+    // (the full bitfield recorded by the first download must not be trusted for the new files).
+    const again = swarmdrop(['get', shared.link as string, '--out', out, '--repo', repo, '--allow-private', '--peer', (fastListening.addresses as string[])[0]!])
+    await again.event('complete', 120_000)
+    assert.equal(await again.exited, 0)
+    assert.deepEqual(await treeHashes(join(out, 'crash (1)')), await treeHashes(folder))
+    assert.deepEqual(await treeHashes(join(out, 'crash')), await treeHashes(folder), 'the first copy is untouched')
+
     // A finished download survives a damaged state: the daemon starts, says what it moved aside, and the files stay.
-    await get.kill()
     await writeFile(join(repo, 'state', 'CURRENT'), Buffer.alloc(16)) // zeroed: the store cannot open
     const daemon = swarmdrop(['daemon', '--repo', repo, '--allow-private'])
     const note = await daemon.event('state-recovered', 60_000)
@@ -123,5 +130,6 @@ describe('crash consistency', { timeout: 240_000 }, () => {
     await daemon.event('daemon', 60_000)
     await daemon.kill()
     assert.deepEqual(await treeHashes(join(out, 'crash')), await treeHashes(folder))
+    assert.deepEqual(await treeHashes(join(out, 'crash (1)')), await treeHashes(folder))
   })
 })

@@ -138,4 +138,15 @@ describe('PartialDownload', () => {
     assert.deepEqual(await readdir(out), ['pkg'])
     await f.store.close()
   })
+  it('trusts no old record for part files that do not exist (another folder, or downloaded before)', async () => {
+    const f = await fixture()
+    const first = await PartialDownload.open(f.id, f.bytes, f.layout, await tempDir(), f.store)
+    for (let i = 0; i < f.layout.chunkCount; i++) await first.writeChunk(i, f.chunks[i]!)
+    await first.finish('pkg') // the bitfield recorded for this share is now full
+    const elsewhere = await tempDir()
+    const again = await PartialDownload.open(f.id, f.bytes, f.layout, elsewhere, f.store)
+    assert.equal(again.have.count, 0, 'a new partial area starts empty')
+    await again.close()
+    await f.store.close()
+  })
 })

@@ -58,6 +58,8 @@ export class PartialDownload implements ServedShare {
    * only where it can be: a file whose part has the wrong size (truncated or extended by someone)
    * has its chunks re-checked from disk, and so has every part file when the record is missing
    * or unreadable (state lost): only chunks whose bytes match the manifest count as verified.
+   * A part file that does not exist yet (a new folder, or the share was downloaded before) has
+   * no verified chunks, whatever an old record says.
    * With `targetName`, a part missing because an interrupted `finish()` already moved the file
    * into place is recognised (the moved file is re-checked) rather than downloaded again.
    */
@@ -73,6 +75,7 @@ export class PartialDownload implements ServedShare {
     await ensureRealDirectory(join(outDir, PARTIAL_DIR), true)
     await ensureRealDirectory(d.partialDir, true)
     const recheck: Array<{ fileIndex: number, path: string }> = []
+    const fresh = new Set<number>()
     for (let i = 0; i < layout.manifest.files.length; i++) {
       const size = layout.manifest.files[i]!.size
       const path = d.partPath(i)
@@ -87,11 +90,13 @@ export class PartialDownload implements ServedShare {
         const fh = await open(path, s == null ? 'wx' : 'r+')
         try { await fh.truncate(size) } finally { await fh.close() }
       }
-      if (s != null && (s.size !== size || trusted == null)) recheck.push({ fileIndex: i, path })
+      if (s == null) fresh.add(i) // nothing on disk: whatever the record says about it is stale
+      else if (s.size !== size || trusted == null) recheck.push({ fileIndex: i, path })
     }
     const rechecked = new Set(recheck.map(r => r.fileIndex))
     for (let i = 0; i < layout.chunkCount; i++) {
-      if (!rechecked.has(layout.fileOf(i)) && trusted?.has(i) === true) d.have.set(i)
+      const file = layout.fileOf(i)
+      if (!rechecked.has(file) && !fresh.has(file) && trusted?.has(i) === true) d.have.set(i)
     }
     for (const { fileIndex, path } of recheck) await d.#recheck(fileIndex, path)
     for (const [fileIndex, target] of d.#moved) {
