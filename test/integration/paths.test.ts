@@ -41,7 +41,7 @@ async function outsideHashes (root: string): Promise<Record<string, string>> {
   return Object.fromEntries(Object.entries(await treeHashes(root)).filter(([k]) => !k.startsWith('dl-')))
 }
 
-describe('path safety', { timeout: 240_000 }, () => {
+describe('path safety', { timeout: 300_000 }, () => {
   it(`rejects ${CASES.length} hostile manifest names and paths served under their true IDs, through the service API and the CLI, writing nothing anywhere`, async (t) => {
     const src = await tempDir()
     await makeTree(join(src, 'data'), { 'x.bin': 1000 })

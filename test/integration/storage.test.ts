@@ -35,7 +35,7 @@ async function fillDisk (path: string): Promise<number> {
   return written
 }
 
-describe('disk full mid-download', { timeout: 180_000 }, () => {
+describe('disk full mid-download', { timeout: 300_000 }, () => {
   it('pauses with a clear error, keeps its verified chunks, and completes once space is freed', async (t) => {
     const src = await tempDir()
     await makeTree(join(src, 'large'), { 'x.bin': 24 * MiB, 'y.bin': 1 * MiB + 5 })
@@ -65,7 +65,7 @@ describe('disk full mid-download', { timeout: 180_000 }, () => {
   })
 })
 
-describe('seeded file changed while seeding', { timeout: 180_000 }, () => {
+describe('seeded file changed while seeding', { timeout: 300_000 }, () => {
   it('stops serving a changed share (byte flipped, truncated, removed), marks it changed, and the downloader still ends byte-identical', async (t) => {
     const src = await tempDir()
     const original = join(src, 'orig', 'data')
