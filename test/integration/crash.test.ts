@@ -50,6 +50,7 @@ async function damageStore (dir: string, random: () => number): Promise<string> 
 async function checkRecorded (repo: string, out: string, shareId: string, layout: ManifestLayout): Promise<number> {
   const store = await StateStore.open(repo)
   try {
+    assert.equal(store.movedAside, null, `a SIGKILL left the state store unreadable: ${store.movedAside?.reason}`)
     const recorded = await store.getHave(shareId)
     if (recorded == null) return 0
     const have = new Bitfield(layout.chunkCount, recorded)
