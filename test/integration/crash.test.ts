@@ -93,16 +93,27 @@ describe('crash consistency', { timeout: 600_000 }, () => {
     const repo = await tempDir('swarmdrop-repo-')
     const log: string[] = []
     let recovered = 0
+    let damaged = false // stores damaged and not opened by a run since: nothing new to check
     for (let round = 0; round < KILLS; round++) {
-      if (round % 6 === 5) log.push(`before run ${round}: ${await damageStore(join(repo, random() < 0.75 ? 'state' : 'peers'), random)}`)
+      if (round % 6 === 5) {
+        log.push(`before run ${round}: ${await damageStore(join(repo, random() < 0.75 ? 'state' : 'peers'), random)}`)
+        damaged = true
+      }
       const get = swarmdrop(['get', shared.link as string, '--out', out, '--repo', repo, '--allow-private'])
-      const delay = 200 + Math.floor(random() * 2300)
+      // One kill in five lands anywhere in start-up, one just after the node is up (fetching the
+      // manifest, opening the partial area), three at a random moment of the transfer.
+      const phase = round % 5 === 4 ? 'spawn' : round % 5 === 3 ? 'start-up' : 'first progress'
+      const delay = Math.floor(random() * (phase === 'spawn' ? 2500 : 1500))
+      if (phase !== 'spawn') await get.event('listening', 120_000) // rejects if a damaged store made it exit
+      if (phase === 'first progress') await get.waitFor(l => l.event === 'progress' && typeof l.chunkCount === 'number', 120_000)
       await Promise.race([new Promise(resolve => setTimeout(resolve, delay)), get.exited])
       assert.equal(get.child.exitCode, null, `run ${round} exited by itself before its kill (code ${get.child.exitCode}): ${get.stderr.slice(-1000)}`)
       await get.kill('SIGKILL')
       if (get.lines.some(l => l.event === 'state-recovered')) recovered++
+      if (get.lines.some(l => l.event === 'listening')) damaged = false // the stores were opened (and recovered)
+      if (damaged) { log.push(`run ${round}: killed ${delay} ms after spawn, before it opened the damaged stores`); continue }
       const count = await checkRecorded(repo, out, shareId, layout)
-      log.push(`run ${round}: killed after ${delay} ms, ${count}/${layout.chunkCount} chunks recorded`)
+      log.push(`run ${round}: killed ${delay} ms after ${phase}, ${count}/${layout.chunkCount} chunks recorded`)
     }
     t.diagnostic(log.join('\n'))
     t.diagnostic(`${recovered} restarts reported a store moved aside`)
