@@ -117,7 +117,8 @@ try {
   }
   console.table(result.subjects)
   await mkdir(new URL('results/', import.meta.url), { recursive: true })
-  await writeFile(new URL('results/soak.json', import.meta.url), JSON.stringify({ ...result, series: { origin: await samples(originFile), seeder: await samples(seedFile) } }, null, 2) + '\n')
+  const series = JSON.stringify({ origin: await samples(originFile), seeder: await samples(seedFile) }) // one line: the summary stays readable
+  await writeFile(new URL('results/soak.json', import.meta.url), JSON.stringify({ ...result, series: '<series>' }, null, 2).replace('"<series>"', series) + '\n')
   const table = [
     `Last run: ${result.date}, ${MINUTES} min, seed ${SEED}: ${joined} downloaders joined, ${completed} finished, ${killed} SIGKILLed; slopes fitted after the first ${WARM_UP * 100}% of the run (heap after a full GC).`,
     '',
