@@ -3,12 +3,13 @@
  * manifest code. Usage: node hostile-peer.ts --mode MODE --folder DIR [--listen MULTIADDR]
  *   corrupt         serves the folder's real manifest, but every chunk with one byte flipped
  *   wrong-manifest  announces the folder's share ID but serves another folder's manifest bytes
- *   evil-manifest   serves (under its true CID) a manifest whose file path climbs out with `..`
+ *   evil-manifest   serves (under its true CID) a manifest with an unsafe name or path; pick which
+ *                   with --case NAME (repeatable: one share per case; default dotdot, see EVIL_CASES)
  *   stall           welcomes the downloader, serves the manifest, then never answers a request
  *   oversized-block answers a request with a frame over the downloader's cap (4 MiB + 64 KiB)
  *   wrong-length    answers each request with the right chunk minus its last byte
  *   unrequested     answers each request with another chunk's (correct) bytes, never the one asked for
- * Prints one JSON line { event: 'listening', peerId, addresses, shareId }, then one line
+ * Prints one JSON line { event: 'listening', peerId, addresses, shareId, shareIds: { case: id } }, then one line
  * { event: 'session' } per accepted HELLO and { event: 'request', index } per REQUEST it gets.
  */
 import * as dagCbor from '@ipld/dag-cbor'
@@ -34,7 +35,35 @@ import type { Stream } from '@libp2p/interface'
 const MODES = ['corrupt', 'wrong-manifest', 'evil-manifest', 'stall', 'oversized-block', 'wrong-length', 'unrequested'] as const
 type Mode = typeof MODES[number]
 
-const { values } = parseArgs({ options: { mode: { type: 'string' }, folder: { type: 'string' }, listen: { type: 'string' } } })
+const { values } = parseArgs({ options: { mode: { type: 'string' }, folder: { type: 'string' }, listen: { type: 'string' }, case: { type: 'string', multiple: true } } })
+
+/**
+ * Hostile names and paths, each as (share name, file paths): climbing out, absolute, UNC, drive
+ * and backslash paths, Windows device names, control characters, over-long names, case,
+ * Unicode-normalisation and zero-width collisions, a path that is both a file and a directory.
+ */
+const EVIL_CASES: Record<string, { name: string, paths: string[] }> = {
+  dotdot: { name: 'x', paths: ['x/../../evil.txt', 'x/ok'] },
+  'dotdot-name': { name: '..', paths: ['../evil.txt'] },
+  absolute: { name: 'x', paths: ['/tmp/evil.txt'] },
+  'absolute-name': { name: '/tmp', paths: ['/tmp/evil.txt'] },
+  unc: { name: 'x', paths: ['//server/share/evil.txt'] },
+  'drive-letter': { name: 'x', paths: ['x/C:/evil.txt'] },
+  'drive-name': { name: 'C:', paths: ['C:/evil.txt'] },
+  backslash: { name: 'x', paths: ['x/..\\..\\evil.txt'] },
+  'reserved-con': { name: 'x', paths: ['x/CON'] },
+  'reserved-com1-ext': { name: 'x', paths: ['x/com1.txt'] },
+  'reserved-name': { name: 'NUL', paths: ['NUL/a'] },
+  'trailing-dot': { name: 'x', paths: ['x/evil.'] },
+  'control-nul': { name: 'x', paths: ['x/evil\u0000.txt'] },
+  'control-newline': { name: 'x', paths: ['x/evil\n.txt'] },
+  'long-component': { name: 'x', paths: ['x/' + 'a'.repeat(256)] },
+  'long-path': { name: 'x', paths: ['x/' + Array.from({ length: 20 }, () => 'b'.repeat(250)).join('/')] },
+  'case-collision': { name: 'x', paths: ['x/A.txt', 'x/a.txt'] },
+  'nfc-nfd-collision': { name: 'x', paths: ['x/caf\u00e9', 'x/cafe\u0301'] },
+  'zero-width-collision': { name: 'x', paths: ['x/ab', 'x/a\u200bb'] },
+  'file-and-directory': { name: 'x', paths: ['x/a', 'x/a/b'] },
+  'empty-component': { name: 'x', paths: ['x//evil.txt'] }
 const mode = values.mode as Mode
 if (!MODES.includes(mode)) throw new Error(`unknown mode ${values.mode}`)
 const pool = new HashPool(1)
@@ -46,17 +75,26 @@ const realId = await shareIdOf(realBytes)
 let shareId = realId
 let manifestBytes = realBytes
 let manifest: Manifest = built.manifest
+/** evil-manifest: share ID -> case name and manifest bytes (never valid, so never decoded here). */
+const evil = new Map<string, { name: string, bytes: Uint8Array }>()
 if (mode === 'wrong-manifest') {
   manifest = { ...built.manifest, name: built.manifest.name + '-other', files: built.manifest.files.map(f => ({ ...f, path: f.path.replace(built.manifest.name, built.manifest.name + '-other') })) }
   manifestBytes = encodeManifest(manifest)
 } else if (mode === 'evil-manifest') {
-  const first = built.manifest.files[0]!
-  manifest = { ...built.manifest, name: 'x', files: [{ path: 'x/../../evil.txt', size: first.size }, ...built.manifest.files.slice(1).map(f => ({ ...f, path: 'x/' + f.path }))] }
-  manifestBytes = dagCbor.encode({ ...manifest, files: manifest.files.map(f => ({ path: f.path, size: f.size })) })
-  shareId = await shareIdOf(manifestBytes)
+  for (const name of values.case ?? ['dotdot']) {
+    const c = EVIL_CASES[name]
+    if (c == null) throw new Error(`unknown case ${name}; known: ${Object.keys(EVIL_CASES).join(', ')}`)
+    const files = c.paths.map(path => ({ path, size: 10 })).sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)))
+    const chunkSize = built.manifest.chunkSize
+    const bytes = dagCbor.encode({ version: 1, name: c.name, chunkSize, files, hashes: new Uint8Array(32 * files.length) })
+    const id = await shareIdOf(bytes)
+    evil.set(id, { name, bytes })
+  }
+  shareId = [...evil.keys()][0]!
+  manifestBytes = evil.get(shareId)!.bytes
 }
 
-const layout = new ManifestLayout(manifest)
+const layout = new ManifestLayout(evil.size > 0 ? built.manifest : manifest)
 const files = built.files
 async function realChunk (index: number): Promise<Uint8Array> {
   const loc = layout.locate(index)
@@ -80,7 +118,11 @@ if (mode === 'corrupt' || mode === 'wrong-manifest' || mode === 'evil-manifest')
     },
     onHave () { return () => {} }
   }
-  const server = new ChunkServer(node, { lookup: id => id === shareId ? share : undefined, swarmPeers: async () => [], uploadLimit: new TokenBucket(0), onPeerJoined: () => { print({ event: 'session' }) } })
+  const lookup = (id: string): ServedShare | undefined => {
+    const e = evil.get(id)
+    return e != null ? { ...share, shareId: id, manifestBytes: e.bytes } : id === shareId ? share : undefined
+  }
+  const server = new ChunkServer(node, { lookup, swarmPeers: async () => [], uploadLimit: new TokenBucket(0), onPeerJoined: () => { print({ event: 'session' }) } })
   await server.start()
 } else {
   await node.handle(CHUNK_PROTOCOL, (stream) => { serveHostile(stream).catch(err => { stream.abort(err as Error) }) })
@@ -119,5 +161,5 @@ async function serveHostile (stream: Stream): Promise<void> {
   await framed.close()
 }
 
-print({ event: 'listening', peerId: node.peerId.toString(), addresses: node.getMultiaddrs().map(String), shareId })
+print({ event: 'listening', peerId: node.peerId.toString(), addresses: node.getMultiaddrs().map(String), shareId, shareIds: Object.fromEntries([...evil].map(([id, e]) => [e.name, id])) })
 process.on('SIGTERM', () => { void Promise.resolve(node.stop()).finally(() => process.exit(0)) })

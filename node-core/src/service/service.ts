@@ -22,12 +22,14 @@ import { ChunkServer } from '../protocol/chunk-server.ts'
 import { CHUNK_PROTOCOL } from '../protocol/constants.ts'
 import { peerKey } from '../scheduler/download.ts'
 import { SeededShare } from '../storage/seeded-share.ts'
+import { openLevelRecovering } from '../storage/level-recovery.ts'
 import { StateStore } from '../storage/state-store.ts'
 import { parseCommand } from './api.ts'
 import { DownloadJob } from './download-job.ts'
 import type { SingleKadDHT } from '@libp2p/kad-dht'
 import type { CommandArgs, CommandName, CommandResults, DhtInfo, DownloadInfo, NodeInfo, PeerInfo, ServiceEvent, ShareInfo, SwarmdropApi } from './api.ts'
 import type { SwarmNode } from '../net/node.ts'
+import type { MovedAside } from '../storage/level-recovery.ts'
 import type { ServedShare } from '../storage/served-share.ts'
 import type { ShareRecord } from '../storage/state-store.ts'
 
@@ -84,6 +86,8 @@ export class SwarmdropService implements SwarmdropApi {
   readonly #routing: ShareRouting | null
   readonly #lanPeers = new Set<string>()
   readonly #mdns: boolean
+  /** Profile stores that could not be read at start-up and were moved aside (started empty). */
+  movedAside: readonly MovedAside[] = []
   readonly #stopping = new AbortController()
   #progressTimer: NodeJS.Timeout | null = null
 
@@ -114,7 +118,15 @@ export class SwarmdropService implements SwarmdropApi {
     const privateKey = await loadOrCreateIdentity(options.profileDir)
     const store = await StateStore.open(options.profileDir)
     // libp2p's peer store and DHT records, persisted so a restart reconnects without a lookup.
-    const datastore = new LevelDatastore(join(options.profileDir, 'peers'))
+    let peersDb: Awaited<ReturnType<typeof openLevelRecovering>>
+    try {
+      peersDb = await openLevelRecovering(join(options.profileDir, 'peers'))
+    } catch (err) {
+      await store.close()
+      throw err
+    }
+    const datastore = new LevelDatastore(peersDb.db)
+    const movedAside = [store.movedAside, peersDb.movedAside].filter(m => m != null)
     const dialPolicy = new DialPolicy(options.allowPrivate === true)
     const bootstrap = bootstrapFor(options.network, options.bootstrap ?? [])
     for (const b of bootstrap.list) dialPolicy.trust(b)
@@ -136,6 +148,7 @@ export class SwarmdropService implements SwarmdropApi {
     dialPolicy.connectionsFrom = ip => node.getConnections().filter(c => hostOf(c.remoteAddr) === ip).length
     dialPolicy.ownAddresses = () => node.getMultiaddrs()
     const service = new SwarmdropService(node, store, options, limits, datastore, dialPolicy)
+    service.movedAside = movedAside
     lan.found = peerId => { service.#lanPeerFound(peerId) }
     await service.#start(options.restore !== false)
     return service
