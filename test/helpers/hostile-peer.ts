@@ -64,6 +64,8 @@ const EVIL_CASES: Record<string, { name: string, paths: string[] }> = {
   'zero-width-collision': { name: 'x', paths: ['x/ab', 'x/a\u200bb'] },
   'file-and-directory': { name: 'x', paths: ['x/a', 'x/a/b'] },
   'empty-component': { name: 'x', paths: ['x//evil.txt'] }
+}
+
 const mode = values.mode as Mode
 if (!MODES.includes(mode)) throw new Error(`unknown mode ${values.mode}`)
 const pool = new HashPool(1)
