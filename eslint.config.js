@@ -18,11 +18,21 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-properties': ['error',
         { property: 'innerHTML', message: 'Render untrusted text as text, never as HTML.' },
-        { property: 'outerHTML', message: 'Render untrusted text as text, never as HTML.' }],
+        { property: 'outerHTML', message: 'Render untrusted text as text, never as HTML.' },
+        { property: 'insertAdjacentHTML', message: 'Render untrusted text as text, never as HTML.' },
+        { property: 'setHTMLUnsafe', message: 'Render untrusted text as text, never as HTML.' },
+        { object: 'document', property: 'write', message: 'Render untrusted text as text, never as HTML.' },
+        { object: 'document', property: 'writeln', message: 'Render untrusted text as text, never as HTML.' }],
       'no-restricted-imports': ['error', {
-        paths: [{ name: 'child_process', importNames: ['exec', 'execSync'], message: 'Use execFile/spawn without a shell.' },
-          { name: 'node:child_process', importNames: ['exec', 'execSync'], message: 'Use execFile/spawn without a shell.' }]
-      }]
+        paths: [
+          ...['child_process', 'node:child_process'].map(name => ({ name, importNames: ['exec', 'execSync'], message: 'exec runs a shell: use execFile/spawn without one.' })),
+          ...['vm', 'node:vm'].map(name => ({ name, message: 'vm compiles strings to code.' }))]
+      }],
+      'no-restricted-syntax': ['error',
+        { selector: 'ImportDeclaration[source.value=/^(node:)?child_process$/] > :matches(ImportNamespaceSpecifier, ImportDefaultSpecifier)', message: 'Import execFile/spawn by name, so a shell (exec) cannot slip in.' },
+        { selector: 'ImportExpression[source.value=/^(node:)?child_process$/]', message: 'Import execFile/spawn by name, statically.' },
+        { selector: 'CallExpression[callee.name="require"][arguments.0.value=/^(node:)?(child_process|vm)$/]', message: 'Import execFile/spawn by name, statically.' },
+        { selector: 'CallExpression Property[key.name="shell"]:not([value.value=false])', message: 'No shell: pass the program and its arguments to execFile/spawn.' }]
     }
   },
   // The renderer: Svelte 5 components (TypeScript inside) in a browser.

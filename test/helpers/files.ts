@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdtemp, mkdir, readdir, readFile, rm, writeFile, lstat } from 'node:fs/promises'
+import { mkdtemp, mkdir, readdir, readFile, readlink, rm, writeFile, lstat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 
@@ -26,7 +26,7 @@ export async function makeTree (root: string, files: Record<string, number>): Pr
   }
 }
 
-/** Relative path -> SHA-256 hex of every regular file below `root` (and the names of any symlinks). */
+/** Relative path -> SHA-256 hex of every regular file below `root`, the target of every symlink, the mode of anything else. */
 export async function treeHashes (root: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {}
   const walk = async (dir: string): Promise<void> => {
@@ -34,6 +34,7 @@ export async function treeHashes (root: string): Promise<Record<string, string>>
       const full = join(dir, e.name)
       if (e.isDirectory()) await walk(full)
       else if (e.isFile()) out[relative(root, full)] = createHash('sha256').update(await readFile(full)).digest('hex')
+      else if (e.isSymbolicLink()) out[relative(root, full)] = `link:${await readlink(full)}`
       else out[relative(root, full)] = `special:${(await lstat(full)).mode}`
     }
   }

@@ -6,6 +6,7 @@
  */
 import { after, afterEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
 import { mkdir, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -56,6 +57,35 @@ describe('hostile peers and input', { timeout: 180_000 }, () => {
     assert.equal(badSource.badChunks, 2, 'dropped at the second bad chunk, never asked again')
     const after = await treeHashes(root)
     for (const [path, hash] of Object.entries(before)) assert.equal(after[path], hash)
+  })
+
+  it('completes from an honest peer while four hostile seeders stall, send oversized, short and unrequested blocks; each is dropped', async () => {
+    const src = await tempDir()
+    const folder = join(src, 'data')
+    await makeTree(folder, { 'x.bin': 8 * MiB, 'y.bin': 100_000 })
+    const honest = swarmdrop(['share', folder, '--repo', await tempDir(), '--max-upload', '2MiB'])
+    const shared = await honest.event('shared')
+    const modes = ['stall', 'oversized-block', 'wrong-length', 'unrequested'] as const
+    const bad = Object.fromEntries(await Promise.all(modes.map(async m => [m, await hostile(m, folder)] as const)))
+    for (const m of modes) assert.equal(bad[m]!.shareId, shared.shareId)
+    const { out } = await sandbox()
+    const get = swarmdrop(['get', shared.link as string, '--out', out, '--repo', await tempDir(), ...modes.flatMap(m => ['--peer', bad[m]!.address])])
+    const complete = await get.event('complete', 120_000)
+    assert.equal(await get.exited, 0)
+    assert.deepEqual(await treeHashes(join(out, 'data')), await treeHashes(folder))
+    const sources = complete.sources as Array<{ peerId: string, bytes: number, badChunks: number }>
+    for (const m of modes) {
+      const proc = bad[m]!.proc
+      const requests = proc.lines.filter(l => l.event === 'request').length
+      const sessions = proc.lines.filter(l => l.event === 'session').length
+      const source = sources.find(s => s.peerId === bad[m]!.peerId)
+      assert.ok(source != null && requests > 0, `${m}: it was used as a source and asked for chunks`)
+      assert.equal(source.bytes, 0, `${m}: no byte from it was accepted`)
+      if (m === 'stall') continue // its requests went to the honest peer (endgame); it is let go after two request timeouts (15 s each)
+      assert.equal(sessions, 1, `${m}: dropped, never reconnected`)
+      if (m === 'wrong-length') assert.equal(source.badChunks, 2, 'dropped at the second bad chunk')
+      else assert.equal(requests <= 32, true, `${m}: dropped at its first bad reply (${requests} requests were pipelined)`)
+    }
   })
 
   it('rejects a manifest that does not hash to the share ID, writing nothing', async () => {
@@ -125,7 +155,6 @@ describe('disk space', { timeout: 120_000 }, () => {
     const seeder = swarmdrop(['share', join(src, 'large'), '--repo', await tempDir()])
     const shared = await seeder.event('shared')
     const small = await tempDir()
-    const { execFileSync } = await import('node:child_process')
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', small]) // CI runs as root
     t.after(() => { execFileSync('umount', [small]) })
     const get = swarmdrop(['get', shared.link as string, '--out', small, '--repo', await tempDir()])

@@ -7,6 +7,7 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
+import { existsSync } from 'node:fs'
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
@@ -15,6 +16,8 @@ import { removeTemps, tempDir } from '../helpers/files.ts'
 import type { Browser } from 'playwright-core'
 import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
+
+const CHROMIUM = '/usr/bin/chromium'
 
 const APP = `
 const token = new URLSearchParams(location.hash.slice(1)).get('token')
@@ -52,6 +55,7 @@ describe('web UI in a real browser', { timeout: 120_000 }, () => {
   let repo: string
 
   before(async () => {
+    assert.ok(existsSync(CHROMIUM), `this test needs Chromium at ${CHROMIUM} (Debian: apt-get install chromium)`)
     const dist = join(await tempDir(), 'dist')
     await mkdir(join(dist, 'assets'), { recursive: true })
     await writeFile(join(dist, 'index.html'), '<!doctype html><meta charset="utf-8"><title>t</title><p id="out">…</p>' +
@@ -63,7 +67,7 @@ describe('web UI in a real browser', { timeout: 120_000 }, () => {
     port = web.port as number
     token = /#token=(.+)$/.exec(web.url as string)![1]!
     browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
+      executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
     })
   })
@@ -71,10 +75,13 @@ describe('web UI in a real browser', { timeout: 120_000 }, () => {
 
   it('loads the page, connects with the token from the fragment, uploads and shares; CSP blocks inline script', async () => {
     const page = await browser.newPage()
+    const messages: string[] = []
+    page.on('console', m => { messages.push(m.text()) })
     await page.goto(`http://127.0.0.1:${port}/#token=${token}`)
     await page.waitForFunction('document.getElementById("out").textContent !== "…"', undefined, { timeout: 30_000 })
     assert.match(await page.textContent('#out') ?? '', /^peer 12D3Koo/)
     assert.equal(await page.evaluate('window.inlineRan'), undefined, 'the CSP blocked the inline script')
+    assert.deepEqual(messages.filter(t => /Content Security Policy/.test(t) && !/inline script/.test(t)), [], 'the CSP itself is valid')
     assert.deepEqual(await page.evaluate('window.upload()'), [201, 200, 'hello.txt'])
     assert.equal(await readFile(join(repo, 'library', 'web1', 'hello.txt'), 'utf8'), 'hello from the browser')
     await page.close()

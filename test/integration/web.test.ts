@@ -144,7 +144,7 @@ describe('daemon --web', { timeout: 120_000 }, () => {
     assert.match(index.body, /<title>Swarmdrop/)
     assert.equal(index.headers['content-type'], 'text/html; charset=utf-8')
     const csp = String(index.headers['content-security-policy'])
-    for (const directive of ["default-src 'self'", "script-src 'self'", "object-src 'none'", "frame-ancestors 'none'", 'connect-src \'self\' ws://127.0.0.1:* ws://localhost:*']) {
+    for (const directive of ["default-src 'self'", "script-src 'self'", "object-src 'none'", "frame-ancestors 'none'", 'connect-src \'self\' ws://127.0.0.1:* ws://localhost:*;']) {
       assert.ok(csp.includes(directive), directive)
     }
     assert.ok(!csp.includes('unsafe'), csp)

@@ -1,6 +1,6 @@
 import { after, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdir, readdir, readFile, symlink } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, rm, symlink, truncate } from 'node:fs/promises'
 import { join } from 'node:path'
 import { buildShare } from '../../node-core/src/manifest/builder.ts'
 import { encodeManifest, shareIdOf } from '../../node-core/src/manifest/codec.ts'
@@ -85,6 +85,68 @@ describe('PartialDownload', () => {
     const out = await tempDir()
     await symlink(await tempDir(), join(out, PARTIAL_DIR))
     await assert.rejects(PartialDownload.open(f.id, f.bytes, f.layout, out, f.store), /not a directory/)
+    await f.store.close()
+  })
+  it('re-checks part files from disk when the record is lost, trusting only chunks that match', async () => {
+    const f = await fixture()
+    const out = await tempDir()
+    const d = await PartialDownload.open(f.id, f.bytes, f.layout, out, f.store)
+    for (const i of [0, 2, 3]) await d.writeChunk(i, f.chunks[i]!)
+    await d.close()
+    await f.store.close()
+    await rm(join(f.profile, 'state'), { recursive: true }) // the state store is gone
+    const store = await StateStore.open(f.profile)
+    const again = await PartialDownload.open(f.id, f.bytes, f.layout, out, store)
+    assert.deepEqual([...again.have.indices()], [0, 2, 3])
+    assert.deepEqual([...(await store.getHave(f.id)) ?? []], [...again.have.bytes], 'the re-checked bitfield is recorded')
+    await again.close()
+    await store.close()
+  })
+
+  it('does not trust recorded chunks of a part file that was truncated', async () => {
+    const f = await fixture()
+    const out = await tempDir()
+    const d = await PartialDownload.open(f.id, f.bytes, f.layout, out, f.store)
+    for (let i = 0; i < f.layout.chunkCount; i++) await d.writeChunk(i, f.chunks[i]!)
+    await d.close()
+    const loc = f.layout.locate(1)
+    await truncate(d.partPath(loc.fileIndex), loc.offset + 10) // chunk 1 cut short, later ones gone
+    const again = await PartialDownload.open(f.id, f.bytes, f.layout, out, f.store)
+    const lost = []
+    for (let i = 0; i < f.layout.chunkCount; i++) if (!again.have.has(i)) lost.push(i)
+    const fileChunks = []
+    for (let i = 1; i < f.layout.chunkCount && f.layout.fileOf(i) === loc.fileIndex; i++) fileChunks.push(i)
+    assert.deepEqual(lost, fileChunks, 'exactly the cut chunks are no longer counted')
+    for (const i of again.have.indices()) assert.ok(Buffer.from(await again.readChunk(i)).equals(f.chunks[i]!))
+    await again.close()
+    await f.store.close()
+  })
+
+  it('finishes a download whose finish() was interrupted after moving some files', async () => {
+    const f = await fixture()
+    const out = await tempDir()
+    const d = await PartialDownload.open(f.id, f.bytes, f.layout, out, f.store)
+    for (let i = 0; i < f.layout.chunkCount; i++) await d.writeChunk(i, f.chunks[i]!)
+    await d.close()
+    await mkdir(join(out, 'pkg'))
+    await rename(d.partPath(0), d.targetPath('pkg', 0)) // the crash came after the first rename
+    const again = await PartialDownload.open(f.id, f.bytes, f.layout, out, f.store, 'pkg')
+    assert.equal(again.have.complete, true)
+    assert.ok(Buffer.from(await again.readChunk(0)).equals(f.chunks[0]!), 'a moved file is served from its new place')
+    await again.finish('pkg')
+    assert.deepEqual(await treeHashes(join(out, 'pkg')), await treeHashes(f.src))
+    assert.deepEqual(await readdir(out), ['pkg'])
+    await f.store.close()
+  })
+  it('trusts no old record for part files that do not exist (another folder, or downloaded before)', async () => {
+    const f = await fixture()
+    const first = await PartialDownload.open(f.id, f.bytes, f.layout, await tempDir(), f.store)
+    for (let i = 0; i < f.layout.chunkCount; i++) await first.writeChunk(i, f.chunks[i]!)
+    await first.finish('pkg') // the bitfield recorded for this share is now full
+    const elsewhere = await tempDir()
+    const again = await PartialDownload.open(f.id, f.bytes, f.layout, elsewhere, f.store)
+    assert.equal(again.have.count, 0, 'a new partial area starts empty')
+    await again.close()
     await f.store.close()
   })
 })

@@ -130,6 +130,9 @@ export async function main (argv: string[]): Promise<number> {
       restore: command === 'daemon',
       ...(command === 'daemon' && values.out != null ? { downloadDir: resolve(values.out) } : {})
     })
+    for (const m of service.movedAside) {
+      out.event({ event: 'state-recovered', path: m.path, movedTo: m.movedTo, reason: m.reason }, () => `warning: ${m.path} could not be read (${m.reason}); moved it to ${m.movedTo} and started it empty: unfinished downloads are re-checked from disk`)
+    }
     const info = service.nodeInfo()
     out.event({ event: 'listening', peerId: info.peerId, addresses: info.addresses }, () => `peer ${info.peerId}\nlistening on:\n${info.addresses.map(a => '  ' + a).join('\n')}`)
 
@@ -194,6 +197,7 @@ async function get (service: SwarmdropService, link: string, values: Values, out
   const shareId = parseLink(link).shareId
   let lastActivity = Date.now()
   let lastBytes = -1
+  let pausedForSpace = false // waiting for the user to free space is not a stall
   const finished = new Promise<DownloadInfo>((resolve, reject) => {
     service.subscribe(e => {
       if (e.type === 'download:provider' && e.shareId === shareId) out.event({ event: 'provider', peerId: e.peerId, via: e.via }, () => `found ${e.peerId} (${e.via})`)
@@ -204,6 +208,9 @@ async function get (service: SwarmdropService, link: string, values: Values, out
       else if (e.type === 'download:error') reject(new SwarmdropError(d.error?.code ?? 'error', d.error?.message ?? 'download failed'))
       else {
         if (d.verifiedBytes !== lastBytes || d.sources.some(s => s.connected)) { lastActivity = Date.now(); lastBytes = d.verifiedBytes }
+        const waitingForSpace = d.state === 'paused' && d.error?.code === 'no-space'
+        if (waitingForSpace && !pausedForSpace) out.event({ event: 'paused', shareId, code: 'no-space', message: d.error!.message, verifiedBytes: d.verifiedBytes }, () => `paused: ${d.error!.message}`)
+        pausedForSpace = waitingForSpace
         out.progress(d)
       }
     })
@@ -211,7 +218,7 @@ async function get (service: SwarmdropService, link: string, values: Values, out
   await service.call('addDownload', { link, outDir: values.out!, peers: values.peer ?? [] })
   const stall = setInterval(() => {
     const job = service.list().then(l => l.downloads.find(d => d.shareId === shareId))
-    job.then(d => { if (d != null && d.sources.some(s => s.connected)) lastActivity = Date.now() }, () => {})
+    job.then(d => { if (d != null && (d.sources.some(s => s.connected) || pausedForSpace)) lastActivity = Date.now() }, () => {})
   }, 1000)
   let stallTimer: NodeJS.Timeout | undefined
   const stalled = new Promise<never>((_resolve, reject) => {

@@ -1,4 +1,4 @@
-import { CHUNK_PROTOCOL, HANDSHAKE_TIMEOUT_MS, MAX_CLIENT_MESSAGE_BYTES, MAX_QUEUED_REQUESTS, MAX_SERVED_SESSIONS, MAX_STREAMS_PER_CONNECTION, MANIFEST_PIECE_BYTES } from './constants.ts'
+import { CHUNK_PROTOCOL, HANDSHAKE_TIMEOUT_MS, MAX_CLIENT_MESSAGE_BYTES, MAX_QUEUED_REQUESTS, MAX_SERVED_SESSIONS, MAX_SESSIONS_PER_PEER, MAX_STREAMS_PER_CONNECTION, MANIFEST_PIECE_BYTES } from './constants.ts'
 import { FramedStream } from './framing.ts'
 import { decodeClientMessage, encodeMessage } from './messages.ts'
 import type { ServerMessage } from './messages.ts'
@@ -21,6 +21,9 @@ export interface ChunkServerInit {
   onUpload? (shareId: string, peerId: string, bytes: number): void
   /** A peer opened a session for a share: it may be a source for us too. */
   onPeerJoined? (shareId: string, peerId: string): void
+  /** Sessions served at once (default MAX_SERVED_SESSIONS) and per peer (default MAX_SESSIONS_PER_PEER). */
+  readonly maxSessions?: number
+  readonly maxSessionsPerPeer?: number
 }
 
 interface Session {
@@ -39,6 +42,8 @@ export class ChunkServer {
   readonly #init: ChunkServerInit
   readonly #sessions = new Map<string, Set<Session>>()
   #sessionCount = 0
+  /** Every admitted session by peer, for the per-peer cap and fair eviction. */
+  readonly #byPeer = new Map<string, Set<Session>>()
 
   constructor (components: ChunkServerComponents, init: ChunkServerInit) {
     this.#components = components
@@ -75,6 +80,39 @@ export class ChunkServer {
     }
   }
 
+  /**
+   * Admits a session under the caps (counted before any await, so concurrent HELLOs cannot all
+   * pass): at most MAX_SESSIONS_PER_PEER per peer; when all MAX_SERVED_SESSIONS are taken, the
+   * oldest session of the peer holding the most is closed to make room, if that peer holds at
+   * least two more than the newcomer. Many sessions from a few peers cannot lock others out.
+   */
+  #admit (session: Session): boolean {
+    const mine = this.#byPeer.get(session.peerId)
+    const count = mine?.size ?? 0
+    if (count >= (this.#init.maxSessionsPerPeer ?? MAX_SESSIONS_PER_PEER)) return false
+    if (this.#sessionCount >= (this.#init.maxSessions ?? MAX_SERVED_SESSIONS)) {
+      let largest: Set<Session> | undefined
+      for (const set of this.#byPeer.values()) if (largest == null || set.size > largest.size) largest = set
+      if (largest == null || largest.size < count + 2) return false
+      const victim = largest.values().next().value!
+      this.#release(victim)
+      victim.framed.abort(new Error('session closed to make room for another peer'))
+    }
+    let set = mine
+    if (set == null) this.#byPeer.set(session.peerId, set = new Set())
+    set.add(session)
+    this.#sessionCount++
+    return true
+  }
+
+  /** Frees a session's slot (once; a session closed to make room is released at once). */
+  #release (session: Session): void {
+    const set = this.#byPeer.get(session.peerId)
+    if (set == null || !set.delete(session)) return
+    this.#sessionCount--
+    if (set.size === 0) this.#byPeer.delete(session.peerId)
+  }
+
   async #serve (stream: Stream, connection: Connection): Promise<void> {
     const framed = new FramedStream(stream, MAX_CLIENT_MESSAGE_BYTES)
     const peerId = connection.remotePeer.toString()
@@ -97,7 +135,8 @@ export class ChunkServer {
       await framed.close()
       return
     }
-    if (this.#sessionCount >= MAX_SERVED_SESSIONS) {
+    const session: Session = { framed, peerId }
+    if (!this.#admit(session)) {
       await send({ t: 'error', code: 'busy', message: 'too many sessions' })
       await framed.close()
       return
@@ -105,14 +144,18 @@ export class ChunkServer {
 
     // WELCOME goes first: no HAVE or PEERS may be queued before it. Its bitfield is copied in the
     // same tick as the HAVE subscription starts, so no chunk falls between the two.
-    const peers = await this.#init.swarmPeers(share.shareId, peerId)
+    let peers: string[]
+    try {
+      peers = await this.#init.swarmPeers(share.shareId, peerId)
+    } catch (err) {
+      this.#release(session)
+      throw err
+    }
     const welcomeSent = send({ t: 'welcome', manifestSize: share.manifestBytes.length, have: share.have.bytes, peers })
     welcomeSent.catch(() => {})
-    const session: Session = { framed, peerId }
     let set = this.#sessions.get(share.shareId)
     if (set == null) this.#sessions.set(share.shareId, set = new Set())
     set.add(session)
-    this.#sessionCount++
     const unsubscribe = share.onHave(index => { send({ t: 'have', index }).catch(() => {}) })
     this.#init.onPeerJoined?.(share.shareId, peerId)
 
@@ -169,7 +212,7 @@ export class ChunkServer {
       wake()
       unsubscribe()
       set.delete(session)
-      this.#sessionCount--
+      this.#release(session)
       if (set.size === 0 && this.#sessions.get(share.shareId) === set) this.#sessions.delete(share.shareId)
     }
   }

@@ -13,6 +13,8 @@ export const MAX_QUEUED_REQUESTS = 64
 export const MAX_STREAMS_PER_CONNECTION = 32
 /** Chunk-exchange streams served at once, across all peers; more get `busy`. */
 export const MAX_SERVED_SESSIONS = 512
+/** Chunk-exchange streams served at once to one peer (one per share it downloads from us); more get `busy`. */
+export const MAX_SESSIONS_PER_PEER = 16
 /** Peer addresses carried in one PEERS message. */
 export const MAX_PEX_PEERS = 32
 /** Time to receive HELLO (server) or WELCOME (client). */

@@ -1,9 +1,22 @@
 import { LengthPrefixedDecoder } from '@libp2p/utils'
 import * as varint from 'uint8-varint'
 import { Uint8ArrayList } from 'uint8arraylist'
+import { ProtocolError } from '../errors.ts'
 import type { Stream } from '@libp2p/interface'
 
 const FEED_SLICE_BYTES = 64 * 1024
+
+/**
+ * Runs the decoder over one slice of input, turning its errors (a length over the cap, a length
+ * prefix that never ends) into a ProtocolError: the caller sees one typed error for bad input.
+ */
+function decodeFrames (decoder: LengthPrefixedDecoder, slice: Uint8Array): Uint8Array[] {
+  try {
+    return [...decoder.decode(slice)].map(frame => frame.subarray())
+  } catch (err) {
+    throw new ProtocolError(`bad frame: ${(err as Error).message}`, { cause: err })
+  }
+}
 
 /**
  * Length-prefixed frames (unsigned varint length, then the bytes) over a libp2p stream, with a
@@ -26,13 +39,20 @@ export class FramedStream {
     // fed to the decoder in slices: its buffer then never holds more than one partial frame plus
     // one slice, and a cap on it cannot be tripped by an honest peer sending fast.
     const decoder = new LengthPrefixedDecoder({ maxDataLength: this.#maxFrameBytes, maxBufferSize: this.#maxFrameBytes + FEED_SLICE_BYTES + 16 })
+    let pending = 0 // bytes fed to the decoder and not yet returned as part of a frame
     for await (const chunk of this.stream) {
       for (const buf of chunk instanceof Uint8Array ? [chunk] : chunk) {
         for (let at = 0; at < buf.byteLength; at += FEED_SLICE_BYTES) {
-          for (const frame of decoder.decode(buf.subarray(at, at + FEED_SLICE_BYTES))) yield frame.subarray()
+          const slice = buf.subarray(at, at + FEED_SLICE_BYTES)
+          pending += slice.byteLength
+          for (const frame of decodeFrames(decoder, slice)) {
+            pending -= varint.encodingLength(frame.byteLength) + frame.byteLength
+            yield frame
+          }
         }
       }
     }
+    if (pending !== 0) throw new ProtocolError(`stream ended inside a frame (${pending} bytes left over)`)
   }
 
   /** Sends one frame, waiting for the stream to drain when its buffer is full. Calls are serialised. */

@@ -26,6 +26,13 @@ export function encodeMessage (message: ClientMessage | ServerMessage): Uint8Arr
   return dagCbor.encode(message)
 }
 
+/** Describes an untrusted value for an error message: a short quoted string, or just its type. */
+function describe (v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return String(v)
+  return v instanceof Uint8Array ? 'bytes' : Array.isArray(v) ? 'a list' : typeof v
+}
+
 function decodeMap (bytes: Uint8Array): Record<string, unknown> {
   let value: unknown
   try {
@@ -77,7 +84,7 @@ export function decodeClientMessage (data: Uint8Array): ClientMessage {
     case 'manifest': keys(m, ['t', 'offset']); return { t: 'manifest', offset: index(m, 'offset') }
     case 'request': keys(m, ['t', 'index']); return { t: 'request', index: index(m, 'index') }
     case 'cancel': keys(m, ['t', 'index']); return { t: 'cancel', index: index(m, 'index') }
-    default: throw new ProtocolError(`unknown message type ${JSON.stringify(m.t)}`)
+    default: throw new ProtocolError(`unknown message type ${describe(m.t)}`)
   }
 }
 
@@ -97,7 +104,7 @@ export function decodeServerMessage (data: Uint8Array): ServerMessage {
     case 'peers': keys(m, ['t', 'peers']); return { t: 'peers', peers: peerList(m) }
     case 'error': {
       keys(m, ['t', 'code', 'index', 'message'])
-      if (!(ERROR_CODES as readonly unknown[]).includes(m.code)) throw new ProtocolError(`unknown error code ${JSON.stringify(m.code)}`)
+      if (!(ERROR_CODES as readonly unknown[]).includes(m.code)) throw new ProtocolError(`unknown error code ${describe(m.code)}`)
       if (m.message !== undefined && (typeof m.message !== 'string' || m.message.length > 1024)) throw new ProtocolError('field "message" must be a short string')
       return {
         t: 'error',
@@ -106,6 +113,6 @@ export function decodeServerMessage (data: Uint8Array): ServerMessage {
         ...(m.message !== undefined ? { message: m.message as string } : {})
       }
     }
-    default: throw new ProtocolError(`unknown message type ${JSON.stringify(m.t)}`)
+    default: throw new ProtocolError(`unknown message type ${describe(m.t)}`)
   }
 }

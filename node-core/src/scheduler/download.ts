@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import { ProtocolError } from '../errors.ts'
 import { Bitfield } from '../storage/bitfield.ts'
 import { PiecePicker } from './piece-picker.ts'
 import { RateMeter, pipelineDepth, rankSources, shouldDropSource } from './source-policy.ts'
@@ -35,6 +36,10 @@ interface Source {
   badChunks: number
   filling: boolean
   busyUntil: number
+  /** Blocks that may still arrive for requests we cancelled (each cancel allows one late block). */
+  lateAllowed: number
+  /** When a request to this source first timed out with no block arriving since, or null. */
+  stalledSince: number | null
 }
 
 interface Candidate {
@@ -177,7 +182,9 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
       failures: previous?.failures ?? 0,
       badChunks: previous?.badChunks ?? 0,
       filling: false,
-      busyUntil: 0
+      busyUntil: 0,
+      lateAllowed: 0,
+      stalledSince: null
     }
     this.#past.delete(session.peerId)
     this.#sources.set(source.peerId, source)
@@ -197,7 +204,11 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
         else source.failures++
         this.#fill(source)
       },
-      onClose: err => { this.#removeSource(source, err) }
+      onClose: err => {
+        // A source that breaks the protocol (a frame over the cap, a malformed message) is not asked again.
+        if (err instanceof ProtocolError) this.#dropCandidate(source.peerId)
+        this.#removeSource(source, err)
+      }
     })
     this.emit('source', this.#snap(source, true))
     this.#fill(source)
@@ -243,7 +254,14 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
   }
 
   async #onBlock (source: Source, index: number, data: Uint8Array): Promise<void> {
-    if (!source.inFlight.delete(index)) return // cancelled or never requested: ignored
+    if (!source.inFlight.delete(index)) {
+      // A block we cancelled may cross the CANCEL on the wire; any other block was never requested.
+      if (source.lateAllowed > 0) { source.lateAllowed--; return }
+      this.#dropCandidate(source.peerId)
+      this.#removeSource(source, new ProtocolError(`dropped: sent chunk ${index}, which was not requested`))
+      return
+    }
+    source.stalledSince = null
     // The source's slot is free at once (keep its pipeline full while we verify); the chunk stays
     // counted in #inFlight until it is written, so nobody requests it again meanwhile.
     this.#verifying.add(index)
@@ -272,12 +290,17 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     for (const other of this.#sources.values()) {
       if (other !== source && other.inFlight.has(index)) {
         this.#release(other, index)
-        other.session.cancel(index)
+        this.#cancel(other, index)
         this.#fill(other)
       }
     }
     if (this.#picker.remaining === 0) { this.#finish(); return }
     this.#fill(source)
+  }
+
+  #cancel (source: Source, index: number): void {
+    source.lateAllowed++
+    source.session.cancel(index)
   }
 
   #fill (source: Source): void {
@@ -304,15 +327,24 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     if (!this.#running) return
     const now = this.#now()
     const chunkSize = this.#data.layout.manifest.chunkSize
-    for (const s of this.#sources.values()) {
+    for (const s of [...this.#sources.values()]) {
       const rate = s.rate.rate()
       const timeout = Math.max(MIN_REQUEST_TIMEOUT_MS, rate > 0 ? 4000 * (s.inFlight.size * chunkSize) / rate : 0)
+      let stalled = false
       for (const [index, since] of s.inFlight) {
         if (now - since > timeout) {
           this.#release(s, index)
-          s.session.cancel(index)
+          this.#cancel(s, index)
           s.failures++
+          // A request sent after an earlier timeout timed out too, with no block between: stalled.
+          if (s.stalledSince != null && since >= s.stalledSince) stalled = true
+          s.stalledSince ??= now
         }
+      }
+      if (stalled) {
+        // It accepts requests and answers none: close the session; it is retried after a back-off
+        // (a stall may be a passing overload), its requests go to others meanwhile.
+        this.#removeSource(s, new Error('dropped: its requests timed out twice in a row'))
       }
     }
     this.#fillAll()

@@ -173,10 +173,16 @@ export interface SwarmdropApi {
   subscribe (listener: (event: ServiceEvent) => void): () => void
 }
 
+/** Names an untrusted command for an error message: a bounded quoted string, or just its type. */
+function describeCommand (command: unknown): string {
+  if (typeof command !== 'string') return `of type ${command === null ? 'null' : typeof command}`
+  return JSON.stringify(command.length > 64 ? command.slice(0, 64) + '…' : command)
+}
+
 /** Validates a command name and its arguments from an untrusted caller. */
 export function parseCommand (command: unknown, args: unknown): { command: CommandName, args: CommandArgs<CommandName> } {
   if (typeof command !== 'string' || !Object.hasOwn(commandSchemas, command)) {
-    throw new InvalidArgumentError(`unknown command ${JSON.stringify(command)}`)
+    throw new InvalidArgumentError(`unknown command ${describeCommand(command)}`)
   }
   const name = command as CommandName
   const result = commandSchemas[name].safeParse(args ?? {})

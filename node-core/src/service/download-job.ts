@@ -35,6 +35,7 @@ export interface DownloadJobInit {
 
 const MANIFEST_ROUNDS = 20
 const MAX_REMEMBERED_PEERS = 64
+const SPACE_POLL_MS = 2000
 
 /**
  * One download from start to finish: fetches and checks the manifest (bytes must hash to the
@@ -107,9 +108,19 @@ export class DownloadJob {
     }
   }
 
-  /** Runs until complete, paused or failed; never throws (failures become state `error`). */
+  /**
+   * Runs until complete, paused or failed; never throws (failures become state `error`). When
+   * the disk fills up mid-download the job pauses (state `paused`, error code `no-space`), keeps
+   * its verified chunks, and carries on by itself once enough space is free again.
+   */
   async run (): Promise<void> {
-    if (this.#state === 'complete' || this.#state === 'paused') return
+    while (await this.#attempt() === 'no-space') {
+      if (!await this.#waitForSpace()) return
+    }
+  }
+
+  async #attempt (): Promise<'done' | 'no-space'> {
+    if (this.#state === 'complete' || (this.#state === 'paused' && this.#error == null)) return 'done'
     this.#abort = new AbortController()
     this.#error = null
     this.#setState('connecting')
@@ -117,9 +128,9 @@ export class DownloadJob {
     this.#abort.signal.addEventListener('abort', () => { discovery.abort() }, { once: true })
     this.#init.discover?.(discovery.signal, peer => { this.addCandidate(peer) }).catch(() => {})
     try {
-      if (this.#data == null) await this.#prepare()
+      if (this.#data == null) await this.#prepare() // a download that does not fit at all fails here
       await this.#data!.checkFreeSpace()
-      if (this.#abort.signal.aborted) return
+      if (this.#abort.signal.aborted) return 'done'
       this.#init.onChange(this) // what was restored, before anything new arrives
       const origins = this.#origins
       const transfer = new SwarmTransfer({ data: this.#data!, downloadLimit: this.#init.downloadLimit, connect: this.#init.connect, isLan: this.#init.isLan, onChunk: (index, peerId) => { origins?.record(index, peerId) } })
@@ -137,7 +148,7 @@ export class DownloadJob {
       transfer.start()
       await done
       transfer.stop()
-      if (this.#abort.signal.aborted) return
+      if (this.#abort.signal.aborted) return 'done'
       const files = await this.#data!.finish(this.record.targetName!)
       this.#files = files
       this.record = { ...this.record, status: 'complete' }
@@ -145,31 +156,53 @@ export class DownloadJob {
       this.#state = 'complete'
       await this.#init.onComplete(this, files)
       this.#init.onChange(this)
+      return 'done'
     } catch (err) {
       this.#transfer?.stop()
-      if (this.#abort.signal.aborted) return
+      if (this.#abort.signal.aborted) return 'done'
       const e = err as Error
-      this.#error = { code: e instanceof SwarmdropError ? e.code : ((e as NodeJS.ErrnoException).code === 'ENOSPC' ? 'no-space' : 'error'), message: e.message }
+      const noSpace = (e instanceof SwarmdropError && e.code === 'no-space') || (e as NodeJS.ErrnoException).code === 'ENOSPC'
+      if (noSpace && this.#data != null) {
+        await this.#data.commit().catch(() => {}) // keep what was verified before the disk filled
+        this.#error = { code: 'no-space', message: `the disk holding ${this.record.outDir} is full (${e.message}); paused, resumes when space is freed` }
+        this.#setState('paused')
+        return 'no-space'
+      }
+      this.#error = { code: e instanceof SwarmdropError ? e.code : (noSpace ? 'no-space' : 'error'), message: e.message }
       this.#setState('error')
+      return 'done'
     } finally {
       discovery.abort()
     }
   }
 
+  /** Polls free space until the rest of the download fits; false if the job was paused, resumed or closed meanwhile. */
+  async #waitForSpace (): Promise<boolean> {
+    const signal = this.#abort.signal
+    while (!signal.aborted) {
+      await new Promise(resolve => { const t = setTimeout(resolve, SPACE_POLL_MS); signal.addEventListener('abort', () => { clearTimeout(t); resolve(null) }, { once: true }) })
+      if (signal.aborted) return false
+      if (await this.#data!.checkFreeSpace().then(() => true, () => false)) return true
+    }
+    return false
+  }
+
   async #prepare (): Promise<void> {
     let manifestBytes = await this.#init.store.getManifest(this.shareId)
-    if (manifestBytes == null) {
+    let manifest = manifestBytes == null ? null : await decodeManifest(manifestBytes, this.shareId).catch(() => null) // a damaged copy is fetched again
+    if (manifestBytes == null || manifest == null) {
       manifestBytes = await this.#fetchManifest()
+      manifest = await decodeManifest(manifestBytes, this.shareId)
       await this.#init.store.putManifest(this.shareId, manifestBytes)
     }
-    const layout = new ManifestLayout(await decodeManifest(manifestBytes, this.shareId))
+    const layout = new ManifestLayout(manifest)
     this.#layout = layout
     this.#origins = new ChunkOrigins(layout.chunkCount)
     if (this.record.targetName == null) {
       this.record = { ...this.record, targetName: await freeName(this.record.outDir, layout.manifest.name) }
       await this.#init.store.putDownload(this.record)
     }
-    this.#data = await PartialDownload.open(this.shareId, manifestBytes, layout, this.record.outDir, this.#init.store)
+    this.#data = await PartialDownload.open(this.shareId, manifestBytes, layout, this.record.outDir, this.#init.store, this.record.targetName)
     this.#init.onServable(this.#data)
   }
 
@@ -214,6 +247,7 @@ export class DownloadJob {
   async pause (): Promise<void> {
     if (this.#state === 'complete') return
     this.#abort.abort()
+    this.#error = null
     this.#transfer?.stop()
     this.#transfer = null
     await this.#data?.commit()
@@ -224,6 +258,7 @@ export class DownloadJob {
 
   async resume (): Promise<void> {
     if (this.#state !== 'paused' && this.#state !== 'error') return
+    this.#abort.abort() // ends a wait for free space; run() starts afresh
     this.record = { ...this.record, status: 'active' }
     await this.#init.store.putDownload(this.record)
     this.#state = 'connecting'

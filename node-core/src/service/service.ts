@@ -24,6 +24,7 @@ import { CHUNK_PROTOCOL } from '../protocol/constants.ts'
 import { peerKey } from '../scheduler/download.ts'
 import { RateMeter } from '../scheduler/source-policy.ts'
 import { SeededShare } from '../storage/seeded-share.ts'
+import { openLevelRecovering } from '../storage/level-recovery.ts'
 import { StateStore } from '../storage/state-store.ts'
 import { parseCommand } from './api.ts'
 import { DownloadJob } from './download-job.ts'
@@ -31,6 +32,7 @@ import type { SingleKadDHT } from '@libp2p/kad-dht'
 import type { AppSettings, CommandArgs, CommandName, CommandResults, DhtInfo, DownloadInfo, NodeInfo, PeerInfo, PeerVia, ServiceEvent, ShareInfo, SwarmdropApi } from './api.ts'
 import type { Connection } from '@libp2p/interface'
 import type { SwarmNode } from '../net/node.ts'
+import type { MovedAside } from '../storage/level-recovery.ts'
 import type { ServedShare } from '../storage/served-share.ts'
 import type { Settings, ShareRecord } from '../storage/state-store.ts'
 
@@ -94,6 +96,8 @@ export class SwarmdropService implements SwarmdropApi {
   readonly #routing: ShareRouting | null
   readonly #lanPeers = new Set<string>()
   readonly #mdns: boolean
+  /** Profile stores that could not be read at start-up and were moved aside (started empty). */
+  movedAside: readonly MovedAside[] = []
   readonly #stopping = new AbortController()
   #progressTimer: NodeJS.Timeout | null = null
 
@@ -133,7 +137,15 @@ export class SwarmdropService implements SwarmdropApi {
     const privateKey = await loadOrCreateIdentity(options.profileDir)
     const store = await StateStore.open(options.profileDir)
     // libp2p's peer store and DHT records, persisted so a restart reconnects without a lookup.
-    const datastore = new LevelDatastore(join(options.profileDir, 'peers'))
+    let peersDb: Awaited<ReturnType<typeof openLevelRecovering>>
+    try {
+      peersDb = await openLevelRecovering(join(options.profileDir, 'peers'))
+    } catch (err) {
+      await store.close()
+      throw err
+    }
+    const datastore = new LevelDatastore(peersDb.db)
+    const movedAside = [store.movedAside, peersDb.movedAside].filter(m => m != null)
     const dialPolicy = new DialPolicy(options.allowPrivate === true)
     const bootstrap = bootstrapFor(options.network, options.bootstrap ?? [])
     for (const b of bootstrap.list) dialPolicy.trust(b)
@@ -155,6 +167,7 @@ export class SwarmdropService implements SwarmdropApi {
     dialPolicy.connectionsFrom = ip => node.getConnections().filter(c => hostOf(c.remoteAddr) === ip).length
     dialPolicy.ownAddresses = () => node.getMultiaddrs()
     const service = new SwarmdropService(node, store, options, limits, datastore, dialPolicy, saved)
+    service.movedAside = movedAside
     for (const b of bootstrap.list) service.#found(peerKey(b), 'dht')
     lan.found = peerId => { service.#lanPeerFound(peerId) }
     await service.#start(options.restore !== false)

@@ -35,6 +35,8 @@ export class PartialDownload implements ServedShare {
   readonly #dirty = new Set<string>()
   readonly #writing = new Set<number>()
   readonly #events = new EventEmitter<{ have: [index: number] }>()
+  /** Files moved into place by an interrupted finish(), by file number. */
+  readonly #moved = new Map<number, string>()
   #commitTimer: NodeJS.Timeout | null = null
   #committing: Promise<void> = Promise.resolve()
   #closed = false
@@ -52,30 +54,85 @@ export class PartialDownload implements ServedShare {
 
   /**
    * Opens (or creates) the partial area and restores the recorded bitfield. Part files are
-   * created at full size (sparse) so chunks can be written at any offset.
+   * created at full size (sparse) so chunks can be written at any offset. The record is trusted
+   * only where it can be: a file whose part has the wrong size (truncated or extended by someone)
+   * has its chunks re-checked from disk, and so has every part file when the record is missing
+   * or unreadable (state lost): only chunks whose bytes match the manifest count as verified.
+   * A part file that does not exist yet (a new folder, or the share was downloaded before) has
+   * no verified chunks, whatever an old record says.
+   * With `targetName`, a part missing because an interrupted `finish()` already moved the file
+   * into place is recognised (the moved file is re-checked) rather than downloaded again.
    */
-  static async open (shareId: string, manifestBytes: Uint8Array, layout: ManifestLayout, outDir: string, store: StateStore): Promise<PartialDownload> {
+  static async open (shareId: string, manifestBytes: Uint8Array, layout: ManifestLayout, outDir: string, store: StateStore, targetName: string | null = null): Promise<PartialDownload> {
     const recorded = await store.getHave(shareId)
-    let have = new Bitfield(layout.chunkCount)
+    let trusted: Bitfield | null = null
     if (recorded != null) {
-      try { have = new Bitfield(layout.chunkCount, recorded) } catch { /* unreadable: start over, chunks are re-fetched */ }
+      try { trusted = new Bitfield(layout.chunkCount, recorded) } catch { /* unreadable: re-checked from disk below */ }
     }
-    const d = new PartialDownload(shareId, manifestBytes, layout, outDir, have, store)
+    const d = new PartialDownload(shareId, manifestBytes, layout, outDir, new Bitfield(layout.chunkCount), store)
     await mkdir(outDir, { recursive: true })
     await d.checkFreeSpace() // before the partial area is created
     await ensureRealDirectory(join(outDir, PARTIAL_DIR), true)
     await ensureRealDirectory(d.partialDir, true)
+    const recheck: Array<{ fileIndex: number, path: string }> = []
+    const fresh = new Set<number>()
     for (let i = 0; i < layout.manifest.files.length; i++) {
       const size = layout.manifest.files[i]!.size
       const path = d.partPath(i)
       const s = await lstat(path).catch(() => null)
       if (s != null && !s.isFile()) throw new SwarmdropError('unsafe-path', `${path} is not a regular file`)
+      if (s == null && targetName != null) {
+        const target = d.targetPath(targetName, i)
+        const t = await lstat(target).catch(() => null)
+        if (t?.isFile() === true && t.size === size) { recheck.push({ fileIndex: i, path: target }); d.#moved.set(i, target); continue }
+      }
       if (s == null || s.size !== size) {
         const fh = await open(path, s == null ? 'wx' : 'r+')
         try { await fh.truncate(size) } finally { await fh.close() }
       }
+      if (s == null) fresh.add(i) // nothing on disk: whatever the record says about it is stale
+      else if (s.size !== size || trusted == null) recheck.push({ fileIndex: i, path })
     }
+    const rechecked = new Set(recheck.map(r => r.fileIndex))
+    for (let i = 0; i < layout.chunkCount; i++) {
+      const file = layout.fileOf(i)
+      if (!rechecked.has(file) && !fresh.has(file) && trusted?.has(i) === true) d.have.set(i)
+    }
+    for (const { fileIndex, path } of recheck) await d.#recheck(fileIndex, path)
+    for (const [fileIndex, target] of d.#moved) {
+      if (!d.#fileComplete(fileIndex)) { // not our file after all (or damaged): leave it alone, download again
+        d.#moved.delete(fileIndex)
+        throw new SwarmdropError('exists', `${target} already exists and does not match the download; not overwriting it`)
+      }
+    }
+    if (recheck.length > 0) await d.commit()
     return d
+  }
+
+  /** Hashes every chunk of one file on disk and marks those that match the manifest. */
+  async #recheck (fileIndex: number, path: string): Promise<void> {
+    const fh = await open(path, 'r')
+    try {
+      for (let i = this.layout.firstChunk[fileIndex]!; i < this.layout.firstChunk[fileIndex + 1]!; i++) {
+        const loc = this.layout.locate(i)
+        const data = await readExactly(fh, loc.length, loc.offset)
+        if (bytesEqual(await sha256(data), this.layout.hashOf(i))) this.have.set(i)
+      }
+    } finally {
+      await fh.close()
+    }
+  }
+
+  #fileComplete (fileIndex: number): boolean {
+    for (let i = this.layout.firstChunk[fileIndex]!; i < this.layout.firstChunk[fileIndex + 1]!; i++) if (!this.have.has(i)) return false
+    return true
+  }
+
+  /** Where file `fileIndex` goes when finished: `<outDir>/<targetName>/<rest of its path>`. */
+  targetPath (targetName: string, fileIndex: number): string {
+    const parts = this.layout.manifest.files[fileIndex]!.path.split('/')
+    parts[0] = targetName
+    return join(this.outDir, ...parts)
   }
 
   partPath (fileIndex: number): string {
@@ -139,12 +196,17 @@ export class PartialDownload implements ServedShare {
 
   /** fsyncs written part files, then records the bitfield: what is recorded is on disk. */
   commit (): Promise<void> {
-    this.#committing = this.#committing.then(async () => {
+    this.#committing = this.#committing.catch(() => {}).then(async () => { // a failed commit does not block later ones
       const snapshot = Uint8Array.from(this.have.bytes)
       const dirty = [...this.#dirty]
       this.#dirty.clear()
-      for (const path of dirty) await (await this.#handles.get(path)).datasync()
-      await this.#store.putHave(this.shareId, snapshot)
+      try {
+        for (const path of dirty) await (await this.#handles.get(path)).datasync()
+        await this.#store.putHave(this.shareId, snapshot)
+      } catch (err) {
+        for (const path of dirty) this.#dirty.add(path) // synced again by the next commit
+        throw err
+      }
     })
     return this.#committing
   }
@@ -152,7 +214,7 @@ export class PartialDownload implements ServedShare {
   async readChunk (index: number): Promise<Uint8Array> {
     if (!this.have.has(index)) throw new ChunkUnavailableError(`chunk ${index} not downloaded yet`)
     const loc = this.layout.locate(index)
-    const data = await readExactly(await this.#handles.get(this.partPath(loc.fileIndex)), loc.length, loc.offset)
+    const data = await readExactly(await this.#handles.get(this.#moved.get(loc.fileIndex) ?? this.partPath(loc.fileIndex)), loc.length, loc.offset)
     if (!bytesEqual(await sha256(data), this.layout.hashOf(index))) throw new ChunkUnavailableError(`chunk ${index} on disk does not match its hash`)
     return data
   }
@@ -203,7 +265,7 @@ export class PartialDownload implements ServedShare {
       await this.commit()
       this.#closed = true
     }
-    await this.#committing
+    await this.#committing.catch(() => {})
     await this.#handles.close()
   }
 }

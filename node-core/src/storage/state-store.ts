@@ -1,5 +1,7 @@
 import { Level } from 'level'
 import { join } from 'node:path'
+import { openLevelRecovering } from './level-recovery.ts'
+import type { MovedAside } from './level-recovery.ts'
 
 /** A share seeded in place: where its files are and the size and mtime they had when hashed. */
 export interface ShareRecord {
@@ -36,27 +38,23 @@ const decoder = new TextDecoder()
  * The app's state in one embedded LevelDB (`level`, the store the libp2p/IPFS ecosystem uses):
  * shares, downloads, each download's verified-chunk bitfield, manifests and settings. Values are
  * JSON except bitfields and manifests, which are raw bytes. A value that cannot be decoded is
- * treated as absent (start-up then re-checks instead of crashing).
+ * treated as absent (start-up then re-checks instead of crashing); a store that cannot be read
+ * at all is moved aside and started empty (`movedAside`).
  */
 export class StateStore {
   readonly #db: Level<string, Uint8Array>
 
-  private constructor (db: Level<string, Uint8Array>) {
+  /** Set when the state folder could not be read and was moved aside at open (see level-recovery.ts). */
+  readonly movedAside: MovedAside | null
+
+  private constructor (db: Level<string, Uint8Array>, movedAside: MovedAside | null) {
     this.#db = db
+    this.movedAside = movedAside
   }
 
   static async open (profileDir: string): Promise<StateStore> {
-    const db = new Level<string, Uint8Array>(join(profileDir, 'state'), { keyEncoding: 'utf8', valueEncoding: 'view' })
-    try {
-      await db.open()
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause
-      if (cause?.code === 'LEVEL_LOCKED' || /lock/i.test(String((err as Error).message) + String((cause as Error | undefined)?.message))) {
-        throw new Error(`the profile ${profileDir} is in use by another swarmdrop process (use --repo to pick another)`, { cause: err })
-      }
-      throw err
-    }
-    return new StateStore(db)
+    const { db, movedAside } = await openLevelRecovering(join(profileDir, 'state'))
+    return new StateStore(db, movedAside)
   }
 
   async close (): Promise<void> {

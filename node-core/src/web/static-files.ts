@@ -66,7 +66,9 @@ export function staticTarget (urlPath: string): StaticTarget {
 /** Headers on every response: no sniffing, no referrer, and a CSP that allows only our own scripts. */
 export const SECURITY_HEADERS: Record<string, string> = {
   // Svelte 5 with Vite's build puts component CSS in files and sets styles through the CSSOM
-  // (element.style), which CSP allows, so no 'unsafe-inline' is needed.
+  // (element.style), which CSP allows, so no 'unsafe-inline' is needed. connect-src: 'self' covers
+  // a WebSocket to the page's own host and port (also [::1], which CSP cannot spell: Chromium
+  // rejects `ws://[::1]:*` as an invalid source).
   'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
     "connect-src 'self' ws://127.0.0.1:* ws://localhost:*; object-src 'none'; base-uri 'none'; " +
     "form-action 'self'; frame-ancestors 'none'",

@@ -1,0 +1,146 @@
+/**
+ * The Electron main process: wires the tested modules of this folder to Electron's API. Runs
+ * node-core's service (hashing in worker threads) under the supervisor, the window (app://), the
+ * tray, notifications and the `swarmdrop://` handler. Nothing else lives here.
+ */
+import { join } from 'node:path'
+import { homedir } from 'node:os'
+import { app, BrowserWindow, clipboard, dialog, ipcMain, Menu, nativeTheme, Notification, protocol, shell, Tray } from 'electron'
+import { defaultProfileDir } from '../../node-core/src/config/paths.ts'
+import { SwarmdropService } from '../../node-core/src/service/service.ts'
+import { APP_SCHEME, createAppProtocolHandler, registerAppSchemeAsPrivileged } from './app-protocol.ts'
+import { loadDesktopSettings, saveDesktopSettings } from './desktop-settings.ts'
+import { LinkInbox } from './links.ts'
+import { faultNotice, Notifier } from './notifications.ts'
+import { loadServiceOptions } from './service-options.ts'
+import { registerServiceIpc } from './service-ipc.ts'
+import { routeProcessFaults, ServiceSupervisor } from './service-supervisor.ts'
+import { claimSingleInstance, registerLinkScheme } from './single-instance.ts'
+import { applyStartAtLogin, autostartDir, HIDDEN_FLAG } from './start-at-login.ts'
+import { trayIconFile } from './tray-icon.ts'
+import { shareFromDialog, trayMenuTemplate } from './tray-menu.ts'
+import { formatTrayTooltip, pauseAll, resumeAll, TransferRates } from './tray-status.ts'
+import { createMainWindow } from './window.ts'
+import type { DesktopSettings } from './desktop-settings.ts'
+
+const TRAY_REFRESH_MS = 2000
+const LINK_WAIT_MS = 120_000
+
+registerAppSchemeAsPrivileged(protocol)
+const inbox = new LinkInbox()
+let window: BrowserWindow | null = null
+let quitting = false
+
+function showWindow (): void {
+  if (!app.isReady()) return
+  if (window == null || window.isDestroyed()) {
+    window = createMainWindow(BrowserWindow, shell, {
+      preloadPath: join(app.getAppPath(), 'out/electron/preload/index.cjs'),
+      iconPath: join(app.getAppPath(), 'resources/icons/512x512.png'),
+      policy: { closeToTray: () => settings.closeToTray, quitting: () => quitting }
+    })
+    window.on('closed', () => { window = null })
+    return
+  }
+  if (window.isMinimized()) window.restore()
+  window.show()
+  window.focus()
+}
+
+let settings: DesktopSettings = { closeToTray: true, startAtLogin: false }
+
+if (claimSingleInstance(app, process.argv, inbox, showWindow)) {
+  registerLinkScheme(app, process)
+  void main().catch((err: unknown) => {
+    dialog.showErrorBox('Swarmdrop could not start', err instanceof Error ? err.message : String(err))
+    app.exit(1)
+  })
+}
+
+async function main (): Promise<void> {
+  if (process.platform === 'win32') app.setAppUserModelId('org.swarmdrop.app') // notifications on Windows need it
+  await app.whenReady()
+  const profileDir = defaultProfileDir()
+  const loaded = await loadDesktopSettings(profileDir)
+  settings = loaded.settings
+  protocol.handle(APP_SCHEME, createAppProtocolHandler(join(app.getAppPath(), 'renderer', 'dist')))
+
+  const notifier = new Notifier(Notification, shell)
+  if (loaded.problem != null) notifier.show({ title: 'Swarmdrop settings were reset', body: loaded.problem })
+  const supervisor = new ServiceSupervisor({
+    create: async () => await SwarmdropService.create(await loadServiceOptions(profileDir)),
+    onFault: fault => { console.error('node failed:', fault.error); notifier.show(faultNotice(fault)) },
+    onStateChange: () => { refreshTray() }
+  })
+  routeProcessFaults(process, supervisor)
+  registerServiceIpc(ipcMain, supervisor, () => window != null && !window.isDestroyed() ? window.webContents.mainFrame : null)
+  notifier.watch(supervisor)
+
+  const loginTarget = {
+    platform: process.platform,
+    app,
+    autostartDir: autostartDir(process.env, homedir()),
+    command: process.env.APPIMAGE != null ? [process.env.APPIMAGE] : [process.execPath, ...(process.defaultApp === true ? [app.getAppPath()] : [])]
+  }
+  const saveSettings = (patch: Partial<DesktopSettings>): void => {
+    settings = { ...settings, ...patch }
+    saveDesktopSettings(profileDir, settings).catch((err: unknown) => { console.error('could not save settings', err) })
+    refreshTray()
+  }
+
+  const tray = new Tray(join(app.getAppPath(), trayIconFile(process.platform, nativeTheme.shouldUseDarkColors)))
+  nativeTheme.on('updated', () => { tray.setImage(join(app.getAppPath(), trayIconFile(process.platform, nativeTheme.shouldUseDarkColors))) })
+  const share = (kind: 'file' | 'folder'): void => {
+    shareFromDialog(dialog, clipboard, supervisor, kind).then(
+      info => { if (info != null) notifier.show({ title: `Sharing ${info.name}`, body: 'The link is on the clipboard.' }) },
+      (err: unknown) => { notifier.show({ title: 'Could not share', body: err instanceof Error ? err.message : String(err) }) })
+  }
+  const bulk = (run: typeof pauseAll): void => {
+    run(supervisor).then(
+      r => { if (r.failed.length > 0) notifier.show({ title: 'Some downloads did not change', body: r.failed.map(f => f.message).join('\n') }) },
+      (err: unknown) => { notifier.show({ title: 'Swarmdrop', body: err instanceof Error ? err.message : String(err) }) })
+  }
+  function refreshTray (): void {
+    tray.setContextMenu(Menu.buildFromTemplate(trayMenuTemplate({
+      open: showWindow,
+      shareFile: () => { share('file') },
+      shareFolder: () => { share('folder') },
+      pauseAll: () => { bulk(pauseAll) },
+      resumeAll: () => { bulk(resumeAll) },
+      setStartAtLogin: enabled => {
+        applyStartAtLogin(loginTarget, enabled).then(() => { saveSettings({ startAtLogin: enabled }) },
+          (err: unknown) => { notifier.show({ title: 'Could not change start at login', body: String(err) }) })
+      },
+      setCloseToTray: enabled => { saveSettings({ closeToTray: enabled }) },
+      quit: () => { app.quit() }
+    }, { ...settings, nodeRunning: supervisor.state === 'running' })))
+    if (supervisor.state !== 'running') tray.setToolTip(formatTrayTooltip(null, supervisor.state))
+  }
+  refreshTray()
+  tray.on('click', showWindow)
+  const rates = new TransferRates()
+  const ticker = setInterval(() => {
+    if (supervisor.state !== 'running') return
+    supervisor.call('list', {}).then(list => { tray.setToolTip(formatTrayTooltip(rates.sample(list, Date.now()))) }, () => {})
+  }, TRAY_REFRESH_MS)
+
+  inbox.deliverTo(link => {
+    showWindow()
+    supervisor.whenRunning(AbortSignal.timeout(LINK_WAIT_MS))
+      .then(() => supervisor.call('addDownload', { link }))
+      .catch((err: unknown) => { notifier.show({ title: 'Could not open the link', body: err instanceof Error ? err.message : String(err) }) })
+  })
+
+  app.on('activate', showWindow)
+  app.on('window-all-closed', () => { if (!settings.closeToTray) app.quit() })
+  app.on('before-quit', event => {
+    if (quitting) return
+    quitting = true
+    event.preventDefault()
+    clearInterval(ticker)
+    supervisor.stop().finally(() => { tray.destroy(); app.quit() })
+  })
+
+  if (!process.argv.includes(HIDDEN_FLAG)) showWindow()
+  await supervisor.start()
+}
