@@ -1,7 +1,7 @@
 /** A flash crowd: N downloaders started together against one origin, and the HTTP equivalent. */
 import { rm } from 'node:fs/promises'
 import { cpuSeconds, peakRssBytes } from './proc-stats.ts'
-import { baselineClient, startDownload } from './procs.ts'
+import { baselineClient, startDownload, stopProcess } from './procs.ts'
 import type { Seeder } from './procs.ts'
 import type { JsonProcess } from '../../test/helpers/processes.ts'
 
@@ -31,7 +31,7 @@ export async function swarmCrowd (origin: Seeder, n: number): Promise<CrowdResul
     for (const s of c.sources as Array<{ peerId: string, bytes: number }>) if (s.peerId === origin.peerId) originBytes += s.bytes
   }
   const maxPeakRssBytes = Math.max(...ds.map(d => peakRssBytes(d.proc.pid) ?? 0))
-  await Promise.all(ds.map(d => d.proc.kill('SIGKILL')))
+  await Promise.all(ds.map(d => stopProcess(d.proc)))
   await Promise.all(ds.map(d => rm(d.out, { recursive: true, force: true })))
   return {
     allDoneSeconds: (end - start) / 1000,

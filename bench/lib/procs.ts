@@ -33,13 +33,17 @@ export function swarmdropProcess (args: string[]): JsonProcess {
 }
 
 /**
- * Stops every process started: swarmdrop processes get SIGTERM first when profiling (a profile is
- * written only on a clean exit), then whatever is left is killed by PID.
+ * Stops every swarmdrop process started (baseline servers keep running): SIGTERM when profiling
+ * (a profile is written only on a clean exit), else SIGKILL; by PID.
  */
+export async function stopSwarm (): Promise<void> {
+  const signal = profileDir != null ? 'SIGTERM' : 'SIGKILL'
+  await Promise.all([...swarmdrops].map(p => Promise.race([p.kill(signal), new Promise(resolve => setTimeout(resolve, 15_000))])))
+}
+
+/** Stops every process started, swarmdrop first (see stopSwarm), then whatever is left, by PID. */
 export async function stopAll (): Promise<void> {
-  if (profileDir != null) {
-    await Promise.all([...swarmdrops].map(p => Promise.race([p.kill('SIGTERM'), new Promise(resolve => setTimeout(resolve, 15_000))])))
-  }
+  await stopSwarm()
   await killAll()
 }
 
@@ -153,4 +157,10 @@ export async function baselineServer (args: string[]): Promise<{ proc: JsonProce
   const proc = baseline(args)
   const l = await proc.event('listening', 60_000)
   return { proc, port: l.port as number, address: (l.addresses as string[] | undefined)?.[0] ?? '' }
+}
+
+/** Stops one process: SIGTERM when profiling (so its profile is written), else SIGKILL. */
+export async function stopProcess (p: JsonProcess): Promise<void> {
+  await Promise.race([p.kill(profileDir != null ? 'SIGTERM' : 'SIGKILL'), new Promise(resolve => setTimeout(resolve, 15_000))])
+  if (p.child.exitCode == null && p.child.signalCode == null) await p.kill('SIGKILL')
 }

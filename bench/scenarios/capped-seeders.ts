@@ -3,7 +3,7 @@
  * Every seeder shares the same folder from its own profile (same content, same share ID).
  */
 import { rm } from 'node:fs/promises'
-import { startDownload, startSeeder, stopAll } from '../lib/procs.ts'
+import { startDownload, startSeeder, stopAll, stopSwarm, stopProcess } from '../lib/procs.ts'
 import type { Seeder } from '../lib/procs.ts'
 import { figure, ratioOf, show, targetRow } from '../lib/result.ts'
 import type { Context, Row, Scenario, ScenarioResult, Figure } from '../lib/result.ts'
@@ -31,11 +31,11 @@ export const cappedSeeders: Scenario = {
           const d = await startDownload(seeders[0]!.link, seeders.slice(1).flatMap(s => ['--peer', s.address]))
           const f = await d.finished
           got.push(size / MiB / ((f.at - d.startedAt) / 1000))
-          await d.proc.kill('SIGKILL')
+          await stopProcess(d.proc)
           await rm(d.out, { recursive: true, force: true })
           ctx.log(`  k=${k} repeat ${r + 1}: ${got.at(-1)!.toFixed(2)} MiB/s of ${k * rate / MiB}`)
         }
-        await stopAll()
+        await stopSwarm()
         const fig = figure('MiB/s', got)
         figures[`k${k}MiBps`] = fig
         const kr = k * rate / MiB

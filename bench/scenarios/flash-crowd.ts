@@ -4,7 +4,7 @@
  * 1.15 x the share. Baseline: an HTTP server capped at R serving N clients (measured on a smaller
  * file, since it needs N x size / R by construction; its time is scaled to the share size).
  */
-import { baselineServer, startSeeder, stopAll } from '../lib/procs.ts'
+import { baselineServer, startSeeder, stopAll, stopSwarm } from '../lib/procs.ts'
 import { httpCrowd, swarmCrowd } from '../lib/crowd.ts'
 import { figure, ratioOf, reportRow, show, targetRow } from '../lib/result.ts'
 import type { Context, Figure, Row, Scenario, ScenarioResult } from '../lib/result.ts'
@@ -39,7 +39,7 @@ export const flashCrowd: Scenario = {
           spread.push(c.startSpreadSeconds)
           ctx.log(`  N=${n} repeat ${r + 1}: all done in ${c.allDoneSeconds.toFixed(1)} s (lower bound ${lowerBound} s), origin uploaded ${(c.originBytes / size).toFixed(2)}x, start spread ${c.startSpreadSeconds.toFixed(1)} s`)
         }
-        await stopAll()
+        await stopSwarm()
         const h = await httpCrowd(http, n)
         const httpScaled = h.allDoneSeconds * size / httpSize
         ctx.log(`  N=${n} HTTP capped: ${h.allDoneSeconds.toFixed(1)} s for ${httpSize / MiB} MiB each -> ${httpScaled.toFixed(0)} s scaled to ${size / MiB} MiB`)

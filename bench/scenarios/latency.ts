@@ -4,7 +4,7 @@
  * against a bare libp2p dial + stream open + 1-byte echo.
  */
 import { rm } from 'node:fs/promises'
-import { baseline, baselineServer, startDownload, startSeeder, stopAll } from '../lib/procs.ts'
+import { baseline, baselineServer, startDownload, startSeeder, stopAll, stopProcess } from '../lib/procs.ts'
 import { figure, reportRow, show } from '../lib/result.ts'
 import type { Context, Scenario, ScenarioResult } from '../lib/result.ts'
 import { round3 } from '../lib/stats.ts'
@@ -23,7 +23,7 @@ export const latency: Scenario = {
         const d = await startDownload(seeder.link)
         const f = await d.finished
         ours.push(f.at - d.startedAt)
-        await d.proc.kill('SIGKILL')
+        await stopProcess(d.proc)
         await rm(d.out, { recursive: true, force: true })
       }
       const p2p = await baselineServer(['p2p-serve', '--bytes', '0'])

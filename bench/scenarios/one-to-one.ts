@@ -4,7 +4,7 @@
  */
 import { rm } from 'node:fs/promises'
 import { cpuSeconds, peakRssBytes } from '../lib/proc-stats.ts'
-import { baselineServer, baselineTransfer, startDownload, startSeeder, stopAll } from '../lib/procs.ts'
+import { baselineServer, baselineTransfer, startDownload, startSeeder, stopAll, stopProcess } from '../lib/procs.ts'
 import { figure, ratioOf, reportRow, show, targetRow } from '../lib/result.ts'
 import { MiB } from '../lib/stats.ts'
 import { tree } from '../lib/fixtures.ts'
@@ -33,7 +33,7 @@ export const oneToOne: Scenario = {
         rate.swarmdrop!.push(mib / seconds)
         cpu.swarmdrop!.push(1000 * ((f.cpu[0]! - d.cpuAtStart) + (f.cpu[1]! - seedCpu0)) / mib)
         rss.downloader.push((peakRssBytes(d.proc.pid) ?? Number.NaN) / MiB)
-        await d.proc.kill('SIGKILL')
+        await stopProcess(d.proc)
         await rm(d.out, { recursive: true, force: true })
         for (const [name, server, args] of [
           ['libp2p', p2p, ['p2p-get', '--addr', p2p.address]],

@@ -1,7 +1,7 @@
 /** Peak memory (VmHWM) of every process while one downloader takes a 2 GiB folder from 4 sources. */
 import { rm } from 'node:fs/promises'
 import { peakRssBytes } from '../lib/proc-stats.ts'
-import { startDownload, startSeeder, stopAll } from '../lib/procs.ts'
+import { startDownload, startSeeder, stopAll, stopProcess } from '../lib/procs.ts'
 import type { Seeder } from '../lib/procs.ts'
 import { figure, show } from '../lib/result.ts'
 import type { Context, Row, Scenario, ScenarioResult } from '../lib/result.ts'
@@ -29,7 +29,7 @@ export const peakMemory: Scenario = {
         rate.push(total / MiB / ((f.at - d.startedAt) / 1000))
         const complete = await d.proc.event('complete', 600_000)
         const sources = (complete.sources as Array<{ bytes: number }>).filter(s => s.bytes > 0).length
-        await d.proc.kill('SIGKILL')
+        await stopProcess(d.proc)
         await rm(d.out, { recursive: true, force: true })
         ctx.log(`  repeat ${r + 1}: downloader peak RSS ${dl.at(-1)!.toFixed(0)} MiB, ${rate.at(-1)!.toFixed(0)} MiB/s from ${sources} sources`)
       }

@@ -7,7 +7,7 @@ import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { cpuSeconds } from '../lib/proc-stats.ts'
-import { startSeeder, stopAll } from '../lib/procs.ts'
+import { startSeeder, stopAll, stopSwarm } from '../lib/procs.ts'
 import { figure, ratioOf, show, targetRow } from '../lib/result.ts'
 import type { Context, Scenario, ScenarioResult } from '../lib/result.ts'
 import { MiB } from '../lib/stats.ts'
@@ -37,7 +37,7 @@ export const shareCreation: Scenario = {
         const s = await startSeeder(root)
         ours.push(total / MiB / (s.shareMs / 1000))
         cpu.push(cpuSeconds(s.proc.pid) ?? Number.NaN)
-        await stopAll()
+        await stopSwarm()
         theirs.push(total / MiB / await sha256sumSeconds(files))
         ctx.log(`  repeat ${r + 1}: swarmdrop share ${ours.at(-1)!.toFixed(0)} MiB/s, sha256sum ${theirs.at(-1)!.toFixed(0)} MiB/s`)
       }

@@ -1,7 +1,7 @@
 /** 20,000 small files (1–64 KiB): share + download, against tar over a TCP socket of the same tree. */
 import { rm } from 'node:fs/promises'
 import { tempDir } from '../../test/helpers/files.ts'
-import { baselineServer, baselineTransfer, startDownload, startSeeder, stopAll } from '../lib/procs.ts'
+import { baselineServer, baselineTransfer, startDownload, startSeeder, stopAll, stopSwarm } from '../lib/procs.ts'
 import { figure, ratioOf, reportRow, show } from '../lib/result.ts'
 import type { Context, Scenario, ScenarioResult } from '../lib/result.ts'
 import { smallFiles } from '../lib/fixtures.ts'
@@ -23,7 +23,7 @@ export const smallFilesScenario: Scenario = {
         share.push(s.shareMs / 1000)
         download.push((f.at - d.startedAt) / 1000)
         both.push(share.at(-1)! + download.at(-1)!)
-        await stopAll()
+        await stopSwarm()
         await rm(d.out, { recursive: true, force: true })
         const into = await tempDir('swarmdrop-bench-tar-')
         const t = await baselineTransfer(tar.proc, ['tar-get', '--port', String(tar.port), '--dir', into])
