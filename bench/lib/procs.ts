@@ -161,6 +161,8 @@ export async function baselineServer (args: string[]): Promise<{ proc: JsonProce
 
 /** Stops one process: SIGTERM when profiling (so its profile is written), else SIGKILL. */
 export async function stopProcess (p: JsonProcess): Promise<void> {
+  // The CLI installs its SIGTERM handler just after its `complete` line; a profile needs that handler.
+  if (profileDir != null) await new Promise(resolve => setTimeout(resolve, 1000))
   await Promise.race([p.kill(profileDir != null ? 'SIGTERM' : 'SIGKILL'), new Promise(resolve => setTimeout(resolve, 15_000))])
   if (p.child.exitCode == null && p.child.signalCode == null) await p.kill('SIGKILL')
 }

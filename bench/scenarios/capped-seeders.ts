@@ -31,6 +31,7 @@ export const cappedSeeders: Scenario = {
           const d = await startDownload(seeders[0]!.link, seeders.slice(1).flatMap(s => ['--peer', s.address]))
           const f = await d.finished
           got.push(size / MiB / ((f.at - d.startedAt) / 1000))
+          await d.proc.event('complete', 600_000) // the CLI's own report; a profile is only written after it
           await stopProcess(d.proc)
           await rm(d.out, { recursive: true, force: true })
           ctx.log(`  k=${k} repeat ${r + 1}: ${got.at(-1)!.toFixed(2)} MiB/s of ${k * rate / MiB}`)

@@ -23,6 +23,7 @@ export const latency: Scenario = {
         const d = await startDownload(seeder.link)
         const f = await d.finished
         ours.push(f.at - d.startedAt)
+        await d.proc.event('complete', 600_000) // the CLI's own report; a profile is only written after it
         await stopProcess(d.proc)
         await rm(d.out, { recursive: true, force: true })
       }

@@ -33,6 +33,7 @@ export const oneToOne: Scenario = {
         rate.swarmdrop!.push(mib / seconds)
         cpu.swarmdrop!.push(1000 * ((f.cpu[0]! - d.cpuAtStart) + (f.cpu[1]! - seedCpu0)) / mib)
         rss.downloader.push((peakRssBytes(d.proc.pid) ?? Number.NaN) / MiB)
+        await d.proc.event('complete', 600_000) // the CLI's own report; a profile is only written after it
         await stopProcess(d.proc)
         await rm(d.out, { recursive: true, force: true })
         for (const [name, server, args] of [
