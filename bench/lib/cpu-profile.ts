@@ -15,14 +15,18 @@ export interface HotModule { readonly module: string, readonly selfMs: number, r
 function moduleOf (url: string): string {
   const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)
   if (pkg != null) return pkg[1]!
-  const own = /\/((?:node-core|bench|test)\/.*)$/.exec(url)
-  return own != null ? own[1]! : ''
+  return projectPath(url) ?? ''
+}
+
+/** A project file's path from the project root (node-core/…, bench/…, test/…), or null. */
+function projectPath (url: string): string | null {
+  const m = /\/(node-core\/.*)$/.exec(url) ?? /\/(bench\/(?:lib|scenarios|baselines)\/.*)$/.exec(url) ?? /\/(test\/(?:helpers|unit|integration)\/.*)$/.exec(url)
+  return m != null ? m[1]! : null
 }
 
 function where (url: string, line: number): string {
   if (url === '') return ''
-  const short = url.replace(/^file:\/\/.*?\/node_modules\//, '').replace(/^file:\/\/.*?\/(node-core|bench|test)\//, '$1/')
-  return `${short}:${line + 1}`
+  return `${projectPath(url) ?? url.replace(/^file:\/\/.*?\/node_modules\//, '')}:${line + 1}`
 }
 
 /** Self time by function over every profile in `dir` whose pid maps to `role`; the top `top`, excluding idle time. */
