@@ -8,6 +8,10 @@
  *   npm run bench -- --out DIR         write the results into DIR instead
  *   npm run bench -- --profile         also record a --cpu-prof of every Swarmdrop process and
  *                                      summarize the top self-time functions per scenario
+ *   npm run bench -- --repeats-of flash-crowd=1,peak-memory=2
+ *                                      fewer (or more) repeats for some scenarios; recorded in the results
+ *
+ * The results are written again after every scenario, so a run stopped part-way keeps what it measured.
  *
  * --quick and --only write into bench/results/partial/ unless --out is given, so they never
  * replace the committed full run. The discovery benchmark (50-node DHT) is separate: npm run bench:discovery.
@@ -34,9 +38,10 @@ import { peakMemory } from './scenarios/peak-memory.ts'
 import { shareCreation } from './scenarios/share-creation.ts'
 import { smallFilesScenario } from './scenarios/small-files.ts'
 
-export const SCENARIOS: readonly Scenario[] = [oneToOne, cappedSeeders, flashCrowd, flashCrowdUncapped, shareCreation, peakMemory, smallFilesScenario, latency]
+/** In run order: the heaviest (the flash crowd, 25 processes) last. */
+export const SCENARIOS: readonly Scenario[] = [oneToOne, cappedSeeders, shareCreation, latency, smallFilesScenario, flashCrowdUncapped, peakMemory, flashCrowd]
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' }, out: { type: 'string' }, profile: { type: 'boolean' }, repeats: { type: 'string' } } })
+const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' }, out: { type: 'string' }, profile: { type: 'boolean' }, repeats: { type: 'string' }, 'repeats-of': { type: 'string' } } })
 const quick = values.quick === true
 const only = values.only?.split(',').map(s => s.trim()).filter(s => s !== '')
 for (const id of only ?? []) if (!SCENARIOS.some(s => s.id === id)) throw new Error(`unknown scenario "${id}"; known: ${SCENARIOS.map(s => s.id).join(', ')}`)
@@ -45,6 +50,11 @@ const results = fileURLToPath(new URL('./results/', import.meta.url))
 const outDir = resolve(values.out ?? (quick || only != null ? join(results, 'partial') : results))
 const repeats = Number(values.repeats ?? (quick ? 1 : 3))
 if (!Number.isInteger(repeats) || repeats < 1) throw new Error('--repeats takes a positive integer')
+const repeatsOf = new Map((values['repeats-of']?.split(',') ?? []).filter(s => s !== '').map(pair => {
+  const [id, n] = pair.split('=')
+  if (!SCENARIOS.some(s => s.id === id) || !(Number(n) >= 1) || !Number.isInteger(Number(n))) throw new Error(`--repeats-of takes scenario=count pairs, got "${pair}"`)
+  return [id!, Number(n)] as const
+}))
 
 const started = performance.now()
 const load: Record<string, number> = {}
@@ -61,7 +71,7 @@ try {
     const profDir = values.profile === true ? await tempDir('swarmdrop-bench-prof-') : null
     profileInto(profDir)
     try {
-      const r = await s.run({ quick, repeats, log: m => console.log(m) })
+      const r = await s.run({ quick, repeats: repeatsOf.get(s.id) ?? repeats, log: m => console.log(m) })
       done.push(r)
       for (const row of r.rows) console.log(`  ${row.label}: ${row.measured} | ${row.baseline} | ratio ${row.ratio ?? '—'} | target ${row.target ?? 'report'} | ${row.met == null ? '' : row.met ? 'met' : 'MISSED'}`)
     } catch (err) {
@@ -77,21 +87,29 @@ try {
       profiles.push(hotFunctionsMarkdown(s.id, hot))
     }
     console.log(`   (${((performance.now() - t0) / 1000).toFixed(0)} s)`)
+    await writeResults()
   }
-  const info: RunInfo = {
-    date: new Date().toISOString(),
-    mode: quick ? 'quick' : 'full',
-    seconds: (performance.now() - started) / 1000,
-    machine: { cpus: availableParallelism(), memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
-    load
-  }
-  await writeFile(join(outDir, 'latest.json'), JSON.stringify({ ...info, repeats, scenarios: done, failures }, null, 2) + '\n')
-  await writeFile(join(outDir, 'latest.md'), markdown(info, done) + (failures.length > 0 ? `\nFailed scenarios: ${failures.map(f => f.id).join(', ')}\n` : ''))
-  await writeFile(join(outDir, 'chart.svg'), chartSvg(done.map(r => r.chart ?? {}), `Swarmdrop benchmarks (${info.date.slice(0, 10)}, ${info.mode} run)`))
-  if (profiles.length > 0) await writeFile(join(outDir, 'profile.md'), profiles.join('\n'))
-  console.log(`\nwrote ${outDir}/latest.json, latest.md, chart.svg${profiles.length > 0 ? ', profile.md' : ''} in ${(info.seconds).toFixed(0)} s${failures.length > 0 ? `; FAILED: ${failures.map(f => f.id).join(', ')}` : ''}`)
+  console.log(`\nwrote ${outDir}/latest.json, latest.md, chart.svg${profiles.length > 0 ? ', profile.md' : ''} in ${((performance.now() - started) / 1000).toFixed(0)} s${failures.length > 0 ? `; FAILED: ${failures.map(f => f.id).join(', ')}` : ''}`)
 } finally {
   await stopAll()
   await removeTemps()
 }
 process.exit(exitCode)
+
+async function writeResults (): Promise<void> {
+  const info: RunInfo = {
+    date: new Date().toISOString(),
+    mode: quick ? 'quick' : 'full',
+    seconds: (performance.now() - started) / 1000,
+    machine: { cpus: availableParallelism(), memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    load,
+    repeats: Object.fromEntries(chosen.map(s => [s.id, repeatsOf.get(s.id) ?? repeats]))
+  }
+  const left = chosen.filter(s => !done.some(d => d.id === s.id) && !failures.some(f => f.id === s.id)).map(s => s.id)
+  await writeFile(join(outDir, 'latest.json'), JSON.stringify({ ...info, scenarios: done, failures, notRunYet: left }, null, 2) + '\n')
+  await writeFile(join(outDir, 'latest.md'), markdown(info, done) +
+    (failures.length > 0 ? `\nFailed scenarios: ${failures.map(f => f.id).join(', ')}\n` : '') +
+    (left.length > 0 ? `\nNot run (the run was still going or was stopped): ${left.join(', ')}\n` : ''))
+  await writeFile(join(outDir, 'chart.svg'), chartSvg(done.map(r => r.chart ?? {}), `Swarmdrop benchmarks (${info.date.slice(0, 10)}, ${info.mode} run)`))
+  if (profiles.length > 0) await writeFile(join(outDir, 'profile.md'), profiles.join('\n'))
+}

@@ -14,7 +14,7 @@ import { promisify } from 'node:util'
 import type { ScenarioResult } from './lib/result.ts'
 
 const RUN = fileURLToPath(new URL('./run.ts', import.meta.url))
-const IDS = ['one-to-one', 'capped-seeders', 'flash-crowd', 'flash-crowd-uncapped', 'share-creation', 'peak-memory', 'small-files', 'latency']
+const IDS = ['one-to-one', 'capped-seeders', 'share-creation', 'latency', 'small-files', 'flash-crowd-uncapped', 'peak-memory', 'flash-crowd']
 
 it('runs every benchmark scenario in quick mode and writes its figures', { timeout: 600_000 }, async () => {
   const out = await mkdtemp(join(tmpdir(), 'swarmdrop-bench-smoke-'))
