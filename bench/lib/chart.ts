@@ -28,10 +28,10 @@ export function chartSvg (data: readonly ChartData[], title: string): string {
     const max = niceMax(Math.max(...inGroup.map(b => b.value)))
     out.push(`<text x="20" y="${y + 14}" font-size="13" font-weight="bold">${esc(g)} (${esc(inGroup[0]!.unit)})</text>`)
     y += 22
-    inGroup.forEach((b, i) => {
+    inGroup.forEach(b => {
       const w = Number.isFinite(b.value) ? Math.max(1, (b.value / max) * 440) : 0
       out.push(`<text x="170" y="${y + 13}" font-size="12" text-anchor="end">${esc(b.label)}</text>`,
-        `<rect x="178" y="${y + 2}" width="${w.toFixed(1)}" height="14" fill="${COLORS[i % COLORS.length]}"/>`,
+        `<rect x="178" y="${y + 2}" width="${w.toFixed(1)}" height="14" fill="${b.baseline === true ? '#9aa0a6' : COLORS[0]}"/>`,
         `<text x="${(184 + w).toFixed(1)}" y="${y + 13}" font-size="12">${Number.isFinite(b.value) ? b.value.toFixed(b.value < 10 ? 2 : 0) : 'n/a'}</text>`)
       y += 20
     })

@@ -37,7 +37,8 @@ export interface ScenarioResult {
 }
 
 export interface ChartData {
-  readonly bars?: ReadonlyArray<{ readonly group: string, readonly label: string, readonly value: number, readonly unit: string }>
+  /** `baseline` bars are drawn grey, Swarmdrop's blue. */
+  readonly bars?: ReadonlyArray<{ readonly group: string, readonly label: string, readonly value: number, readonly unit: string, readonly baseline?: boolean }>
   readonly lines?: ReadonlyArray<{ readonly label: string, readonly points: ReadonlyArray<readonly [number, number]> }>
 }
 

@@ -78,7 +78,7 @@ export const oneToOne: Scenario = {
           'Baselines push 64 KiB writes from memory; their time runs from the client\'s dial to the last byte.',
           'CPU: user + system seconds of both processes over the transfer (/proc/<pid>/stat for Swarmdrop and the baseline servers, process.cpuUsage in the baseline clients).'
         ],
-        chart: { bars: (['swarmdrop', 'libp2p', 'tcp', 'http'] as const).map(k => ({ group: `1 -> 1, ${mib} MiB`, label: k === 'libp2p' ? 'bare libp2p' : k === 'tcp' ? 'TCP socket' : k === 'http' ? 'Node HTTP' : 'Swarmdrop', value: figures[`${k}MiBps`].median, unit: 'MiB/s' })) }
+        chart: { bars: (['swarmdrop', 'libp2p', 'tcp', 'http'] as const).map(k => ({ group: `1 -> 1, ${mib} MiB`, label: k === 'libp2p' ? 'bare libp2p' : k === 'tcp' ? 'TCP socket' : k === 'http' ? 'Node HTTP' : 'Swarmdrop', value: figures[`${k}MiBps`].median, unit: 'MiB/s', baseline: k !== 'swarmdrop' })) }
       }
     } finally {
       await stopAll()
