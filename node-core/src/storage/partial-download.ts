@@ -170,12 +170,13 @@ export class PartialDownload implements ServedShare {
     this.#writing.add(index)
     try {
       const path = this.partPath(loc.fileIndex)
-      const fh = await this.#handles.get(path)
-      let written = 0
-      while (written < data.length) {
-        const { bytesWritten } = await fh.write(data, written, data.length - written, loc.offset + written)
-        written += bytesWritten
-      }
+      await this.#handles.use(path, async fh => {
+        let written = 0
+        while (written < data.length) {
+          const { bytesWritten } = await fh.write(data, written, data.length - written, loc.offset + written)
+          written += bytesWritten
+        }
+      })
       this.#dirty.add(path)
     } finally {
       this.#writing.delete(index)
@@ -201,7 +202,7 @@ export class PartialDownload implements ServedShare {
       const dirty = [...this.#dirty]
       this.#dirty.clear()
       try {
-        for (const path of dirty) await (await this.#handles.get(path)).datasync()
+        for (const path of dirty) await this.#handles.use(path, async fh => { await fh.datasync() })
         await this.#store.putHave(this.shareId, snapshot)
       } catch (err) {
         for (const path of dirty) this.#dirty.add(path) // synced again by the next commit
@@ -214,7 +215,7 @@ export class PartialDownload implements ServedShare {
   async readChunk (index: number): Promise<Uint8Array> {
     if (!this.have.has(index)) throw new ChunkUnavailableError(`chunk ${index} not downloaded yet`)
     const loc = this.layout.locate(index)
-    const data = await readExactly(await this.#handles.get(this.#moved.get(loc.fileIndex) ?? this.partPath(loc.fileIndex)), loc.length, loc.offset)
+    const data = await this.#handles.use(this.#moved.get(loc.fileIndex) ?? this.partPath(loc.fileIndex), async fh => await readExactly(fh, loc.length, loc.offset))
     if (!bytesEqual(await sha256(data), this.layout.hashOf(index))) throw new ChunkUnavailableError(`chunk ${index} on disk does not match its hash`)
     return data
   }

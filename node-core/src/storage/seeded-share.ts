@@ -66,7 +66,7 @@ export class SeededShare implements ServedShare {
     }
     let data: Uint8Array
     try {
-      data = await readExactly(await this.#handles.get(file.absolutePath), loc.length, loc.offset)
+      data = await this.#handles.use(file.absolutePath, async fh => await readExactly(fh, loc.length, loc.offset))
     } catch (err) {
       this.#markChanged(`${file.absolutePath} cannot be read: ${(err as Error).message}`)
     }
