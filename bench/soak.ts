@@ -6,7 +6,7 @@
  * and transfers open and close all the time. Each subject samples its heap (after a full GC),
  * RSS and open file descriptors every 2 s (bench/soak-probe.ts). Prints the series and the
  * least-squares slope of each over the run after a warm-up, writes bench/results/soak.json and
- * the summary between the soak markers of docs/SECURITY-storage.md.
+ * the summary between the soak markers of docs/SECURITY.md.
  * Usage: node bench/soak.ts [--minutes 4] [--seed N]
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
@@ -24,7 +24,7 @@ const MiB = 2 ** 20
 const WARM_UP = 0.25
 const MAX_CHURNERS = 3
 const PROBE = fileURLToPath(new URL('soak-probe.ts', import.meta.url))
-const DOC = fileURLToPath(new URL('../docs/SECURITY-storage.md', import.meta.url))
+const DOC = fileURLToPath(new URL('../docs/SECURITY.md', import.meta.url))
 
 interface Sample { t: number, heapUsed: number, rss: number, fds: number }
 

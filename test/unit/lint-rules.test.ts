@@ -43,6 +43,16 @@ describe('lint rules ban code, markup and shell injection sinks', () => {
     })
   }
 
+  it('reports {@html} in a Svelte component (svelte/no-at-html-tags) and allows text interpolation', async () => {
+    const lint = async (markup: string): Promise<string[]> => {
+      const [result] = await eslint.lintText(`<script lang="ts">\n  let { name }: { name: string } = $props()\n</script>\n\n${markup}\n`, { filePath: `${root}/renderer/src/LintFixture.svelte` })
+      assert.ok(result != null)
+      return result.messages.map(m => m.ruleId ?? `fatal: ${m.message}`)
+    }
+    assert.ok((await lint('<p>{@html name}</p>')).includes('svelte/no-at-html-tags'))
+    assert.deepEqual(await lint('<p>{name}</p>'), [])
+  })
+
   it('allows the safe forms: execFile/spawn by name without a shell, textContent', async () => {
     const code = [
       "import { execFile, spawn } from 'node:child_process'",
