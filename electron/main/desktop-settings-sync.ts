@@ -53,8 +53,10 @@ export class DesktopSettingsSync {
     else if (!sameAsDefaults(legacy.settings) && sameAsDefaults(settings)) {
       settings = await this.#init.api.call('setSettings', { ...legacy.settings })
     }
-    await removeDesktopSettings(this.#init.profileDir)
     this.#adopt(settings)
+    await removeDesktopSettings(this.#init.profileDir).catch((err: unknown) => {
+      this.#init.onProblem('Could not remove the old desktop settings', err instanceof Error ? err.message : String(err))
+    })
   }
 
   /** A tray toggle: saved by the service; its `settings:changed` event applies it here. */
