@@ -1,10 +1,11 @@
 /**
- * The desktop app's own settings, in `<profile>/desktop.json`: close-to-tray (on by default) and
- * start at login (off). Read with validation (a broken file falls back to the defaults and is
- * reported, never trusted), written atomically.
+ * The LEGACY `<profile>/desktop.json` (close to tray, start at login), which earlier versions of the
+ * shell kept as their own copy. The service's settings are now the one copy: this file is only read
+ * once, to migrate it (desktop-settings-sync.ts), and then removed. Read with validation (a broken
+ * file falls back to the defaults and is reported, never trusted).
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { readFile, rm } from 'node:fs/promises'
+import { join } from 'node:path'
 import { z } from 'zod'
 
 export const DESKTOP_SETTINGS_FILE = 'desktop.json'
@@ -45,12 +46,7 @@ export async function loadDesktopSettings (profileDir: string): Promise<LoadedSe
   return { settings: { ...DEFAULT_DESKTOP_SETTINGS, ...parsed.data }, problem: null }
 }
 
-/** Writes the settings (temp file + rename, so a crash never leaves half a file). */
-export async function saveDesktopSettings (profileDir: string, settings: DesktopSettings): Promise<void> {
-  const valid = settingsSchema.parse(settings)
-  const path = join(profileDir, DESKTOP_SETTINGS_FILE)
-  await mkdir(dirname(path), { recursive: true })
-  const temp = `${path}.${process.pid}.tmp`
-  await writeFile(temp, JSON.stringify(valid, null, 2) + '\n', { mode: 0o600 })
-  await rename(temp, path)
+/** Removes the legacy file (after it was migrated, or found broken). */
+export async function removeDesktopSettings (profileDir: string): Promise<void> {
+  await rm(join(profileDir, DESKTOP_SETTINGS_FILE), { force: true })
 }

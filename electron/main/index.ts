@@ -9,7 +9,7 @@ import { app, BrowserWindow, clipboard, dialog, ipcMain, Menu, nativeTheme, Noti
 import { defaultProfileDir } from '../../node-core/src/config/paths.ts'
 import { SwarmdropService } from '../../node-core/src/service/service.ts'
 import { APP_SCHEME, createAppProtocolHandler, registerAppSchemeAsPrivileged } from './app-protocol.ts'
-import { loadDesktopSettings, saveDesktopSettings } from './desktop-settings.ts'
+import { DesktopSettingsSync } from './desktop-settings-sync.ts'
 import { LinkInbox } from './links.ts'
 import { faultNotice, Notifier } from './notifications.ts'
 import { loadServiceOptions } from './service-options.ts'
@@ -21,7 +21,6 @@ import { trayIconFile } from './tray-icon.ts'
 import { shareFromDialog, trayMenuTemplate } from './tray-menu.ts'
 import { formatTrayTooltip, pauseAll, resumeAll, TransferRates } from './tray-status.ts'
 import { createMainWindow } from './window.ts'
-import type { DesktopSettings } from './desktop-settings.ts'
 
 const TRAY_REFRESH_MS = 2000
 const LINK_WAIT_MS = 120_000
@@ -37,7 +36,7 @@ function showWindow (): void {
     window = createMainWindow(BrowserWindow, shell, {
       preloadPath: join(app.getAppPath(), 'out/electron/preload/index.cjs'),
       iconPath: join(app.getAppPath(), 'resources/icons/512x512.png'),
-      policy: { closeToTray: () => settings.closeToTray, quitting: () => quitting }
+      policy: { closeToTray: () => desktop?.current.closeToTray ?? true, quitting: () => quitting }
     })
     window.on('closed', () => { window = null })
     return
@@ -47,7 +46,8 @@ function showWindow (): void {
   window.focus()
 }
 
-let settings: DesktopSettings = { closeToTray: true, startAtLogin: false }
+/** The desktop flags, read from the service's settings (the one copy); null until main() runs. */
+let desktop: DesktopSettingsSync | null = null
 
 if (claimSingleInstance(app, process.argv, inbox, showWindow)) {
   registerLinkScheme(app, process)
@@ -61,16 +61,16 @@ async function main (): Promise<void> {
   if (process.platform === 'win32') app.setAppUserModelId('org.swarmdrop.app') // notifications on Windows need it
   await app.whenReady()
   const profileDir = defaultProfileDir()
-  const loaded = await loadDesktopSettings(profileDir)
-  settings = loaded.settings
   protocol.handle(APP_SCHEME, createAppProtocolHandler(join(app.getAppPath(), 'renderer', 'dist')))
 
   const notifier = new Notifier(Notification, shell)
-  if (loaded.problem != null) notifier.show({ title: 'Swarmdrop settings were reset', body: loaded.problem })
   const supervisor = new ServiceSupervisor({
     create: async () => await SwarmdropService.create(await loadServiceOptions(profileDir)),
     onFault: fault => { console.error('node failed:', fault.error); notifier.show(faultNotice(fault)) },
-    onStateChange: () => { refreshTray() }
+    onStateChange: state => {
+      refreshTray()
+      if (state === 'running') desktop?.refresh().catch((err: unknown) => { console.error('could not read the desktop settings', err) })
+    }
   })
   routeProcessFaults(process, supervisor)
   registerServiceIpc(ipcMain, supervisor, () => window != null && !window.isDestroyed() ? window.webContents.mainFrame : null)
@@ -82,10 +82,20 @@ async function main (): Promise<void> {
     autostartDir: autostartDir(process.env, homedir()),
     command: process.env.APPIMAGE != null ? [process.env.APPIMAGE] : [process.execPath, ...(process.defaultApp === true ? [app.getAppPath()] : [])]
   }
-  const saveSettings = (patch: Partial<DesktopSettings>): void => {
-    settings = { ...settings, ...patch }
-    saveDesktopSettings(profileDir, settings).catch((err: unknown) => { console.error('could not save settings', err) })
-    refreshTray()
+  const sync = new DesktopSettingsSync({
+    api: supervisor,
+    profileDir,
+    applyStartAtLogin: async enabled => { await applyStartAtLogin(loginTarget, enabled) },
+    onChange: () => { refreshTray() },
+    onProblem: (title, body) => { notifier.show({ title, body }) }
+  })
+  desktop = sync
+  sync.listen()
+  const setDesktop = (patch: { startAtLogin?: boolean, closeToTray?: boolean }): void => {
+    sync.set(patch).catch((err: unknown) => {
+      notifier.show({ title: 'Could not change the setting', body: err instanceof Error ? err.message : String(err) })
+      refreshTray() // back to the saved state
+    })
   }
 
   const tray = new Tray(join(app.getAppPath(), trayIconFile(process.platform, nativeTheme.shouldUseDarkColors)))
@@ -107,13 +117,10 @@ async function main (): Promise<void> {
       shareFolder: () => { share('folder') },
       pauseAll: () => { bulk(pauseAll) },
       resumeAll: () => { bulk(resumeAll) },
-      setStartAtLogin: enabled => {
-        applyStartAtLogin(loginTarget, enabled).then(() => { saveSettings({ startAtLogin: enabled }) },
-          (err: unknown) => { notifier.show({ title: 'Could not change start at login', body: String(err) }) })
-      },
-      setCloseToTray: enabled => { saveSettings({ closeToTray: enabled }) },
+      setStartAtLogin: enabled => { setDesktop({ startAtLogin: enabled }) },
+      setCloseToTray: enabled => { setDesktop({ closeToTray: enabled }) },
       quit: () => { app.quit() }
-    }, { ...settings, nodeRunning: supervisor.state === 'running' })))
+    }, { ...sync.current, nodeRunning: supervisor.state === 'running' })))
     if (supervisor.state !== 'running') tray.setToolTip(formatTrayTooltip(null, supervisor.state))
   }
   refreshTray()
@@ -132,7 +139,7 @@ async function main (): Promise<void> {
   })
 
   app.on('activate', showWindow)
-  app.on('window-all-closed', () => { if (!settings.closeToTray) app.quit() })
+  app.on('window-all-closed', () => { if (!sync.current.closeToTray) app.quit() })
   app.on('before-quit', event => {
     if (quitting) return
     quitting = true

@@ -19,7 +19,7 @@ export interface TrayActions {
 export interface TrayMenuState {
   readonly startAtLogin: boolean
   readonly closeToTray: boolean
-  /** False while the node is (re)starting: the actions that need it are greyed out. */
+  /** False while the node is (re)starting: the actions that need it (the toggles too: the service stores them) are greyed out. */
   readonly nodeRunning: boolean
 }
 
@@ -33,8 +33,8 @@ export function trayMenuTemplate (actions: TrayActions, state: TrayMenuState): M
     { id: 'pause-all', label: 'Pause All', enabled: state.nodeRunning, click: () => { actions.pauseAll() } },
     { id: 'resume-all', label: 'Resume All', enabled: state.nodeRunning, click: () => { actions.resumeAll() } },
     { type: 'separator' },
-    { id: 'start-at-login', label: 'Start at Login', type: 'checkbox', checked: state.startAtLogin, click: item => { actions.setStartAtLogin(item.checked) } },
-    { id: 'close-to-tray', label: 'Keep Running When the Window Is Closed', type: 'checkbox', checked: state.closeToTray, click: item => { actions.setCloseToTray(item.checked) } },
+    { id: 'start-at-login', label: 'Start at Login', type: 'checkbox', checked: state.startAtLogin, enabled: state.nodeRunning, click: item => { actions.setStartAtLogin(item.checked) } },
+    { id: 'close-to-tray', label: 'Keep Running When the Window Is Closed', type: 'checkbox', checked: state.closeToTray, enabled: state.nodeRunning, click: item => { actions.setCloseToTray(item.checked) } },
     { type: 'separator' },
     { id: 'quit', label: 'Quit Swarmdrop', click: () => { actions.quit() } }
   ]

@@ -202,6 +202,19 @@ describe('the UI in a browser', { timeout: 180_000 }, () => {
     await bobPage.screenshot({ path: join(ARTIFACTS, 'settings.png') })
   })
 
+  it('settings: a change from another front end (the desktop tray) shows up in the open view, unsaved edits kept', async () => {
+    const tray = bobPage.getByRole('checkbox', { name: /keeps Swarmdrop in the tray/ })
+    assert.equal(await tray.isChecked(), true, 'close to tray is on by default')
+    await bobPage.getByRole('spinbutton', { name: /Upload limit/ }).fill('4096')
+    await bob.call('setSettings', { closeToTray: false })
+    const deadline = Date.now() + 15_000
+    while (await tray.isChecked()) {
+      assert.ok(Date.now() < deadline, 'the settings:changed event did not reach the view')
+      await new Promise(resolve => setTimeout(resolve, 50))
+    }
+    assert.equal(await bobPage.getByRole('spinbutton', { name: /Upload limit/ }).inputValue(), '4096', 'the edit in progress is kept')
+  })
+
   it('says when the daemon goes away, and reconnects when it is back', async () => {
     const dave = await startWebDaemon()
     const page = await browser.newPage()

@@ -31,6 +31,7 @@ describe('built main process with the Electron API stood in', { timeout: 180_000
     const home = await tempDir()
     const profile = join(home, '.config', 'Swarmdrop')
     await mkdir(profile, { recursive: true })
+    await writeFile(join(profile, 'desktop.json'), JSON.stringify({ closeToTray: false, startAtLogin: false })) // legacy, migrated once
     await writeFile(join(profile, 'config.json'), JSON.stringify({ network: TEST_NETWORK, mdns: false, listen: ['/ip4/127.0.0.1/tcp/0'], allowPrivate: true }))
     const link = async (): Promise<string> => formatLink({ shareId: await shareIdOf(randomBytes(32)), peers: [] })
     const [first, second] = [await link(), await link()]
@@ -83,7 +84,12 @@ describe('built main process with the Electron API stood in', { timeout: 180_000
     assert.equal(r.trayAlive, true)
     assert.match(err, /uncaught exception in the main process/)
 
+    assert.deepEqual(r.migrated, { service: { closeToTray: false, startAtLogin: false }, legacyFileLeft: false }, 'desktop.json moved into the service settings')
+    assert.deepEqual(r.trayToggle, { service: { closeToTray: true, startAtLogin: false }, rendererSaw: { closeToTray: true, startAtLogin: false } }, 'a tray toggle is saved by the service and reaches the renderer')
     assert.equal(r.closeHidden, true, 'closing the window hides it in the tray')
+    assert.equal(r.rendererSaveOk, true)
+    assert.deepEqual(r.afterRendererSave, { trayStartAtLogin: true, trayCloseToTray: false, autostartEntry: true }, 'a renderer-side setSettings reaches the tray and the login item')
+    assert.equal(r.closeNotKept, true, 'with close to tray off (set from the renderer), closing the window is not prevented')
     assert.deepEqual(r.quit, { requests: 2, trayDestroyed: true, errorBoxes: [], exitCode: null })
   })
 })

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { SwarmdropService } from '../../node-core/src/service/service.ts'
 import { makeTree, removeTemps, tempDir, treeHashes } from '../helpers/files.ts'
 import { TEST_NETWORK } from '../helpers/processes.ts'
-import type { ServiceEvent } from '../../node-core/src/service/api.ts'
+import type { AppSettings, ServiceEvent } from '../../node-core/src/service/api.ts'
 
 const MiB = 1024 * 1024
 const services: SwarmdropService[] = []
@@ -127,15 +127,19 @@ describe('service API', { timeout: 120_000 }, () => {
     const before = await s1.call('getSettings', {})
     assert.equal(before.network, TEST_NETWORK)
     assert.equal(before.savedNetwork, null)
+    assert.deepEqual([before.closeToTray, before.startAtLogin], [true, false], 'desktop defaults: close to tray on, start at login off')
+    const changed: AppSettings[] = []
+    s1.subscribe(e => { if (e.type === 'settings:changed') changed.push(e.settings) })
     await assert.rejects(s1.call('setSettings', { downloadDir: join(dl, 'does-not-exist') }), { name: 'InvalidArgumentError' })
     await assert.rejects(s1.call('setSettings', { network: '../evil' }), { name: 'InvalidArgumentError' })
-    const after = await s1.call('setSettings', { downloadDir: dl, maxUploadBytesPerSecond: 1000, network: 'team-b', closeToTray: true })
+    const after = await s1.call('setSettings', { downloadDir: dl, maxUploadBytesPerSecond: 1000, network: 'team-b', closeToTray: false, startAtLogin: true })
     assert.equal(after.downloadDir, dl)
     assert.equal(after.maxUploadBytesPerSecond, 1000)
     assert.equal(after.network, TEST_NETWORK, 'the running network does not change')
     assert.equal(after.savedNetwork, 'team-b')
-    assert.equal(after.closeToTray, true)
-    assert.equal(after.startAtLogin, false)
+    assert.equal(after.closeToTray, false)
+    assert.equal(after.startAtLogin, true)
+    assert.deepEqual(changed, [after], 'one settings:changed event with the new settings; none for the rejected calls')
     assert.deepEqual(JSON.parse(await readFile(join(profileDir, 'config.json'), 'utf8')), { network: 'team-b' })
     await s1.stop()
     services.splice(services.indexOf(s1), 1)
@@ -144,7 +148,8 @@ describe('service API', { timeout: 120_000 }, () => {
     const again = await s2.call('getSettings', {})
     assert.equal(again.downloadDir, dl)
     assert.equal(again.maxUploadBytesPerSecond, 1000)
-    assert.equal(again.closeToTray, true)
+    assert.equal(again.closeToTray, false)
+    assert.equal(again.startAtLogin, true)
     const cleared = await s2.call('setSettings', { network: null })
     assert.equal(cleared.savedNetwork, null)
   })

@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { DEFAULT_DESKTOP_SETTINGS, DESKTOP_SETTINGS_FILE, loadDesktopSettings, saveDesktopSettings } from '../../electron/main/desktop-settings.ts'
+import { DEFAULT_DESKTOP_SETTINGS, DESKTOP_SETTINGS_FILE, loadDesktopSettings, removeDesktopSettings } from '../../electron/main/desktop-settings.ts'
 import { applyStartAtLogin, autostartDir, autostartEntry, quoteExecArg } from '../../electron/main/start-at-login.ts'
 import { Notifier, faultNotice } from '../../electron/main/notifications.ts'
 import { loadServiceOptions } from '../../electron/main/service-options.ts'
@@ -17,14 +17,16 @@ import type { DownloadInfo } from '../../node-core/src/service/api.ts'
 
 after(removeTemps)
 
-describe('desktop settings', () => {
-  it('defaults to close-to-tray on and start at login off, and round-trips', async () => {
+describe('legacy desktop.json (read once for migration)', () => {
+  it('defaults to close-to-tray on and start at login off, reads a saved file, and is removed', async () => {
     const dir = await tempDir()
     assert.deepEqual(await loadDesktopSettings(dir), { settings: DEFAULT_DESKTOP_SETTINGS, problem: null })
     assert.equal(DEFAULT_DESKTOP_SETTINGS.closeToTray, true)
-    await saveDesktopSettings(dir, { closeToTray: false, startAtLogin: true })
+    await writeFile(join(dir, DESKTOP_SETTINGS_FILE), JSON.stringify({ closeToTray: false, startAtLogin: true }))
     assert.deepEqual(await loadDesktopSettings(dir), { settings: { closeToTray: false, startAtLogin: true }, problem: null })
-    assert.equal((await stat(join(dir, DESKTOP_SETTINGS_FILE))).mode & 0o777, 0o600)
+    await removeDesktopSettings(dir)
+    await assert.rejects(stat(join(dir, DESKTOP_SETTINGS_FILE)), { code: 'ENOENT' })
+    await removeDesktopSettings(dir) // no file: nothing to do
   })
 
   it('a broken file falls back to the defaults and says why', async () => {
@@ -35,7 +37,6 @@ describe('desktop settings', () => {
       assert.deepEqual(loaded.settings, DEFAULT_DESKTOP_SETTINGS, text)
       assert.match(loaded.problem ?? '', /desktop\.json/, text)
     }
-    await assert.rejects(saveDesktopSettings(dir, { closeToTray: 'x' } as never))
   })
 })
 

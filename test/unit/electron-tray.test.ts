@@ -79,7 +79,7 @@ describe('tray menu', () => {
     ;(byId.get('close-to-tray')!.click as (item: { checked: boolean }) => void)({ checked: false })
     assert.deepEqual(called, ['open', 'shareFile', 'shareFolder', 'pauseAll', 'resumeAll', 'quit', 'login:true', 'tray:false'])
     const down = trayMenuTemplate(actions, { startAtLogin: true, closeToTray: false, nodeRunning: false })
-    assert.deepEqual(down.filter(i => i.enabled === false).map(i => i.id), ['share-file', 'share-folder', 'pause-all', 'resume-all'])
+    assert.deepEqual(down.filter(i => i.enabled === false).map(i => i.id), ['share-file', 'share-folder', 'pause-all', 'resume-all', 'start-at-login', 'close-to-tray'], 'the toggles too: the service stores them')
   })
 })
 

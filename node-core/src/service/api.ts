@@ -117,7 +117,7 @@ export interface AppSettings {
   readonly network: string | null
   /** The network saved for the next start (config.json), null = public. A `--network` flag still wins. */
   readonly savedNetwork: string | null
-  /** Desktop-only preferences, stored here and applied by the Electron shell. */
+  /** Desktop-only preferences, stored here (the one copy) and applied by the Electron shell. Close to tray is on by default. */
   readonly startAtLogin: boolean
   readonly closeToTray: boolean
 }
@@ -166,6 +166,8 @@ export type ServiceEvent =
   | { readonly type: 'dht', readonly dht: DhtInfo }
   | { readonly type: 'peer:connected', readonly peer: PeerInfo }
   | { readonly type: 'peer:disconnected', readonly peerId: string }
+  /** After every `setSettings`, with the settings as they now are (the Electron shell applies the desktop flags from it). */
+  | { readonly type: 'settings:changed', readonly settings: AppSettings }
 
 /** What every front end calls: the service itself, or a client that forwards over IPC / WebSocket. */
 export interface SwarmdropApi {

@@ -367,7 +367,7 @@ export class SwarmdropService implements SwarmdropApi {
       network: this.#network,
       savedNetwork: saved.network ?? null,
       startAtLogin: this.#settings.startAtLogin === true,
-      closeToTray: this.#settings.closeToTray === true
+      closeToTray: this.#settings.closeToTray !== false
     }
   }
 
@@ -389,7 +389,9 @@ export class SwarmdropService implements SwarmdropApi {
       ...(args.closeToTray !== undefined ? { closeToTray: args.closeToTray } : {})
     }
     await this.#store.putSettings(this.#settings)
-    return await this.getSettings()
+    const settings = await this.getSettings()
+    this.#emit({ type: 'settings:changed', settings })
+    return settings
   }
 
   nodeInfo (): NodeInfo {
