@@ -1,12 +1,12 @@
 /**
  * The desktop app's node settings: the profile's config.json (the same file and rules as the
- * CLI's flags, node-core/src/cli/config-file.ts), restoring shares and downloads at start.
+ * CLI's flags, node-core/src/config/config-file.ts), restoring shares and downloads at start.
  */
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { parseByteRate } from '../../node-core/src/bandwidth/units.ts'
-import { loadConfigFile } from '../../node-core/src/cli/config-file.ts'
-import type { ConfigFile } from '../../node-core/src/cli/config-file.ts'
+import { loadConfigFile } from '../../node-core/src/config/config-file.ts'
+import type { ConfigFile } from '../../node-core/src/config/config-file.ts'
 import type { SwarmdropServiceOptions } from '../../node-core/src/service/service.ts'
 
 function rate (value: string | number | undefined): number | undefined {

@@ -2,7 +2,7 @@ import { after, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { loadConfigFile } from '../../node-core/src/cli/config-file.ts'
+import { loadConfigFile } from '../../node-core/src/config/config-file.ts'
 import { removeTemps, tempDir } from '../helpers/files.ts'
 
 after(removeTemps)

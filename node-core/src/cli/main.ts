@@ -11,7 +11,7 @@ import { parseLink } from '../link/link.ts'
 import { SwarmdropService } from '../service/service.ts'
 import { DEFAULT_WEB_PORT, WebServer } from '../web/web-server.ts'
 import { loadOrCreateWebToken } from '../web/web-token.ts'
-import { loadConfigFile } from './config-file.ts'
+import { loadConfigFile } from '../config/config-file.ts'
 import { progressLine } from './progress.ts'
 import type { DownloadInfo, ServiceEvent } from '../service/api.ts'
 
