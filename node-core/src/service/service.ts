@@ -335,7 +335,14 @@ export class SwarmdropService implements SwarmdropApi {
     return { shares: [...this.#shares.values()].map(s => this.#shareInfo(s)), downloads: [...this.#downloads.values()].map(j => j.info()), peers: [...peers.values()] }
   }
 
+  /** Sets the global caps; like every settings change, announced with `settings:changed`. */
   async setLimits (args: CommandArgs<'setLimits'>): Promise<NodeInfo['limits']> {
+    const limits = await this.#applyLimits(args)
+    this.#emit({ type: 'settings:changed', settings: await this.getSettings() })
+    return limits
+  }
+
+  async #applyLimits (args: CommandArgs<'setLimits'>): Promise<NodeInfo['limits']> {
     if (args.maxUploadBytesPerSecond !== undefined) this.#uploadLimit.setRate(args.maxUploadBytesPerSecond)
     if (args.maxDownloadBytesPerSecond !== undefined) this.#downloadLimit.setRate(args.maxDownloadBytesPerSecond)
     const limits = { maxUploadBytesPerSecond: this.#uploadLimit.rate, maxDownloadBytesPerSecond: this.#downloadLimit.rate }
@@ -380,7 +387,7 @@ export class SwarmdropService implements SwarmdropApi {
     }
     if (args.network !== undefined) await saveConfigNetwork(this.#profileDir, args.network)
     if (args.maxUploadBytesPerSecond !== undefined || args.maxDownloadBytesPerSecond !== undefined) {
-      await this.setLimits({ maxUploadBytesPerSecond: args.maxUploadBytesPerSecond, maxDownloadBytesPerSecond: args.maxDownloadBytesPerSecond })
+      await this.#applyLimits({ maxUploadBytesPerSecond: args.maxUploadBytesPerSecond, maxDownloadBytesPerSecond: args.maxDownloadBytesPerSecond })
     }
     this.#settings = {
       ...this.#settings,
