@@ -113,7 +113,7 @@ export class SwarmdropService implements SwarmdropApi {
     this.#settings = { ...saved, maxUploadBytesPerSecond: limits.up, maxDownloadBytesPerSecond: limits.down }
     this.#profileDir = options.profileDir
     this.#network = options.network == null || options.network === '' ? null : options.network
-    this.#routing = options.dht === false ? null : new ShareRouting(node.contentRouting)
+    this.#routing = options.dht === false ? null : new ShareRouting(node.services.dht)
     this.#mdns = options.mdns !== false
     this.#uploadLimit = new TokenBucket(limits.up)
     this.#downloadLimit = new TokenBucket(limits.down)
@@ -495,7 +495,7 @@ export class SwarmdropService implements SwarmdropApi {
   #announce (shareId: string): void {
     if (this.#routing == null) return
     this.#routing.announce(shareId, { signal: this.#stopping.signal }).then(
-      ms => { this.#emit({ type: 'share:announced', shareId, ms }) },
+      a => { this.#emit({ type: 'share:announced', shareId, ms: a.ms, stored: a.stored, errors: a.errors }) },
       err => { if (!this.#stopping.signal.aborted) this.#emit({ type: 'share:announce-failed', shareId, message: (err as Error).message }) }
     )
   }
