@@ -45,6 +45,10 @@ function debug (line: Record<string, unknown>): void {
   if (DEBUG) process.stderr.write(JSON.stringify({ debug: 'dht', ...line }) + '\n')
 }
 
+function sameSet (a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  return a.size === b.size && [...a].every(x => b.has(x))
+}
+
 /**
  * Announces and finds shares on the DHT: provider records for share IDs only (never per chunk).
  * kad-dht re-provides what was provided before records expire. Every call has a time limit, since
@@ -52,8 +56,8 @@ function debug (line: Record<string, unknown>): void {
  *
  * kad-dht's provide resolves even when no peer stored the record (for instance when the routing
  * table is still almost empty), so an announce counts the peers that accepted it and provides
- * again, every RETRY_DELAY_MS, until MIN_STORED peers hold it (or every closest peer the lookup
- * found does, in a network smaller than that) or PROVIDE_TIMEOUT_MS passes. It fails only if no
+ * again, every RETRY_DELAY_MS, until MIN_STORED peers hold it (or, in a network smaller than that,
+ * two rounds found the same closest peers and all hold it) or PROVIDE_TIMEOUT_MS passes. It fails only if no
  * peer at all stored it.
  */
 export class ShareRouting {
@@ -71,6 +75,7 @@ export class ShareRouting {
     let errors = 0
     let attempts = 0
     let lastError: unknown
+    let lastClosest = new Set<string>()
     while (true) {
       attempts++
       const closest = new Set<string>()
@@ -81,6 +86,7 @@ export class ShareRouting {
           if (e.name === 'FINAL_PEER') closest.add(e.peer.id.toString())
           else if (e.name === 'PEER_RESPONSE' && e.messageName === 'ADD_PROVIDER') storedNow.add(e.from.toString())
           else if (e.name === 'QUERY_ERROR') errorsNow++
+          if (DEBUG && e.name === 'PEER_RESPONSE' && e.messageName === 'FIND_NODE') debug({ op: 'provide-response', from: e.from.toString(), closer: e.closer.map(c => ({ id: c.id.toString(), addrs: c.multiaddrs.map(String) })) })
         }
       } catch (err) {
         lastError = err
@@ -88,8 +94,10 @@ export class ShareRouting {
       for (const p of storedNow) stored.add(p)
       errors += errorsNow
       debug({ op: 'provide', shareId, attempt: attempts, closest: [...closest], stored: [...storedNow], errors: errorsNow, ms: Math.round(performance.now() - started) })
-      const enough = stored.size >= MIN_STORED || (closest.size > 0 && [...closest].every(p => stored.has(p)))
-      if (enough || signal.aborted) break
+      // A network smaller than MIN_STORED: two rounds in a row found the same closest peers, all holding it.
+      const wholeNetwork = closest.size > 0 && [...closest].every(p => stored.has(p)) && sameSet(closest, lastClosest)
+      lastClosest = closest
+      if (stored.size >= MIN_STORED || wholeNetwork || signal.aborted) break
       await delay(RETRY_DELAY_MS, undefined, { signal }).catch(() => {})
       if (signal.aborted) break
     }
@@ -114,7 +122,10 @@ export class ShareRouting {
     let providers = 0
     try {
       for await (const e of this.#dht.findProviders(CID.parse(shareId), { signal })) {
-        if (e.name === 'PEER_RESPONSE') responded.push(e.from.toString())
+        if (e.name === 'PEER_RESPONSE') {
+          responded.push(e.from.toString())
+          if (DEBUG) debug({ op: 'find-response', from: e.from.toString(), closer: e.closer.map(c => ({ id: c.id.toString(), addrs: c.multiaddrs.map(String) })), providers: e.providers.length })
+        }
         else if (e.name === 'QUERY_ERROR') errors++
         else if (e.name === 'PROVIDER') {
           for (const p of e.providers) {

@@ -18,6 +18,7 @@ import { ManifestLayout } from '../manifest/layout.ts'
 import { DialPolicy, hostOf } from '../net/dial-policy.ts'
 import { bootstrapFor, createSwarmNode } from '../net/node.ts'
 import { ShareRouting } from '../net/share-routing.ts'
+import { keepJoined } from '../net/rejoin.ts'
 import { SourceSession } from '../protocol/chunk-client.ts'
 import { ChunkServer } from '../protocol/chunk-server.ts'
 import { CHUNK_PROTOCOL } from '../protocol/constants.ts'
@@ -169,6 +170,7 @@ export class SwarmdropService implements SwarmdropApi {
     const service = new SwarmdropService(node, store, options, limits, datastore, dialPolicy, saved)
     service.movedAside = movedAside
     for (const b of bootstrap.list) service.#found(peerKey(b), 'dht')
+    if (options.dht !== false) keepJoined(node, bootstrap.list, service.#stopping.signal)
     lan.found = peerId => { service.#lanPeerFound(peerId) }
     await service.#start(options.restore !== false)
     return service
