@@ -9,7 +9,9 @@
  *     download is complete and verified (an upper bound on the first byte: one 64 KiB chunk of
  *     16 arrives before it; progress is only reported once a second, too coarse to time).
  * Prints median and p90 over the runs and writes bench/results/discovery.json.
- * Usage: node bench/discovery.ts [--runs N] [--nodes N]
+ * With --debug, the seeder and downloader log each provide round and lookup (SWARMDROP_DEBUG_DHT)
+ * and a failed run prints those lines and which peers hold the record.
+ * Usage: node bench/discovery.ts [--runs N] [--nodes N] [--debug]
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -18,10 +20,12 @@ import { makeTree, removeTemps, tempDir } from '../test/helpers/files.ts'
 import { killAll, killAllExcept, swarmdrop } from '../test/helpers/processes.ts'
 import type { JsonProcess } from '../test/helpers/processes.ts'
 
-const { values } = parseArgs({ options: { runs: { type: 'string' }, nodes: { type: 'string' } } })
+const { values } = parseArgs({ options: { runs: { type: 'string' }, nodes: { type: 'string' }, debug: { type: 'boolean' } } })
 const RUNS = Number(values.runs ?? 10)
 const NODES = Number(values.nodes ?? 50)
 const DHT = ['--dht-server', '--allow-private']
+const ENV = values.debug === true ? { ...process.env, SWARMDROP_DEBUG_DHT: '1' } : undefined
+const debugLines = (p: JsonProcess): string => p.stderr.split('\n').filter(l => l.startsWith('{"debug"')).join('\n')
 
 function quantile (xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b)
@@ -38,29 +42,35 @@ try {
   await first.waitFor(l => l.event === 'dht' && (l.dht as { routingTableSize: number }).routingTableSize >= 10, 120_000)
   console.log(`${NODES - 2} DHT daemons up in ${((performance.now() - started) / 1000).toFixed(1)} s`)
 
-  const rows: Array<{ announceMs: number, shareToFoundMs: number, ttfbMs: number }> = []
+  const rows: Array<{ announceMs: number, stored: number, shareToFoundMs: number, ttfbMs: number }> = []
   const failures: string[] = []
+  let procs: JsonProcess[] = []
   for (let run = 0; run < RUNS; run++) {
     try {
     const src = await tempDir()
     await makeTree(join(src, `bench-${run}`), { 'data.bin': 1024 * 1024 })
     const pick = (): string => addrs[Math.floor(Math.random() * addrs.length)]!
-    const seeder = swarmdrop(['share', join(src, `bench-${run}`), '--repo', await tempDir(), ...DHT, '--bootstrap', pick()])
+    const seeder = swarmdrop(['share', join(src, `bench-${run}`), '--repo', await tempDir(), ...DHT, '--bootstrap', pick()], ENV)
+    procs = [seeder]
     const shared = await seeder.event('shared', 60_000)
-    const announced = await seeder.event('announced', 120_000)
-    const get = swarmdrop(['get', `swarmdrop://${shared.shareId as string}`, '--out', await tempDir(), '--repo', await tempDir(), '--allow-private', '--bootstrap', pick(), '--stall-timeout', '60'])
+    const announced = await seeder.waitFor(l => l.event === 'announced' || l.event === 'announce-failed', 120_000)
+    if (announced.event === 'announce-failed') throw new Error(`announce failed: ${announced.message as string}`)
+    const get = swarmdrop(['get', `swarmdrop://${shared.shareId as string}`, '--out', await tempDir(), '--repo', await tempDir(), '--allow-private', '--bootstrap', pick(), '--stall-timeout', '60'], ENV)
+    procs = [seeder, get]
     const provider = await get.waitFor(l => l.event === 'provider' && l.via === 'dht', 120_000)
     const complete = await get.event('complete', 120_000)
     const row = {
       announceMs: announced.ms as number,
+      stored: announced.stored as number,
       shareToFoundMs: Math.round(get.timeOf(provider) - seeder.timeOf(shared)),
       ttfbMs: Math.round(get.timeOf(complete) - get.startedAt)
     }
     rows.push(row)
-    console.log(`run ${run + 1}/${RUNS}: announce ${row.announceMs} ms, share->found ${row.shareToFoundMs} ms, 1 MiB complete (first byte at most) ${row.ttfbMs} ms`)
+    console.log(`run ${run + 1}/${RUNS}: announce ${row.announceMs} ms (stored on ${row.stored}), share->found ${row.shareToFoundMs} ms, 1 MiB complete (first byte at most) ${row.ttfbMs} ms`)
     } catch (err) {
       failures.push((err as Error).message.split('\n')[0]!.slice(0, 200))
       console.log(`run ${run + 1}/${RUNS}: FAILED: ${failures[failures.length - 1]}`)
+      if (values.debug === true) for (const p of procs) console.log(debugLines(p))
     } finally {
       await killAllExcept(others.concat(first))
     }

@@ -37,6 +37,8 @@ describe('discovery on a local DHT', { timeout: 240_000 }, () => {
     const shared = await seeder.event('shared')
     const announced = await seeder.event('announced', 90_000)
     assert.equal(announced.shareId, shared.shareId)
+    // The record is on at least MIN_STORED (3) of the DHT servers, and the event says so.
+    assert.ok((announced.stored as number) >= 3, `stored on ${announced.stored as number} peers`)
 
     const out = await tempDir()
     const bare = `swarmdrop://${shared.shareId as string}`

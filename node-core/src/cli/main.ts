@@ -143,7 +143,7 @@ export async function main (argv: string[]): Promise<number> {
       }
       service.subscribe(e => {
         if (e.type === 'share:changed') out.event({ event: 'share-changed', ...e.share }, () => `share ${e.share.name} stopped: ${e.share.changed ?? 'changed'}`)
-        if (e.type === 'share:announced') out.event({ event: 'announced', shareId: e.shareId, ms: e.ms }, () => `announced ${e.shareId} on the DHT in ${e.ms} ms`)
+        if (e.type === 'share:announced') out.event({ event: 'announced', shareId: e.shareId, ms: e.ms, stored: e.stored, errors: e.errors }, () => `announced ${e.shareId} on the DHT in ${e.ms} ms (record stored on ${e.stored} peers)`)
         if (e.type === 'share:announce-failed') out.event({ event: 'announce-failed', shareId: e.shareId, message: e.message }, () => `could not announce ${e.shareId} on the DHT: ${e.message}`)
       })
       out.human('seeding; press Ctrl-C to stop')
@@ -201,7 +201,7 @@ async function get (service: SwarmdropService, link: string, values: Values, out
   const finished = new Promise<DownloadInfo>((resolve, reject) => {
     service.subscribe(e => {
       if (e.type === 'download:provider' && e.shareId === shareId) out.event({ event: 'provider', peerId: e.peerId, via: e.via }, () => `found ${e.peerId} (${e.via})`)
-      if (e.type === 'share:announced' && e.shareId === shareId) out.event({ event: 'announced', shareId, ms: e.ms }, () => `now a source: announced on the DHT in ${e.ms} ms`)
+      if (e.type === 'share:announced' && e.shareId === shareId) out.event({ event: 'announced', shareId, ms: e.ms, stored: e.stored, errors: e.errors }, () => `now a source: announced on the DHT in ${e.ms} ms (record stored on ${e.stored} peers)`)
       if (!('download' in e) || e.download.shareId !== shareId) return
       const d = e.download
       if (e.type === 'download:complete') resolve(d)

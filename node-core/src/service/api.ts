@@ -160,7 +160,8 @@ export type ServiceEvent =
   | { readonly type: 'download:complete', readonly download: DownloadInfo }
   | { readonly type: 'download:error', readonly download: DownloadInfo }
   | { readonly type: 'download:removed', readonly shareId: string }
-  | { readonly type: 'share:announced', readonly shareId: string, readonly ms: number }
+  /** `stored`: DHT peers that accepted the provider record; `errors`: sends and requests that failed. */
+  | { readonly type: 'share:announced', readonly shareId: string, readonly ms: number, readonly stored: number, readonly errors: number }
   | { readonly type: 'share:announce-failed', readonly shareId: string, readonly message: string }
   | { readonly type: 'download:provider', readonly shareId: string, readonly peerId: string, readonly via: 'dht' | 'mdns' | 'link' | 'direct' }
   | { readonly type: 'dht', readonly dht: DhtInfo }

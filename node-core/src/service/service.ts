@@ -18,6 +18,7 @@ import { ManifestLayout } from '../manifest/layout.ts'
 import { DialPolicy, hostOf } from '../net/dial-policy.ts'
 import { bootstrapFor, createSwarmNode } from '../net/node.ts'
 import { ShareRouting } from '../net/share-routing.ts'
+import { keepJoined } from '../net/rejoin.ts'
 import { SourceSession } from '../protocol/chunk-client.ts'
 import { ChunkServer } from '../protocol/chunk-server.ts'
 import { CHUNK_PROTOCOL } from '../protocol/constants.ts'
@@ -113,7 +114,7 @@ export class SwarmdropService implements SwarmdropApi {
     this.#settings = { ...saved, maxUploadBytesPerSecond: limits.up, maxDownloadBytesPerSecond: limits.down }
     this.#profileDir = options.profileDir
     this.#network = options.network == null || options.network === '' ? null : options.network
-    this.#routing = options.dht === false ? null : new ShareRouting(node.contentRouting)
+    this.#routing = options.dht === false ? null : new ShareRouting(node.services.dht)
     this.#mdns = options.mdns !== false
     this.#uploadLimit = new TokenBucket(limits.up)
     this.#downloadLimit = new TokenBucket(limits.down)
@@ -169,6 +170,7 @@ export class SwarmdropService implements SwarmdropApi {
     const service = new SwarmdropService(node, store, options, limits, datastore, dialPolicy, saved)
     service.movedAside = movedAside
     for (const b of bootstrap.list) service.#found(peerKey(b), 'dht')
+    if (options.dht !== false) keepJoined(node, bootstrap.list, service.#stopping.signal)
     lan.found = peerId => { service.#lanPeerFound(peerId) }
     await service.#start(options.restore !== false)
     return service
@@ -502,7 +504,7 @@ export class SwarmdropService implements SwarmdropApi {
   #announce (shareId: string): void {
     if (this.#routing == null) return
     this.#routing.announce(shareId, { signal: this.#stopping.signal }).then(
-      ms => { this.#emit({ type: 'share:announced', shareId, ms }) },
+      a => { this.#emit({ type: 'share:announced', shareId, ms: a.ms, stored: a.stored, errors: a.errors }) },
       err => { if (!this.#stopping.signal.aborted) this.#emit({ type: 'share:announce-failed', shareId, message: (err as Error).message }) }
     )
   }

@@ -1,0 +1,36 @@
+import { multiaddr } from '@multiformats/multiaddr'
+import type { SingleKadDHT } from '@libp2p/kad-dht'
+import type { SwarmNode } from './node.ts'
+
+/** Below this many DHT peers, the node dials its bootstrap peers again and looks itself up. */
+export const MIN_ROUTING_PEERS = 3
+const REJOIN_INTERVAL_MS = 10_000
+const REJOIN_TIMEOUT_MS = 20_000
+
+/**
+ * Keeps a node joined to the DHT. @libp2p/bootstrap dials each bootstrap peer once, at start, and
+ * never again: if that one dial fails (a busy bootstrap node timing out the Noise handshake, a
+ * network not up yet), the routing table stays empty for good and the node can neither announce
+ * nor find anything. Every REJOIN_INTERVAL_MS, while the routing table holds fewer than
+ * MIN_ROUTING_PEERS peers, this dials the bootstrap peers again and runs a lookup of the node's
+ * own ID, which fills the routing table with the peers close to it, until `signal` aborts.
+ */
+export function keepJoined (node: SwarmNode, bootstrap: readonly string[], signal: AbortSignal): void {
+  if (bootstrap.length === 0) return
+  const dht = node.services.dht as SingleKadDHT
+  let running = false
+  const timer = setInterval(() => {
+    if (running || signal.aborted || (dht.routingTable?.size ?? 0) >= MIN_ROUTING_PEERS) return
+    running = true
+    rejoin(node, bootstrap, AbortSignal.any([signal, AbortSignal.timeout(REJOIN_TIMEOUT_MS)]))
+      .catch(() => {})
+      .finally(() => { running = false })
+  }, REJOIN_INTERVAL_MS)
+  timer.unref()
+  signal.addEventListener('abort', () => { clearInterval(timer) }, { once: true })
+}
+
+async function rejoin (node: SwarmNode, bootstrap: readonly string[], signal: AbortSignal): Promise<void> {
+  await Promise.allSettled(bootstrap.map(async a => node.dial(multiaddr(a), { signal })))
+  for await (const _ of node.services.dht.getClosestPeers(node.peerId.toMultihash().bytes, { signal })) { /* the lookup fills the routing table */ }
+}
