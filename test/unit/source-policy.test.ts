@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { RateMeter, pipelineDepth, rankSources, shouldDropSource } from '../../node-core/src/scheduler/source-policy.ts'
+import { MAX_BYTES_OUTSTANDING, MIN_REQUESTS_PER_SOURCE, RateMeter, pipelineDepth, rankSources, shouldDropSource, withinByteBudget } from '../../node-core/src/scheduler/source-policy.ts'
 import type { SourceLoad } from '../../node-core/src/scheduler/source-policy.ts'
 
 const KiB = 1024
@@ -163,4 +163,16 @@ test('rankSources prefers a LAN source over an equally fast internet one', () =>
   // ...but not over one that is much faster.
   const fast = { id: 'c', rate: 10_000_000, inFlight: 2, failures: 0 }
   assert.deepEqual(rankSources([lan, fast], 65536).map(s => s.id), ['c', 'b'])
+})
+
+test('withinByteBudget caps the bytes a download holds, but never starves a source below its minimum', () => {
+  // Within the budget: yes; one chunk over it: no.
+  assert.equal(withinByteBudget(31 * MiB, 5, MiB, 32 * MiB), true)
+  assert.equal(withinByteBudget(31 * MiB + 1, 5, MiB, 32 * MiB), false)
+  // The default budget is MAX_BYTES_OUTSTANDING.
+  assert.equal(withinByteBudget(MAX_BYTES_OUTSTANDING - MiB, 5, MiB), true)
+  assert.equal(withinByteBudget(MAX_BYTES_OUTSTANDING, 5, MiB), false)
+  // A source holding fewer than MIN_REQUESTS_PER_SOURCE may always ask, whatever the others hold.
+  assert.equal(withinByteBudget(10 * MAX_BYTES_OUTSTANDING, MIN_REQUESTS_PER_SOURCE - 1, MiB), true)
+  assert.equal(withinByteBudget(10 * MAX_BYTES_OUTSTANDING, MIN_REQUESTS_PER_SOURCE, MiB), false)
 })

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import { ProtocolError } from '../errors.ts'
 import { Bitfield } from '../storage/bitfield.ts'
 import { PiecePicker } from './piece-picker.ts'
-import { RateMeter, pipelineDepth, rankSources, shouldDropSource } from './source-policy.ts'
+import { RateMeter, pipelineDepth, rankSources, shouldDropSource, withinByteBudget } from './source-policy.ts'
 import type { SourceSnapshot } from './source-snapshot.ts'
 import type { TokenBucket } from '../bandwidth/token-bucket.ts'
 import type { SourceSession } from '../protocol/chunk-client.ts'
@@ -29,6 +29,8 @@ interface Source {
   readonly session: SourceSession
   readonly has: Bitfield
   readonly inFlight: Map<number, number>
+  /** Blocks received from this source and still being verified and written. */
+  holding: number
   readonly rate: RateMeter
   bytes: number
   chunks: number
@@ -78,6 +80,8 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
   readonly #inFlight = new Map<number, number>()
   /** Chunks received and being verified and written: never worth requesting again meanwhile. */
   readonly #verifying = new Set<number>()
+  /** Bytes requested and not yet received, or received and not yet written (see MAX_BYTES_OUTSTANDING). */
+  #outstandingBytes = 0
   readonly #past = new Map<string, SourceSnapshot>()
   readonly #now: () => number
   readonly #abort = new AbortController()
@@ -176,6 +180,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
       session,
       has,
       inFlight: new Map(),
+      holding: 0,
       rate: new RateMeter(3000, this.#now),
       bytes: previous?.bytes ?? 0,
       chunks: previous?.chunks ?? 0,
@@ -215,7 +220,10 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
   }
 
   #release (source: Source, index: number): void {
-    if (source.inFlight.delete(index)) this.#decrementInFlight(index)
+    if (source.inFlight.delete(index)) {
+      this.#outstandingBytes -= this.#data.layout.chunkLength(index)
+      this.#decrementInFlight(index)
+    }
   }
 
   #decrementInFlight (index: number): void {
@@ -263,12 +271,20 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     }
     source.stalledSince = null
     // The source's slot is free at once (keep its pipeline full while we verify); the chunk stays
-    // counted in #inFlight until it is written, so nobody requests it again meanwhile.
+    // counted in #inFlight until it is written, so nobody requests it again meanwhile, and its bytes
+    // stay counted against the download's byte budget until then.
     this.#verifying.add(index)
+    source.holding++
     this.#fill(source)
-    const result = this.#data.have.has(index) ? 'duplicate' : await this.#data.writeChunk(index, data)
-    this.#verifying.delete(index)
-    this.#decrementInFlight(index)
+    let result: 'written' | 'duplicate' | 'bad'
+    try {
+      result = this.#data.have.has(index) ? 'duplicate' : await this.#data.writeChunk(index, data)
+    } finally {
+      source.holding--
+      this.#outstandingBytes -= this.#data.layout.chunkLength(index)
+      this.#verifying.delete(index)
+      this.#decrementInFlight(index)
+    }
     if (result === 'bad') {
       source.badChunks++
       source.failures++
@@ -313,9 +329,11 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     const chunkSize = this.#data.layout.manifest.chunkSize
     while (this.#running && this.#sources.get(source.peerId) === source && source.busyUntil <= this.#now()) {
       if (source.inFlight.size >= pipelineDepth(source.rate.rate(), chunkSize)) return
+      if (!withinByteBudget(this.#outstandingBytes, source.inFlight.size + source.holding, chunkSize)) return
       const index = this.#picker.pick(source.has, this.#inFlight, new Set([...source.inFlight.keys(), ...this.#verifying]))
       if (index < 0) return
       source.inFlight.set(index, this.#now())
+      this.#outstandingBytes += this.#data.layout.chunkLength(index)
       this.#inFlight.set(index, (this.#inFlight.get(index) ?? 0) + 1)
       await this.#init.downloadLimit.take(this.#data.layout.chunkLength(index), this.#abort.signal)
       if (this.#sources.get(source.peerId) !== source || !source.inFlight.has(index)) continue

@@ -44,6 +44,26 @@ export function pipelineDepth (rate: number, chunkSize: number, options: Pipelin
 }
 
 /**
+ * Bytes of chunk data one download may have outstanding at once, across all its sources: requested
+ * and not yet received, or received and not yet verified and written. Nothing else bounds it (the
+ * muxer acknowledges data as it arrives, not as it is consumed), so without it the blocks queued in
+ * memory grow with the number of sources and the pipeline depth (4 sources x 32 x 1 MiB = 128 MiB),
+ * and with a disk slower than the network, without limit. 32 MiB is over 0.3 s of data at 100 MiB/s.
+ */
+export const MAX_BYTES_OUTSTANDING = 32 * 1024 * 1024
+/** Requests (received-unwritten ones included) a source may always hold, budget or not: none starves. */
+export const MIN_REQUESTS_PER_SOURCE = 2
+
+/**
+ * Whether one more request of up to `bytes` may go to a source that holds `sourceHolds` requests
+ * (in flight, or received and not yet written) while the download holds `outstandingBytes`: yes if
+ * the download stays within `budget`, or the source holds fewer than MIN_REQUESTS_PER_SOURCE.
+ */
+export function withinByteBudget (outstandingBytes: number, sourceHolds: number, bytes: number, budget = MAX_BYTES_OUTSTANDING): boolean {
+  return sourceHolds < MIN_REQUESTS_PER_SOURCE || outstandingBytes + bytes <= budget
+}
+
+/**
  * Order sources by preference for the next request: lowest expected time to deliver one more chunk,
  * (inFlight + 1) * chunkSize / rate; each failure doubles it. An unknown rate (0) counts as the
  * median known rate; when no rate is known at all, every source is ranked as if it had the same
