@@ -1,7 +1,8 @@
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
-import { chmod, mkdir, open, readFile, rename } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { writePrivateFile } from '../config/private-file.ts'
 
 const KEY_FILE = 'identity.key'
 
@@ -20,15 +21,6 @@ export async function loadOrCreateIdentity (profileDir: string): Promise<Private
     }
   }
   const key = await generateKeyPair('Ed25519')
-  const tmp = `${file}.tmp-${process.pid}`
-  const fh = await open(tmp, 'w', 0o600)
-  try {
-    await fh.writeFile(privateKeyToProtobuf(key))
-    await fh.sync()
-  } finally {
-    await fh.close()
-  }
-  await chmod(tmp, 0o600)
-  await rename(tmp, file)
+  await writePrivateFile(file, privateKeyToProtobuf(key))
   return key
 }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
-import { chmod, mkdir, open, readFile, rename } from 'node:fs/promises'
+import { chmod, mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { writePrivateFile } from '../config/private-file.ts'
 
 export const WEB_TOKEN_FILE = 'web-token'
 /** 32 random bytes, base64url without padding. */
@@ -24,16 +25,7 @@ export async function loadOrCreateWebToken (profileDir: string): Promise<string>
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
   }
   const token = randomBytes(32).toString('base64url')
-  const tmp = `${file}.tmp-${process.pid}`
-  const fh = await open(tmp, 'w', 0o600)
-  try {
-    await fh.writeFile(token + '\n')
-    await fh.sync()
-  } finally {
-    await fh.close()
-  }
-  await chmod(tmp, 0o600)
-  await rename(tmp, file)
+  await writePrivateFile(file, token + '\n')
   return token
 }
 
