@@ -62,7 +62,7 @@ async function checkRecorded (repo: string, out: string, shareId: string, layout
         const buf = Buffer.alloc(loc.length)
         const { bytesRead } = await fh.read(buf, 0, loc.length, loc.offset)
         assert.equal(bytesRead, loc.length, `chunk ${i} is short on disk`)
-        assert.ok(bytesEqual(await sha256(buf), layout.hashOf(i)), `chunk ${i} is recorded as verified but its bytes on disk do not match`)
+        assert.ok(bytesEqual(sha256(buf), layout.hashOf(i)), `chunk ${i} is recorded as verified but its bytes on disk do not match`)
       } finally {
         await fh.close()
       }

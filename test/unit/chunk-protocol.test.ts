@@ -80,7 +80,7 @@ describe('chunk-exchange protocol', () => {
     const errors: Array<[string, number | undefined]> = []
     const done = new Promise<void>(resolve => {
       s.start({
-        onBlock (index, data) { assert.equal(data[0], index & 0xff); blocks.push(index); if (blocks.length === 3) resolve() },
+        onBlock (index, data) { assert.equal((data instanceof Uint8Array ? data : data.subarray())[0], index & 0xff); blocks.push(index); if (blocks.length === 3) resolve() },
         onHave () {},
         onPeers () {},
         onError (code, index) { errors.push([code, index]) },

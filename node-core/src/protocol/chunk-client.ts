@@ -3,12 +3,15 @@ import { MANIFEST_LIMITS } from '../manifest/limits.ts'
 import { HANDSHAKE_TIMEOUT_MS, MAX_SERVER_MESSAGE_BYTES } from './constants.ts'
 import { FramedStream } from './framing.ts'
 import { decodeServerMessage, encodeMessage } from './messages.ts'
+import type { ChunkBytes } from '../storage/file-handles.ts'
 import type { ErrorCode } from './constants.ts'
 import type { ServerMessage } from './messages.ts'
 import type { Stream } from '@libp2p/interface'
+import type { Uint8ArrayList } from 'uint8arraylist'
 
 export interface SourceSessionEvents {
-  onBlock (index: number, data: Uint8Array): void
+  /** `data` may be the pieces the chunk arrived in (not joined). */
+  onBlock (index: number, data: ChunkBytes): void
   onHave (index: number): void
   onPeers (addresses: readonly string[]): void
   onError (code: ErrorCode, index: number | undefined, message: string | undefined): void
@@ -37,12 +40,12 @@ export class SourceSession {
   readonly initialHave: Uint8Array
   readonly initialPeers: readonly string[]
   readonly #framed: FramedStream
-  readonly #frames: AsyncGenerator<Uint8Array>
+  readonly #frames: AsyncGenerator<Uint8ArrayList>
   #events: SourceSessionEvents | null = null
   #manifestWaiter: { offset: number, resolve: (data: Uint8Array) => void, reject: (err: Error) => void } | null = null
   #closed = false
 
-  private constructor (peerId: string, framed: FramedStream, frames: AsyncGenerator<Uint8Array>, welcome: Extract<ServerMessage, { t: 'welcome' }>) {
+  private constructor (peerId: string, framed: FramedStream, frames: AsyncGenerator<Uint8ArrayList>, welcome: Extract<ServerMessage, { t: 'welcome' }>) {
     this.peerId = peerId
     this.#framed = framed
     this.#frames = frames
@@ -53,7 +56,7 @@ export class SourceSession {
 
   static async open (stream: Stream, peerId: string, shareId: string): Promise<SourceSession> {
     const framed = new FramedStream(stream, MAX_SERVER_MESSAGE_BYTES)
-    const frames = framed.frames()
+    const frames = framed.frameLists()
     await framed.send(encodeMessage({ t: 'hello', share: shareId }))
     const timer = setTimeout(() => { framed.abort(new Error('no WELCOME in time')) }, HANDSHAKE_TIMEOUT_MS)
     try {

@@ -1,6 +1,6 @@
 import { CHUNK_PROTOCOL, HANDSHAKE_TIMEOUT_MS, MAX_CLIENT_MESSAGE_BYTES, MAX_QUEUED_REQUESTS, MAX_SERVED_SESSIONS, MAX_SESSIONS_PER_PEER, MAX_STREAMS_PER_CONNECTION, MANIFEST_PIECE_BYTES } from './constants.ts'
 import { FramedStream } from './framing.ts'
-import { decodeClientMessage, encodeMessage } from './messages.ts'
+import { decodeClientMessage, encodeBlock, encodeMessage } from './messages.ts'
 import type { ServerMessage } from './messages.ts'
 import type { TokenBucket } from '../bandwidth/token-bucket.ts'
 import type { ServedShare } from '../storage/served-share.ts'
@@ -178,7 +178,7 @@ export class ChunkServer {
           continue
         }
         await this.#init.uploadLimit.take(data.length)
-        await send({ t: 'block', index, data })
+        await framed.send(encodeBlock(index, data))
         this.#init.onUpload?.(share.shareId, peerId, data.length)
       }
     })()

@@ -10,9 +10,9 @@ const FEED_SLICE_BYTES = 64 * 1024
  * Runs the decoder over one slice of input, turning its errors (a length over the cap, a length
  * prefix that never ends) into a ProtocolError: the caller sees one typed error for bad input.
  */
-function decodeFrames (decoder: LengthPrefixedDecoder, slice: Uint8Array): Uint8Array[] {
+function decodeFrames (decoder: LengthPrefixedDecoder, slice: Uint8Array): Uint8ArrayList[] {
   try {
-    return [...decoder.decode(slice)].map(frame => frame.subarray())
+    return [...decoder.decode(slice)].map(frame => frame instanceof Uint8Array ? new Uint8ArrayList(frame) : frame)
   } catch (err) {
     throw new ProtocolError(`bad frame: ${(err as Error).message}`, { cause: err })
   }
@@ -35,6 +35,14 @@ export class FramedStream {
 
   /** Yields each frame's bytes; ends when the remote closes its side. */
   async * frames (): AsyncGenerator<Uint8Array> {
+    for await (const frame of this.frameLists()) yield frame.subarray()
+  }
+
+  /**
+   * Yields each frame as the pieces it arrived in (views into the stream's buffers, not joined:
+   * a chunk is hashed and written piece by piece); ends when the remote closes its side.
+   */
+  async * frameLists (): AsyncGenerator<Uint8ArrayList> {
     // The stream may hand over many frames at once (up to the muxer's window, 16 MiB), so input is
     // fed to the decoder in slices: its buffer then never holds more than one partial frame plus
     // one slice, and a cap on it cannot be tripped by an honest peer sending fast.
@@ -56,7 +64,7 @@ export class FramedStream {
   }
 
   /** Sends one frame, waiting for the stream to drain when its buffer is full. Calls are serialised. */
-  send (payload: Uint8Array): Promise<void> {
+  send (payload: Uint8Array | Uint8ArrayList): Promise<void> {
     const next = this.#writing.then(async () => {
       const frame = new Uint8ArrayList(varint.encode(payload.byteLength), payload)
       if (!this.stream.send(frame)) await this.stream.onDrain()

@@ -1,7 +1,9 @@
 import * as dagCbor from '@ipld/dag-cbor'
+import { Uint8ArrayList } from 'uint8arraylist'
 import { ProtocolError } from '../errors.ts'
 import { ERROR_CODES, MAX_PEX_PEERS } from './constants.ts'
 import type { ErrorCode } from './constants.ts'
+import type { ChunkBytes } from '../storage/file-handles.ts'
 
 /**
  * Chunk-exchange messages: dag-cbor maps with a type tag `t`. Downloader ("client") to server:
@@ -17,13 +19,81 @@ export type ClientMessage =
 export type ServerMessage =
   | { readonly t: 'welcome', readonly manifestSize: number, readonly have: Uint8Array, readonly peers: readonly string[] }
   | { readonly t: 'manifest-piece', readonly offset: number, readonly data: Uint8Array }
-  | { readonly t: 'block', readonly index: number, readonly data: Uint8Array }
+  | { readonly t: 'block', readonly index: number, readonly data: ChunkBytes }
   | { readonly t: 'have', readonly index: number }
   | { readonly t: 'peers', readonly peers: readonly string[] }
   | { readonly t: 'error', readonly code: ErrorCode, readonly index?: number, readonly message?: string }
 
 export function encodeMessage (message: ClientMessage | ServerMessage): Uint8Array {
   return dagCbor.encode(message)
+}
+
+// BLOCK carries the chunk bytes, so it has its own encoder and decoder that never copy them: the
+// canonical dag-cbor of { t: 'block', index, data } is fixed apart from two lengths (keys are in
+// dag-cbor order, shortest first: "t", "data", "index"), so its envelope is built and parsed here
+// byte for byte, and the chunk travels as a view into the stream's buffers. Both produce and accept
+// exactly dagCbor.encode's bytes (test/unit/block-codec.test.ts); any other encoding goes through
+// the general decoder.
+const utf8 = (s: string): number[] => [...new TextEncoder().encode(s)]
+const BLOCK_HEAD = Uint8Array.from([0xa3, 0x61, ...utf8('t'), 0x65, ...utf8('block'), 0x64, ...utf8('data')])
+const INDEX_KEY = Uint8Array.from([0x65, ...utf8('index')])
+
+/** A CBOR head (major type + minimal-length argument). */
+function cborHead (major: number, n: number): Uint8Array {
+  const m = major << 5
+  if (n < 24) return Uint8Array.of(m | n)
+  if (n < 0x100) return Uint8Array.of(m | 24, n)
+  if (n < 0x10000) return Uint8Array.of(m | 25, n >> 8, n & 0xff)
+  const out = new Uint8Array(n < 0x100000000 ? 5 : 9)
+  const view = new DataView(out.buffer)
+  if (out.length === 5) { out[0] = m | 26; view.setUint32(1, n) } else { out[0] = m | 27; view.setBigUint64(1, BigInt(n)) }
+  return out
+}
+
+/** Reads a minimal-length CBOR head of `major` at `at`, or null (anything else: not our fast path). */
+function readHead (bytes: Uint8ArrayList, at: number, major: number): { value: number, next: number } | null {
+  if (at >= bytes.byteLength) return null
+  const first = bytes.get(at)
+  if (first >> 5 !== major) return null
+  const info = first & 31
+  if (info < 24) return { value: info, next: at + 1 }
+  const size = info === 24 ? 1 : info === 25 ? 2 : info === 26 ? 4 : info === 27 ? 8 : 0
+  if (size === 0 || at + 1 + size > bytes.byteLength) return null
+  let value = 0
+  for (let i = 1; i <= size; i++) value = value * 256 + bytes.get(at + i)
+  const minimal = size === 1 ? 24 : size === 2 ? 0x100 : size === 4 ? 0x10000 : 0x100000000
+  if (value < minimal || !Number.isSafeInteger(value)) return null
+  return { value, next: at + 1 + size }
+}
+
+/** A BLOCK message as the pieces of its frame, the chunk bytes not copied. */
+export function encodeBlock (index: number, data: Uint8Array): Uint8ArrayList {
+  const head = new Uint8Array(BLOCK_HEAD.length + 9)
+  head.set(BLOCK_HEAD)
+  const length = cborHead(2, data.byteLength)
+  head.set(length, BLOCK_HEAD.length)
+  const tail = new Uint8Array(INDEX_KEY.length + 9)
+  tail.set(INDEX_KEY)
+  const indexHead = cborHead(0, index)
+  tail.set(indexHead, INDEX_KEY.length)
+  return new Uint8ArrayList(head.subarray(0, BLOCK_HEAD.length + length.length), data, tail.subarray(0, INDEX_KEY.length + indexHead.length))
+}
+
+/**
+ * Parses a frame that is exactly the canonical encoding of a BLOCK: its index and where its chunk
+ * bytes are; null for anything else.
+ */
+function parseBlock (frame: Uint8ArrayList): { index: number, start: number, end: number } | null {
+  if (frame.byteLength < BLOCK_HEAD.length) return null
+  for (let i = 0; i < BLOCK_HEAD.length; i++) if (frame.get(i) !== BLOCK_HEAD[i]) return null
+  const length = readHead(frame, BLOCK_HEAD.length, 2)
+  if (length == null) return null
+  const end = length.next + length.value
+  if (end + INDEX_KEY.length > frame.byteLength) return null
+  for (let i = 0; i < INDEX_KEY.length; i++) if (frame.get(end + i) !== INDEX_KEY[i]) return null
+  const index = readHead(frame, end + INDEX_KEY.length, 0)
+  if (index == null || index.next !== frame.byteLength) return null
+  return { index: index.value, start: length.next, end }
 }
 
 /** Describes an untrusted value for an error message: a short quoted string, or just its type. */
@@ -88,8 +158,15 @@ export function decodeClientMessage (data: Uint8Array): ClientMessage {
   }
 }
 
-export function decodeServerMessage (data: Uint8Array): ServerMessage {
-  const m = decodeMap(data)
+/** Decodes one frame from a server; a BLOCK's chunk bytes stay views into `frame`. */
+export function decodeServerMessage (frame: Uint8Array | Uint8ArrayList): ServerMessage {
+  const list = frame instanceof Uint8Array ? new Uint8ArrayList(frame) : frame
+  const block = parseBlock(list)
+  if (block != null) {
+    const data = frame instanceof Uint8Array ? frame.subarray(block.start, block.end) : frame.sublist(block.start, block.end)
+    return { t: 'block', index: block.index, data }
+  }
+  const m = decodeMap(list.subarray())
   switch (m.t) {
     case 'welcome':
       keys(m, ['t', 'manifestSize', 'have', 'peers'])

@@ -6,6 +6,7 @@ import { RateMeter, pipelineDepth, rankSources, shouldDropSource, withinByteBudg
 import type { SourceSnapshot } from './source-snapshot.ts'
 import type { TokenBucket } from '../bandwidth/token-bucket.ts'
 import type { SourceSession } from '../protocol/chunk-client.ts'
+import type { ChunkBytes } from '../storage/file-handles.ts'
 import type { PartialDownload } from '../storage/partial-download.ts'
 
 export type { SourceSnapshot } from './source-snapshot.ts'
@@ -261,7 +262,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     if (c != null) c.dropped = true
   }
 
-  async #onBlock (source: Source, index: number, data: Uint8Array): Promise<void> {
+  async #onBlock (source: Source, index: number, data: ChunkBytes): Promise<void> {
     if (!source.inFlight.delete(index)) {
       // A block we cancelled may cross the CANCEL on the wire; any other block was never requested.
       if (source.lateAllowed > 0) { source.lateAllowed--; return }
@@ -297,10 +298,10 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
       return
     }
     if (result === 'duplicate') { this.#fill(source); return } // an endgame duplicate
-    source.bytes += data.length
+    source.bytes += data.byteLength
     source.chunks++
-    source.rate.add(data.length)
-    this.rate.add(data.length)
+    source.rate.add(data.byteLength)
+    this.rate.add(data.byteLength)
     this.#init.onChunk?.(index, source.peerId)
     this.#picker.markHave(index)
     for (const other of this.#sources.values()) {

@@ -3,7 +3,8 @@ import { lstat, mkdir, open, rename, rm, rmdir, statfs } from 'node:fs/promises'
 import { join } from 'node:path'
 import { InsufficientSpaceError, SwarmdropError } from '../errors.ts'
 import { Bitfield } from './bitfield.ts'
-import { FileHandleCache, bytesEqual, readExactly, sha256 } from './file-handles.ts'
+import { FileHandleCache, bytesEqual, readExactly, sha256, writeExactly } from './file-handles.ts'
+import type { ChunkBytes } from './file-handles.ts'
 import { ChunkUnavailableError } from './served-share.ts'
 import type { ServedShare } from './served-share.ts'
 import type { ManifestLayout } from '../manifest/layout.ts'
@@ -116,7 +117,7 @@ export class PartialDownload implements ServedShare {
       for (let i = this.layout.firstChunk[fileIndex]!; i < this.layout.firstChunk[fileIndex + 1]!; i++) {
         const loc = this.layout.locate(i)
         const data = await readExactly(fh, loc.length, loc.offset)
-        if (bytesEqual(await sha256(data), this.layout.hashOf(i))) this.have.set(i)
+        if (bytesEqual(sha256(data), this.layout.hashOf(i))) this.have.set(i)
       }
     } finally {
       await fh.close()
@@ -163,20 +164,14 @@ export class PartialDownload implements ServedShare {
    * Verifies `data` against the manifest and writes it: `written`, `duplicate` (already had it,
    * nothing written) or `bad` (hash or length mismatch, nothing written).
    */
-  async writeChunk (index: number, data: Uint8Array): Promise<'written' | 'duplicate' | 'bad'> {
+  async writeChunk (index: number, data: ChunkBytes): Promise<'written' | 'duplicate' | 'bad'> {
     const loc = this.layout.locate(index)
-    if (data.length !== loc.length || !bytesEqual(await sha256(data), this.layout.hashOf(index))) return 'bad'
+    if (data.byteLength !== loc.length || !bytesEqual(sha256(data), this.layout.hashOf(index))) return 'bad'
     if (this.have.has(index) || this.#writing.has(index)) return 'duplicate'
     this.#writing.add(index)
     try {
       const path = this.partPath(loc.fileIndex)
-      await this.#handles.use(path, async fh => {
-        let written = 0
-        while (written < data.length) {
-          const { bytesWritten } = await fh.write(data, written, data.length - written, loc.offset + written)
-          written += bytesWritten
-        }
-      })
+      await this.#handles.use(path, async fh => { await writeExactly(fh, data, loc.offset) })
       this.#dirty.add(path)
     } finally {
       this.#writing.delete(index)
@@ -216,7 +211,7 @@ export class PartialDownload implements ServedShare {
     if (!this.have.has(index)) throw new ChunkUnavailableError(`chunk ${index} not downloaded yet`)
     const loc = this.layout.locate(index)
     const data = await this.#handles.use(this.#moved.get(loc.fileIndex) ?? this.partPath(loc.fileIndex), async fh => await readExactly(fh, loc.length, loc.offset))
-    if (!bytesEqual(await sha256(data), this.layout.hashOf(index))) throw new ChunkUnavailableError(`chunk ${index} on disk does not match its hash`)
+    if (!bytesEqual(sha256(data), this.layout.hashOf(index))) throw new ChunkUnavailableError(`chunk ${index} on disk does not match its hash`)
     return data
   }
 

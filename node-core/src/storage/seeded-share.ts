@@ -70,7 +70,7 @@ export class SeededShare implements ServedShare {
     } catch (err) {
       this.#markChanged(`${file.absolutePath} cannot be read: ${(err as Error).message}`)
     }
-    if (!bytesEqual(await sha256(data), this.layout.hashOf(index))) this.#markChanged(`${file.absolutePath} changed on disk (chunk ${index} no longer matches)`)
+    if (!bytesEqual(sha256(data), this.layout.hashOf(index))) this.#markChanged(`${file.absolutePath} changed on disk (chunk ${index} no longer matches)`)
     return data
   }
 
