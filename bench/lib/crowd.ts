@@ -8,6 +8,8 @@ import type { JsonProcess } from '../../test/helpers/processes.ts'
 export interface CrowdResult {
   /** From the first downloader's node being up to the last download in place. */
   readonly allDoneSeconds: number
+  /** From the first downloader's node being up to the first download in place. */
+  readonly firstDoneSeconds: number
   /** From the first downloader up to the last one up (process start-up on a loaded machine). */
   readonly startSpreadSeconds: number
   /** Bytes the origin delivered, summed from every downloader's per-source report. */
@@ -35,6 +37,7 @@ export async function swarmCrowd (origin: Seeder, n: number): Promise<CrowdResul
   await Promise.all(ds.map(d => rm(d.out, { recursive: true, force: true })))
   return {
     allDoneSeconds: (end - start) / 1000,
+    firstDoneSeconds: (Math.min(...finishes.map(f => f.at)) - start) / 1000,
     startSpreadSeconds: (Math.max(...ds.map(d => d.startedAt)) - start) / 1000,
     originBytes,
     cpuSeconds: cpu,

@@ -37,7 +37,7 @@ export const flashCrowd: Scenario = {
           done.push(c.allDoneSeconds)
           uploads.push(c.originBytes / size)
           spread.push(c.startSpreadSeconds)
-          ctx.log(`  N=${n} repeat ${r + 1}: all done in ${c.allDoneSeconds.toFixed(1)} s (lower bound ${lowerBound} s), origin uploaded ${(c.originBytes / size).toFixed(2)}x, start spread ${c.startSpreadSeconds.toFixed(1)} s`)
+          ctx.log(`  N=${n} repeat ${r + 1}: all done in ${c.allDoneSeconds.toFixed(1)} s (first ${c.firstDoneSeconds.toFixed(1)} s; lower bound ${lowerBound} s), origin uploaded ${(c.originBytes / size).toFixed(2)}x, start spread ${c.startSpreadSeconds.toFixed(1)} s`)
         }
         await stopSwarm()
         const h = await httpCrowd(http, n)

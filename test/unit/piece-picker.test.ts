@@ -352,3 +352,32 @@ test('large case: 200,000 chunks, 10,000 picks', () => {
   }
   assert.equal(picked.size, 10_000)
 })
+
+test('maxAvailability: a seed is asked only for chunks no other source has, endgame included', () => {
+  const n = 64
+  const seed = bits(n, range(0, n))
+  const peer = bits(n, range(0, 48)) // a peer holds 0..47; 48..63 only the seed has
+  for (let s = 1; s <= 10; s++) {
+    const picker = new PiecePicker(n, new Bitfield(n), { random: seededRandom(s) }) // still in the random-first phase
+    picker.addSource(seed)
+    picker.addSource(peer)
+    const asked = new Set<number>()
+    const inFlight = new Map<number, number>()
+    for (;;) {
+      const i = picker.pick(seed, inFlight, asked, 1)
+      if (i < 0) break
+      assert.ok(i >= 48, `chunk ${i} is held by the peer too, yet was asked of the seed`)
+      asked.add(i)
+      inFlight.set(i, 1)
+    }
+    assert.equal(asked.size, 16, 'every chunk only the seed has is asked of it')
+    // Endgame does not reach past the limit either: chunks in flight at the peer are not duplicated at the seed.
+    const atPeer = new Map<number, number>(range(0, 48).map(i => [i, 1]))
+    assert.equal(picker.pick(seed, atPeer, new Set(range(48, 64)), 1), -1)
+    // Without the limit the seed would be asked for them.
+    assert.ok(picker.pick(seed, atPeer, new Set(range(48, 64))) < 48)
+    // Once the peer leaves, its chunks are the seed's alone.
+    picker.removeSource(peer)
+    assert.ok(picker.pick(seed, none, asked, 1) < 48)
+  }
+})

@@ -1,5 +1,7 @@
-import { CHUNK_PROTOCOL, HANDSHAKE_TIMEOUT_MS, MAX_CLIENT_MESSAGE_BYTES, MAX_QUEUED_REQUESTS, MAX_SERVED_SESSIONS, MAX_SESSIONS_PER_PEER, MAX_STREAMS_PER_CONNECTION, MANIFEST_PIECE_BYTES } from './constants.ts'
+import { CHUNK_PROTOCOL, HANDSHAKE_TIMEOUT_MS, INITIAL_SEEDING_MAX_CHUNKS, INITIAL_SEEDING_MIN_WINDOW, INITIAL_SEEDING_TICK_MS, INITIAL_SEEDING_TTL_MS, INITIAL_SEEDING_WINDOW, MAX_CLIENT_MESSAGE_BYTES, MAX_QUEUED_REQUESTS, MAX_SERVED_SESSIONS, MAX_SESSIONS_PER_PEER, MAX_STREAMS_PER_CONNECTION, MANIFEST_PIECE_BYTES } from './constants.ts'
 import { FramedStream } from './framing.ts'
+import { InitialSeeding, SeedingView } from './initial-seeding.ts'
+import { Bitfield } from '../storage/bitfield.ts'
 import { decodeClientMessage, encodeBlock, encodeMessage } from './messages.ts'
 import type { ServerMessage } from './messages.ts'
 import type { TokenBucket } from '../bandwidth/token-bucket.ts'
@@ -31,6 +33,14 @@ interface Session {
   readonly peerId: string
 }
 
+/** Initial seeding of one share: the policy, and how to tell each downloader what it is shown. */
+interface ShareSeeding {
+  readonly policy: InitialSeeding
+  /** Per downloader: what it has been told the seed has, and how to send it HAVE. */
+  readonly told: Map<SeedingView, { readonly bits: Bitfield, readonly send: (m: ServerMessage) => Promise<void> }>
+  timer: ReturnType<typeof setInterval> | null
+}
+
 /**
  * Serves `/swarmdrop/chunks/1.0.0`: one stream per (peer, share). After HELLO the server sends
  * WELCOME (manifest size, what it has, other peers), then answers MANIFEST and REQUEST in order,
@@ -44,6 +54,8 @@ export class ChunkServer {
   #sessionCount = 0
   /** Every admitted session by peer, for the per-peer cap and fair eviction. */
   readonly #byPeer = new Map<string, Set<Session>>()
+  /** Initial seeding state of the shares served that way, until every chunk has been shown. */
+  readonly #seeding = new Map<string, ShareSeeding>()
 
   constructor (components: ChunkServerComponents, init: ChunkServerInit) {
     this.#components = components
@@ -60,6 +72,8 @@ export class ChunkServer {
     await this.#components.unhandle(CHUNK_PROTOCOL)
     for (const set of this.#sessions.values()) for (const s of set) s.framed.abort(new Error('server stopping'))
     this.#sessions.clear()
+    for (const seeding of this.#seeding.values()) if (seeding.timer != null) clearInterval(seeding.timer)
+    this.#seeding.clear()
   }
 
   /** How many distinct peers have a session open for a share. */
@@ -71,6 +85,57 @@ export class ChunkServer {
   dropShare (shareId: string): void {
     for (const s of this.#sessions.get(shareId) ?? []) s.framed.abort(new Error('share no longer served'))
     this.#sessions.delete(shareId)
+    const seeding = this.#seeding.get(shareId)
+    if (seeding?.timer != null) clearInterval(seeding.timer)
+    this.#seeding.delete(shareId)
+  }
+
+  /**
+   * A new session of a share served by initial seeding: its view and the bitfield for its WELCOME;
+   * null if the share is served the ordinary way (or initial seeding has finished).
+   */
+  #openView (share: ServedShare, send: (m: ServerMessage) => Promise<void>): { seeding: ShareSeeding, view: SeedingView, bits: Bitfield } | null {
+    if (share.initialSeeding !== true || !share.have.complete || share.layout.chunkCount > INITIAL_SEEDING_MAX_CHUNKS) return null
+    let seeding = this.#seeding.get(share.shareId)
+    if (seeding == null) {
+      const policy = new InitialSeeding(share.layout.chunkCount, { window: INITIAL_SEEDING_WINDOW, minWindow: INITIAL_SEEDING_MIN_WINDOW, ttlMs: INITIAL_SEEDING_TTL_MS })
+      this.#seeding.set(share.shareId, seeding = { policy, told: new Map(), timer: null })
+    }
+    if (seeding.policy.finished) return null
+    const { view, show } = seeding.policy.open()
+    const bits = new Bitfield(share.layout.chunkCount)
+    for (const i of show) bits.set(i)
+    seeding.told.set(view, { bits, send })
+    if (seeding.timer == null) {
+      const s = seeding
+      s.timer = setInterval(() => {
+        for (const [v, chunks] of s.policy.expire()) this.#show(s, v, chunks)
+        this.#afterSeedingChange(s)
+      }, INITIAL_SEEDING_TICK_MS)
+      s.timer.unref()
+    }
+    return { seeding, view, bits }
+  }
+
+  /** Tells a downloader the seed has these chunks. */
+  #show (seeding: ShareSeeding, view: SeedingView, chunks: readonly number[]): void {
+    const told = seeding.told.get(view)
+    if (told == null) return
+    for (const i of chunks) if (told.bits.set(i)) told.send({ t: 'have', index: i }).catch(() => {})
+  }
+
+  /** Once initial seeding has finished, every downloader is told about every chunk; idle, its timer stops. */
+  #afterSeedingChange (seeding: ShareSeeding): void {
+    if (seeding.policy.finished) {
+      for (const told of seeding.told.values()) {
+        for (let i = 0; i < told.bits.length; i++) if (told.bits.set(i)) told.send({ t: 'have', index: i }).catch(() => {})
+      }
+      seeding.told.clear()
+    }
+    if ((seeding.policy.finished || seeding.told.size === 0) && seeding.timer != null) {
+      clearInterval(seeding.timer)
+      seeding.timer = null
+    }
   }
 
   /** Tells every session of a share about a new peer (peer exchange). */
@@ -151,7 +216,8 @@ export class ChunkServer {
       this.#release(session)
       throw err
     }
-    const welcomeSent = send({ t: 'welcome', manifestSize: share.manifestBytes.length, have: share.have.bytes, peers })
+    const initial = this.#openView(share, send)
+    const welcomeSent = send({ t: 'welcome', manifestSize: share.manifestBytes.length, have: initial?.bits.bytes ?? share.have.bytes, peers })
     welcomeSent.catch(() => {})
     let set = this.#sessions.get(share.shareId)
     if (set == null) this.#sessions.set(share.shareId, set = new Set())
@@ -179,6 +245,10 @@ export class ChunkServer {
         }
         await this.#init.uploadLimit.take(data.length)
         await framed.send(encodeBlock(index, data))
+        if (initial != null) {
+          initial.seeding.policy.sent(initial.view, index)
+          this.#afterSeedingChange(initial.seeding)
+        }
         this.#init.onUpload?.(share.shareId, peerId, data.length)
       }
     })()
@@ -191,10 +261,19 @@ export class ChunkServer {
         if (m.t === 'request') {
           if (m.index >= share.layout.chunkCount) await send({ t: 'error', code: 'out-of-range', index: m.index })
           else if (queue.length >= MAX_QUEUED_REQUESTS) await send({ t: 'error', code: 'busy', index: m.index })
-          else { queue.push(m.index); wake() }
+          else {
+            queue.push(m.index)
+            wake()
+            if (initial != null) this.#show(initial.seeding, initial.view, initial.seeding.policy.requested(initial.view, m.index))
+          }
         } else if (m.t === 'cancel') {
           const at = queue.indexOf(m.index)
           if (at >= 0) queue.splice(at, 1)
+          if (at >= 0 && initial != null) {
+            // It got the chunk elsewhere: the chunk is out in the swarm, as good as sent.
+            initial.seeding.policy.sent(initial.view, m.index)
+            this.#afterSeedingChange(initial.seeding)
+          }
         } else if (m.t === 'manifest') {
           if (m.offset >= share.manifestBytes.length) await send({ t: 'error', code: 'out-of-range', message: 'manifest offset past the end' })
           else await send({ t: 'manifest-piece', offset: m.offset, data: share.manifestBytes.subarray(m.offset, m.offset + MANIFEST_PIECE_BYTES) })
@@ -211,6 +290,11 @@ export class ChunkServer {
       queue.length = 0
       wake()
       unsubscribe()
+      if (initial != null) {
+        initial.seeding.policy.close(initial.view)
+        initial.seeding.told.delete(initial.view)
+        this.#afterSeedingChange(initial.seeding)
+      }
       set.delete(session)
       this.#release(session)
       if (set.size === 0 && this.#sessions.get(share.shareId) === set) this.#sessions.delete(share.shareId)

@@ -22,3 +22,17 @@ export const HANDSHAKE_TIMEOUT_MS = 10_000
 
 export const ERROR_CODES = ['unknown-share', 'out-of-range', 'busy', 'unavailable', 'bad-request'] as const
 export type ErrorCode = typeof ERROR_CODES[number]
+/**
+ * Initial seeding (initial-seeding.ts): chunks a seed shows a downloader at a time, divided among
+ * the downloaders. Alone, a downloader is shown more than the deepest pipeline it keeps to one
+ * source (32 requests), so it is never held back; with 8 or more, 4 to 5 each, about what each
+ * keeps requested of a capped seed.
+ */
+export const INITIAL_SEEDING_WINDOW = 40
+export const INITIAL_SEEDING_MIN_WINDOW = 4
+/** A chunk shown and not requested within this time is handed out again. */
+export const INITIAL_SEEDING_TTL_MS = 10_000
+/** How often shown chunks are checked for that. */
+export const INITIAL_SEEDING_TICK_MS = 1000
+/** Shares of more chunks are seeded the ordinary way (showing everything means a HAVE per chunk). */
+export const INITIAL_SEEDING_MAX_CHUNKS = 65_536

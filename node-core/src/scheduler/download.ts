@@ -331,7 +331,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     while (this.#running && this.#sources.get(source.peerId) === source && source.busyUntil <= this.#now()) {
       if (source.inFlight.size >= pipelineDepth(source.rate.rate(), chunkSize)) return
       if (!withinByteBudget(this.#outstandingBytes, source.inFlight.size + source.holding, chunkSize)) return
-      const index = this.#picker.pick(source.has, this.#inFlight, new Set([...source.inFlight.keys(), ...this.#verifying]))
+      const index = this.#picker.pick(source.has, this.#inFlight, new Set([...source.inFlight.keys(), ...this.#verifying]), this.#seedLimit(source))
       if (index < 0) return
       source.inFlight.set(index, this.#now())
       this.#outstandingBytes += this.#data.layout.chunkLength(index)
@@ -340,6 +340,24 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
       if (this.#sources.get(source.peerId) !== source || !source.inFlight.has(index)) continue
       source.session.request(index)
     }
+  }
+
+  /**
+   * Seed sparing: while at least one connected source is not a seed, a seed (a source with every
+   * chunk, typically the origin, whose upload is what a swarm is short of) is asked only for
+   * chunks held by seeds alone, i.e. with availability at most the number of seeds. Chunks other
+   * peers have come from them; a seed's upload goes to chunks nobody else can give. Returns the
+   * availability limit for the picker (Infinity: no limit).
+   */
+  #seedLimit (source: Source): number {
+    if (!source.has.complete) return Infinity
+    let seeds = 0
+    let partial = false
+    for (const s of this.#sources.values()) {
+      if (s.has.complete) seeds++
+      else partial = true
+    }
+    return partial ? seeds : Infinity
   }
 
   #tick (): void {

@@ -147,18 +147,23 @@ export class PiecePicker {
    * are in flight elsewhere and this source has them (and not already requested from this source), return the one
    * with the fewest duplicate requests (tie: rarest, then random) — the caller cancels the losers on arrival.
    * Returns -1 when there is nothing to request from this source. Chunks with availability 0 are never picked.
+   *
+   * `maxAvailability` limits every step to chunks held by at most that many sources (no random-first
+   * phase): the scheduler passes the number of seeds when picking for a seed while other peers are
+   * sources too, so a seed is asked only for chunks no other peer has (see SwarmTransfer).
    */
-  pick (sourceHas: Bitfield, inFlight: ReadonlyMap<number, number>, fromThisSource: ReadonlySet<number>): number {
+  pick (sourceHas: Bitfield, inFlight: ReadonlyMap<number, number>, fromThisSource: ReadonlySet<number>, maxAvailability = Infinity): number {
     this.#checkLength(sourceHas)
     if (this.#missing === 0) return -1
     const src = sourceHas.bytes
+    const avail = this.#avail
     const wanted = (i: number): boolean =>
-      (src[i >> 3]! & (0x80 >> (i & 7))) !== 0 && !((inFlight.get(i) ?? 0) > 0) && !fromThisSource.has(i)
-    const picked = this.#have.count < this.#randomFirst
+      (src[i >> 3]! & (0x80 >> (i & 7))) !== 0 && !((inFlight.get(i) ?? 0) > 0) && !fromThisSource.has(i) && avail[i]! <= maxAvailability
+    const picked = this.#have.count < this.#randomFirst && maxAvailability === Infinity
       ? this.#pickRandom(sourceHas, wanted)
-      : this.#pickRarest(sourceHas, wanted)
+      : this.#pickRarest(sourceHas, wanted, maxAvailability)
     if (picked !== -1) return picked
-    return this.#pickEndgame(sourceHas, inFlight, fromThisSource)
+    return this.#pickEndgame(sourceHas, inFlight, fromThisSource, maxAvailability)
   }
 
   /** Uniform among wanted chunks: rejection sampling over available missing chunks, then a full scan. */
@@ -174,11 +179,11 @@ export class PiecePicker {
   }
 
   /** Walk buckets from the rarest (availability 1 up), each from a random position. */
-  #pickRarest (sourceHas: Bitfield, wanted: (i: number) => boolean): number {
+  #pickRarest (sourceHas: Bitfield, wanted: (i: number) => boolean, maxAvailability: number): number {
     const start = this.#start
     let checks = 0
     const budget = Math.max(BUCKET_SCAN_BUDGET, this.#count >>> 4)
-    for (let a = 1; a < start.length; a++) {
+    for (let a = 1; a < start.length && a <= maxAvailability; a++) {
       const lo = start[a]!
       const size = this.#bound(a + 1) - lo
       if (size === 0) continue
@@ -234,7 +239,7 @@ export class PiecePicker {
   }
 
   /** Chunks already requested elsewhere: fewest duplicates, then rarest, then random. */
-  #pickEndgame (sourceHas: Bitfield, inFlight: ReadonlyMap<number, number>, fromThisSource: ReadonlySet<number>): number {
+  #pickEndgame (sourceHas: Bitfield, inFlight: ReadonlyMap<number, number>, fromThisSource: ReadonlySet<number>, maxAvailability: number): number {
     let best = -1
     let bestCount = Infinity
     let bestAvail = Infinity
@@ -243,7 +248,7 @@ export class PiecePicker {
       if (!(count > 0) || !Number.isInteger(i) || i < 0 || i >= this.#count) continue
       if (this.#have.has(i) || !sourceHas.has(i) || fromThisSource.has(i)) continue
       const a = this.#avail[i]!
-      if (a === 0) continue
+      if (a === 0 || a > maxAvailability) continue
       if (count < bestCount || (count === bestCount && a < bestAvail)) {
         best = i
         bestCount = count

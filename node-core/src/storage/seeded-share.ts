@@ -21,6 +21,7 @@ export class SeededShare implements ServedShare {
   readonly layout: ManifestLayout
   readonly have: Bitfield
   readonly record: ShareRecord
+  readonly initialSeeding = true
   #changed: string | null = null
   readonly #handles = new FileHandleCache('r')
   readonly #statChecked = new Map<number, number>()

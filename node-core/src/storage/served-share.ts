@@ -22,6 +22,11 @@ export interface ServedShare {
   readonly have: Bitfield
   /** Verified bytes of chunk `index`, or ChunkUnavailableError. */
   readChunk (index: number): Promise<Uint8Array>
+  /**
+   * Serve it by initial seeding (protocol/initial-seeding.ts): set for a share seeded from the
+   * user's own files, whose node starts out as its only source.
+   */
+  readonly initialSeeding?: boolean
   /** Calls `listener` for every chunk that becomes servable; returns an unsubscribe function. */
   onHave (listener: (index: number) => void): () => void
 }

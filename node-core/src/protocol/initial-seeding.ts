@@ -1,0 +1,145 @@
+/**
+ * Initial seeding (BitTorrent's "super-seeding"), the policy alone: a seed that starts out as the
+ * only holder of a share shows each downloader a few chunks, each not yet shown to anyone else, and
+ * one more every time the downloader requests one of them. So the seed uploads every chunk about
+ * once, and the downloaders, each holding chunks the others lack, get the rest from each other.
+ *
+ * - Each downloader is shown a window of chunks it has not requested yet: `window` alone, less
+ *   with more downloaders (window / downloaders, at least `minWindow`), as a downloader's share of
+ *   a seed's upload is smaller then.
+ * - Chunks a downloader leaves without receiving, or does not request within `ttlMs` of being shown
+ *   them (a stalled or hostile peer, or one that had them already), are handed out again, and it is
+ *   shown others instead.
+ * - Once every chunk has been handed out and received, the seed shows everything (ordinary
+ *   seeding) for good: chunks whose downloader left before passing them on stay reachable.
+ *
+ * Chunks are handed out in a random order. No I/O: `ChunkServer` applies it, calling `expire()`
+ * now and then.
+ */
+export interface InitialSeedingOptions {
+  readonly window: number
+  readonly minWindow: number
+  readonly ttlMs: number
+  readonly now?: () => number
+  readonly random?: () => number
+}
+
+/** One downloader's session, as the policy sees it. */
+export class SeedingView {
+  /** Shown, not requested yet: chunk -> when it was shown. */
+  readonly shown = new Map<number, number>()
+  /** Shown, requested, not sent yet. */
+  readonly unsent = new Set<number>()
+}
+
+export class InitialSeeding {
+  /** Chunks to hand out: `#pool[0..#left)`, taken from a random position. */
+  readonly #pool: Uint32Array
+  #left: number
+  #finished = false
+  readonly #views = new Set<SeedingView>()
+  readonly #options: InitialSeedingOptions
+  readonly #now: () => number
+  readonly #random: () => number
+
+  constructor (chunkCount: number, options: InitialSeedingOptions) {
+    this.#pool = new Uint32Array(chunkCount)
+    for (let i = 0; i < chunkCount; i++) this.#pool[i] = chunkCount - 1 - i
+    this.#left = chunkCount
+    this.#options = options
+    this.#now = options.now ?? Date.now
+    this.#random = options.random ?? Math.random
+    this.#finished = chunkCount === 0
+  }
+
+  /** Every chunk has been handed out and received: show everything from now on. Never turns back. */
+  get finished (): boolean { return this.#finished }
+
+  /** Chunks waiting to be handed out. */
+  get unshown (): number { return this.#left }
+
+  /** A downloader arrived: its view and the chunks to show it (none once finished). */
+  open (): { view: SeedingView, show: number[] } {
+    const view = new SeedingView()
+    if (this.#finished) return { view, show: [] }
+    this.#views.add(view)
+    return { view, show: this.#topUp(view) }
+  }
+
+  /** The downloader requested `index`: the chunks to show it now. */
+  requested (view: SeedingView, index: number): number[] {
+    if (!this.#views.has(view) || !view.shown.delete(index)) return []
+    view.unsent.add(index)
+    return this.#topUp(view)
+  }
+
+  /** Chunk `index` was sent to the downloader. */
+  sent (view: SeedingView, index: number): void {
+    if (view.unsent.delete(index)) this.#checkFinished()
+  }
+
+  /** The downloader left: what it did not receive is handed out again. */
+  close (view: SeedingView): void {
+    if (!this.#views.delete(view)) return
+    this.#giveBack([...view.shown.keys(), ...view.unsent])
+    view.shown.clear()
+    view.unsent.clear()
+    this.#checkFinished()
+  }
+
+  /** Downloaders with a view (until finished). */
+  get viewers (): number { return this.#views.size }
+
+  /**
+   * Chunks shown more than `ttlMs` ago and not requested are handed out again; returns, per
+   * downloader, the chunks to show it instead.
+   */
+  expire (): Map<SeedingView, number[]> {
+    const out = new Map<SeedingView, number[]>()
+    const cutoff = this.#now() - this.#options.ttlMs
+    for (const view of this.#views) {
+      const stale = [...view.shown].filter(([, at]) => at < cutoff).map(([i]) => i)
+      if (stale.length === 0) continue
+      for (const i of stale) view.shown.delete(i)
+      this.#giveBack(stale)
+    }
+    for (const view of this.#views) {
+      const show = this.#topUp(view)
+      if (show.length > 0) out.set(view, show)
+    }
+    this.#checkFinished()
+    return out
+  }
+
+  #window (): number {
+    return Math.max(this.#options.minWindow, Math.ceil(this.#options.window / Math.max(1, this.#views.size)))
+  }
+
+  #topUp (view: SeedingView): number[] {
+    const out: number[] = []
+    const want = this.#window()
+    const now = this.#now()
+    while (view.shown.size < want && this.#left > 0) {
+      const j = Math.min(this.#left - 1, Math.floor(this.#random() * this.#left))
+      const last = this.#left - 1
+      const chunk = this.#pool[j]!
+      this.#pool[j] = this.#pool[last]!
+      this.#pool[last] = chunk
+      this.#left--
+      view.shown.set(chunk, now)
+      out.push(chunk)
+    }
+    return out
+  }
+
+  #giveBack (chunks: readonly number[]): void {
+    for (const chunk of chunks) if (this.#left < this.#pool.length) this.#pool[this.#left++] = chunk
+  }
+
+  #checkFinished (): void {
+    if (this.#finished || this.#left > 0) return
+    for (const view of this.#views) if (view.shown.size > 0 || view.unsent.size > 0) return
+    this.#finished = true
+    this.#views.clear()
+  }
+}
