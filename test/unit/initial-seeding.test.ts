@@ -145,9 +145,11 @@ describe('ChunkServer: initial seeding', () => {
     }
   }
 
-  it('shows each downloader chunks nobody else was shown, one more per request, then everything', async () => {
+  it('shows each downloader after the first chunks nobody else was shown, one more per request, then everything', async () => {
+    const first = await open()
+    assert.equal(first.shown.size, CHUNKS, 'a downloader alone is shown everything')
     const a = await open()
-    assert.equal(a.shown.size, INITIAL_SEEDING_WINDOW, 'alone, a downloader is shown the whole window')
+    assert.equal(a.shown.size, INITIAL_SEEDING_WINDOW, 'from the second on, initial seeding: the whole window for the first view')
     const b = await open()
     assert.equal(b.shown.size, INITIAL_SEEDING_WINDOW / 2, 'the second is shown half of it')
     for (const i of a.shown) assert.ok(!b.shown.has(i), `chunk ${i} shown to both`)
@@ -180,6 +182,6 @@ describe('ChunkServer: initial seeding', () => {
     // A newcomer after that sees everything in WELCOME.
     const d = await open()
     assert.equal(d.shown.size, CHUNKS)
-    for (const s of [a, c, d]) s.session.close()
+    for (const s of [first, a, c, d]) s.session.close()
   })
 })

@@ -97,6 +97,9 @@ export class ChunkServer {
   #openView (share: ServedShare, send: (m: ServerMessage) => Promise<void>): { seeding: ShareSeeding, view: SeedingView, bits: Bitfield } | null {
     if (share.initialSeeding !== true || !share.have.complete || share.layout.chunkCount > INITIAL_SEEDING_MAX_CHUNKS) return null
     let seeding = this.#seeding.get(share.shareId)
+    // It starts with the second downloader at once: a downloader alone is shown everything, so one
+    // taking chunks from several seeds is never held back by what each chose to show it.
+    if (seeding == null && (this.#sessions.get(share.shareId)?.size ?? 0) === 0) return null
     if (seeding == null) {
       const policy = new InitialSeeding(share.layout.chunkCount, { window: INITIAL_SEEDING_WINDOW, minWindow: INITIAL_SEEDING_MIN_WINDOW, ttlMs: INITIAL_SEEDING_TTL_MS })
       this.#seeding.set(share.shareId, seeding = { policy, told: new Map(), timer: null })

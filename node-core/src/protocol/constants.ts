@@ -31,7 +31,7 @@ export type ErrorCode = typeof ERROR_CODES[number]
 export const INITIAL_SEEDING_WINDOW = 40
 export const INITIAL_SEEDING_MIN_WINDOW = 4
 /** A chunk shown and not requested within this time is handed out again. */
-export const INITIAL_SEEDING_TTL_MS = 10_000
+export const INITIAL_SEEDING_TTL_MS = 5000
 /** How often shown chunks are checked for that. */
 export const INITIAL_SEEDING_TICK_MS = 1000
 /** Shares of more chunks are seeded the ordinary way (showing everything means a HAVE per chunk). */

@@ -14,7 +14,7 @@
  *   seeding) for good: chunks whose downloader left before passing them on stay reachable.
  *
  * Chunks are handed out in a random order. No I/O: `ChunkServer` applies it, calling `expire()`
- * now and then.
+ * now and then, from the second downloader on (one alone is shown everything).
  */
 export interface InitialSeedingOptions {
   readonly window: number
