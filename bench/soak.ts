@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { makeTree, removeTemps, tempDir } from '../test/helpers/files.ts'
-import { CLI, JsonProcess, TEST_NETWORK, killAll, swarmdrop } from '../test/helpers/processes.ts'
+import { CLI, JsonProcess, NODE_FLAGS, TEST_NETWORK, killAll, swarmdrop } from '../test/helpers/processes.ts'
 import { seededRandom } from '../test/helpers/random.ts'
 
 const { values } = parseArgs({ options: { minutes: { type: 'string' }, seed: { type: 'string' } } })
@@ -30,7 +30,7 @@ interface Sample { t: number, heapUsed: number, rss: number, fds: number }
 
 /** A swarmdrop process with the probe loaded, sampling into `file`. */
 function subject (args: string[], file: string): JsonProcess {
-  return new JsonProcess(process.execPath, ['--expose-gc', '--import', PROBE, CLI, ...args, '--json', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--network', TEST_NETWORK], { SWARMDROP_SOAK_PROBE: file })
+  return new JsonProcess(process.execPath, [...NODE_FLAGS, '--expose-gc', '--import', PROBE, CLI, ...args, '--json', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--network', TEST_NETWORK], { SWARMDROP_SOAK_PROBE: file })
 }
 
 async function samples (file: string): Promise<Sample[]> {

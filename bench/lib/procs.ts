@@ -9,6 +9,7 @@ import { existsSync, readdirSync, watch } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { tempDir } from '../../test/helpers/files.ts'
+import { NODE_FLAGS } from '../../node-core/bin/node-flags.mjs'
 import { CLI, JsonProcess, killAll } from '../../test/helpers/processes.ts'
 import { cpuSeconds } from './proc-stats.ts'
 
@@ -25,7 +26,7 @@ export const roles = new Map<number, string>()
 
 export function swarmdropProcess (args: string[]): JsonProcess {
   const prof = profileDir != null ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []
-  const p = new JsonProcess(process.execPath, [...prof, CLI, ...args, '--json', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--network', BENCH_NETWORK])
+  const p = new JsonProcess(process.execPath, [...NODE_FLAGS, ...prof, CLI, ...args, '--json', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--network', BENCH_NETWORK])
   swarmdrops.add(p)
   roles.set(p.pid, args[0] === 'share' ? 'seeder' : 'downloader')
   void p.exited.then(() => swarmdrops.delete(p))

@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
+import { NODE_FLAGS } from './node-flags.mjs'
 
 const require = createRequire(import.meta.url)
 const packageRoot = fileURLToPath(new URL('../..', import.meta.url))
@@ -44,11 +45,11 @@ let args
 if (electronBinary != null && process.env.SWARMDROP_HEADLESS == null) {
   buildRenderer()
   buildElectron()
-  args = [electronBinary, ['.']]
+  args = [electronBinary, [`--js-flags=${NODE_FLAGS.join(' ')}`, '.']]
 } else {
   console.log('Electron binary not available (or SWARMDROP_HEADLESS set): running the headless daemon with its web UI instead.')
   buildRenderer()
-  args = [process.execPath, [fileURLToPath(new URL('./swarmdrop.mjs', import.meta.url)), 'daemon', '--web', ...process.argv.slice(2)]]
+  args = [process.execPath, [...NODE_FLAGS, fileURLToPath(new URL('./swarmdrop.mjs', import.meta.url)), 'daemon', '--web', ...process.argv.slice(2)]]
 }
 const child = spawn(args[0], args[1], { stdio: 'inherit' })
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig))

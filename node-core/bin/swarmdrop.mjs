@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
+// (the V8 flags of node-flags.mjs; a shebang cannot import them)
 // Entry point of the `swarmdrop` command. node-core is TypeScript run by Node's own type
 // stripping, which needs Node >= 22.18; `npm install` puts Node 24 (the `node` devDependency)
 // first on PATH for npm scripts and npx.

@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { NODE_FLAGS } from '../../node-core/bin/node-flags.mjs'
+
+export { NODE_FLAGS }
 
 export const CLI = fileURLToPath(new URL('../../node-core/bin/swarmdrop.mjs', import.meta.url))
 
@@ -85,7 +88,7 @@ export const TEST_NETWORK = 'swarmdrop-test'
  */
 export function swarmdrop (args: string[], env?: NodeJS.ProcessEnv): JsonProcess {
   const network = args.includes('--network') ? [] : ['--network', TEST_NETWORK]
-  return new JsonProcess(process.execPath, [CLI, ...args, '--json', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', ...network], env)
+  return new JsonProcess(process.execPath, [...NODE_FLAGS, CLI, ...args, '--json', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', ...network], env)
 }
 
 /** Kills every process a test started that is still running (by PID). */

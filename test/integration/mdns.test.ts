@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { makeTree, removeTemps, tempDir, treeHashes } from '../helpers/files.ts'
-import { CLI, JsonProcess, TEST_NETWORK, killAll } from '../helpers/processes.ts'
+import { CLI, JsonProcess, NODE_FLAGS, TEST_NETWORK, killAll } from '../helpers/processes.ts'
 
 const NS = [`sd-lan-a-${process.pid}`, `sd-lan-b-${process.pid}`]
 const ip = (...args: string[]): void => { execFileSync('ip', args, { stdio: 'pipe' }) }
@@ -31,7 +31,7 @@ after(async () => {
 })
 
 function inNamespace (ns: string, args: string[]): JsonProcess {
-  return new JsonProcess('ip', ['netns', 'exec', ns, process.execPath, CLI, ...args, '--json', '--listen', '/ip4/0.0.0.0/tcp/0', '--no-dht', '--network', TEST_NETWORK])
+  return new JsonProcess('ip', ['netns', 'exec', ns, process.execPath, ...NODE_FLAGS, CLI, ...args, '--json', '--listen', '/ip4/0.0.0.0/tcp/0', '--no-dht', '--network', TEST_NETWORK])
 }
 
 describe('LAN discovery (mDNS)', { timeout: 120_000 }, () => {
