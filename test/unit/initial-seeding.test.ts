@@ -72,6 +72,42 @@ describe('InitialSeeding policy', () => {
     assert.deepEqual(p.open().show, [], 'after finishing, nothing is handed out')
   })
 
+  it('never hands out a chunk claimed by a downloader that was shown everything', () => {
+    const p = new InitialSeeding(50, options(seededRandom(11)))
+    for (let i = 0; i < 25; i++) p.claim(i * 2)
+    p.claim(0) // twice: no effect
+    assert.equal(p.unshown, 25)
+    const a = p.open()
+    for (let round = 0; round < 100 && p.unshown + a.view.shown.size > 0; round++) {
+      for (const i of [...a.view.shown.keys()]) {
+        assert.equal(i % 2, 1, `claimed chunk ${i} was handed out`)
+        p.requested(a.view, i)
+        p.sent(a.view, i)
+      }
+    }
+    assert.equal(p.finished, true)
+  })
+
+  it('regression: a chunk sent is never handed out again, so initial seeding finishes (was a stuck download)', () => {
+    // A shown chunk can reach the swarm another way (sent to a downloader it was not shown to, or
+    // to one it was shown to after it expired elsewhere). Handed out again, it went to downloaders
+    // that already had it, which never requested it, and initial seeding never finished: a
+    // downloader waiting for a chunk only the finish would show it waited for ever.
+    let now = 0
+    const p = new InitialSeeding(4, options(seededRandom(2), () => now))
+    const a = p.open()
+    assert.equal(a.show.length, 4)
+    const b = p.open()
+    assert.deepEqual(b.show, [])
+    for (const i of [0, 1, 2]) p.sent(b.view, i) // B asked for them anyway (it knew of them) and got them
+    now = 20_000
+    p.expire()
+    assert.equal(p.unshown + a.view.shown.size + b.view.shown.size, 1, 'only chunk 3 is still to go out')
+    assert.equal(p.finished, false)
+    p.sent(a.view, 3)
+    assert.equal(p.finished, true)
+  })
+
   it('hands out again what a downloader does not request in time, and shows it others', () => {
     let now = 0
     const p = new InitialSeeding(100, options(seededRandom(7), () => now))

@@ -267,7 +267,16 @@ export class ChunkServer {
           else {
             queue.push(m.index)
             wake()
-            if (initial != null) this.#show(initial.seeding, initial.view, initial.seeding.policy.requested(initial.view, m.index))
+            if (initial != null) {
+              this.#show(initial.seeding, initial.view, initial.seeding.policy.requested(initial.view, m.index))
+            } else {
+              // A downloader shown everything (it came alone): what it takes is not handed out again.
+              const seeding = this.#seeding.get(share.shareId)
+              if (seeding != null && share.initialSeeding === true) {
+                seeding.policy.claim(m.index)
+                this.#afterSeedingChange(seeding)
+              }
+            }
           }
         } else if (m.t === 'cancel') {
           const at = queue.indexOf(m.index)

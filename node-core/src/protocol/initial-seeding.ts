@@ -10,8 +10,8 @@
  * - Chunks a downloader leaves without receiving, or does not request within `ttlMs` of being shown
  *   them (a stalled or hostile peer, or one that had them already), are handed out again, and it is
  *   shown others instead.
- * - Once every chunk has been handed out and received, the seed shows everything (ordinary
- *   seeding) for good: chunks whose downloader left before passing them on stay reachable.
+ * - Once every chunk has been sent at least once, the seed shows everything (ordinary seeding)
+ *   for good: chunks whose downloader left before passing them on stay reachable.
  *
  * Chunks are handed out in a random order. No I/O: `ChunkServer` applies it, calling `expire()`
  * now and then, from the second downloader on (one alone is shown everything).
@@ -35,7 +35,12 @@ export class SeedingView {
 export class InitialSeeding {
   /** Chunks to hand out: `#pool[0..#left)`, taken from a random position. */
   readonly #pool: Uint32Array
+  /** Where each chunk is in `#pool`, or -1 while it is not there (shown, or out). */
+  readonly #where: Int32Array
   #left: number
+  /** Chunks out in the swarm: sent at least once (or claimed, or got elsewhere); never handed out again. */
+  readonly #out: Uint8Array
+  #outCount = 0
   #finished = false
   readonly #views = new Set<SeedingView>()
   readonly #options: InitialSeedingOptions
@@ -44,15 +49,17 @@ export class InitialSeeding {
 
   constructor (chunkCount: number, options: InitialSeedingOptions) {
     this.#pool = new Uint32Array(chunkCount)
-    for (let i = 0; i < chunkCount; i++) this.#pool[i] = chunkCount - 1 - i
+    this.#where = new Int32Array(chunkCount)
+    for (let i = 0; i < chunkCount; i++) { this.#pool[i] = chunkCount - 1 - i; this.#where[chunkCount - 1 - i] = i }
     this.#left = chunkCount
+    this.#out = new Uint8Array(chunkCount)
     this.#options = options
     this.#now = options.now ?? Date.now
     this.#random = options.random ?? Math.random
     this.#finished = chunkCount === 0
   }
 
-  /** Every chunk has been handed out and received: show everything from now on. Never turns back. */
+  /** Every chunk has been sent at least once: show everything from now on. Never turns back. */
   get finished (): boolean { return this.#finished }
 
   /** Chunks waiting to be handed out. */
@@ -73,9 +80,30 @@ export class InitialSeeding {
     return this.#topUp(view)
   }
 
-  /** Chunk `index` was sent to the downloader. */
+  /**
+   * A downloader that was shown everything (the first, alone when it came) requested `index`: it
+   * is not handed out to anyone else.
+   */
+  claim (index: number): void {
+    this.#markOut(index)
+  }
+
+  /**
+   * Chunk `index` was sent to the downloader of `view` (or it cancelled the request, having got
+   * the chunk elsewhere): it is out in the swarm.
+   */
   sent (view: SeedingView, index: number): void {
-    if (view.unsent.delete(index)) this.#checkFinished()
+    view.unsent.delete(index)
+    this.#markOut(index)
+  }
+
+  #markOut (index: number): void {
+    if (this.#finished || !Number.isInteger(index) || index < 0 || index >= this.#out.length || this.#out[index] === 1) return
+    this.#out[index] = 1
+    this.#outCount++
+    const at = this.#where[index]!
+    if (at >= 0) this.#remove(at)
+    this.#checkFinished()
   }
 
   /** The downloader left: what it did not receive is handed out again. */
@@ -84,7 +112,6 @@ export class InitialSeeding {
     this.#giveBack([...view.shown.keys(), ...view.unsent])
     view.shown.clear()
     view.unsent.clear()
-    this.#checkFinished()
   }
 
   /** Downloaders with a view (until finished). */
@@ -107,7 +134,6 @@ export class InitialSeeding {
       const show = this.#topUp(view)
       if (show.length > 0) out.set(view, show)
     }
-    this.#checkFinished()
     return out
   }
 
@@ -120,25 +146,42 @@ export class InitialSeeding {
     const want = this.#window()
     const now = this.#now()
     while (view.shown.size < want && this.#left > 0) {
-      const j = Math.min(this.#left - 1, Math.floor(this.#random() * this.#left))
-      const last = this.#left - 1
-      const chunk = this.#pool[j]!
-      this.#pool[j] = this.#pool[last]!
-      this.#pool[last] = chunk
-      this.#left--
+      const chunk = this.#remove(Math.min(this.#left - 1, Math.floor(this.#random() * this.#left)))
       view.shown.set(chunk, now)
       out.push(chunk)
     }
     return out
   }
 
-  #giveBack (chunks: readonly number[]): void {
-    for (const chunk of chunks) if (this.#left < this.#pool.length) this.#pool[this.#left++] = chunk
+  /** Takes the chunk at pool position `at` out of the pool. */
+  #remove (at: number): number {
+    const last = this.#left - 1
+    const chunk = this.#pool[at]!
+    const moved = this.#pool[last]!
+    this.#pool[at] = moved
+    this.#where[moved] = at
+    this.#pool[last] = chunk
+    this.#where[chunk] = -1
+    this.#left--
+    return chunk
   }
 
+  #giveBack (chunks: readonly number[]): void {
+    for (const chunk of chunks) {
+      // A chunk already sent (to this downloader or, after it was shown again, to another) stays out.
+      if (this.#left >= this.#pool.length || this.#where[chunk]! >= 0 || this.#out[chunk] === 1) continue
+      this.#where[chunk] = this.#left
+      this.#pool[this.#left++] = chunk
+    }
+  }
+
+  /**
+   * Finished once every chunk is out. Not when every chunk has merely been shown: a downloader may
+   * never request a chunk it was shown (it got it elsewhere first), and waiting for it would wait
+   * for ever; a chunk shown and never sent is handed out again (`expire`) until someone takes it.
+   */
   #checkFinished (): void {
-    if (this.#finished || this.#left > 0) return
-    for (const view of this.#views) if (view.shown.size > 0 || view.unsent.size > 0) return
+    if (this.#finished || this.#outCount < this.#out.length) return
     this.#finished = true
     this.#views.clear()
   }
