@@ -1,14 +1,19 @@
+/// <reference lib="dom" />
 /**
  * The web UI server in a real browser (Debian's headless Chromium driven by playwright-core): a
  * stand-in page (not the Svelte renderer, which its own tests cover) reads the token from the URL
  * fragment, calls the API over the WebSocket and uploads through fetch, under the server's CSP.
  * A page from another origin that knows the token is refused on every route.
+ *
+ * Waits use function predicates, never strings: Playwright polls a string with `eval` from a
+ * requestAnimationFrame callback, which the page's CSP (no 'unsafe-eval') can refuse; a function is
+ * evaluated once, inside the DevTools call, and then called directly.
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
 import { existsSync } from 'node:fs'
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 import { killAll, swarmdrop } from '../helpers/processes.ts'
@@ -78,7 +83,7 @@ describe('web UI in a real browser', { timeout: 120_000 }, () => {
     const messages: string[] = []
     page.on('console', m => { messages.push(m.text()) })
     await page.goto(`http://127.0.0.1:${port}/#token=${token}`)
-    await page.waitForFunction('document.getElementById("out").textContent !== "…"', undefined, { timeout: 30_000 })
+    await page.waitForFunction(() => document.getElementById('out')?.textContent !== '…', undefined, { timeout: 30_000 })
     assert.match(await page.textContent('#out') ?? '', /^peer 12D3Koo/)
     assert.equal(await page.evaluate('window.inlineRan'), undefined, 'the CSP blocked the inline script')
     assert.deepEqual(messages.filter(t => /Content Security Policy/.test(t) && !/inline script/.test(t)), [], 'the CSP itself is valid')
@@ -92,12 +97,15 @@ describe('web UI in a real browser', { timeout: 120_000 }, () => {
     await new Promise<void>(resolve => evilServer.listen(0, '127.0.0.1', resolve))
     const page = await browser.newPage()
     await page.goto(`http://127.0.0.1:${(evilServer.address() as AddressInfo).port}/`)
-    await page.waitForFunction('window.results != null && Object.keys(window.results).length === 3', undefined, { timeout: 30_000 })
+    await page.waitForFunction(() => {
+      const results = (window as { results?: Record<string, unknown> }).results
+      return results != null && Object.keys(results).length === 3
+    }, undefined, { timeout: 30_000 })
     const results = await page.evaluate('window.results') as Record<string, unknown>
     assert.equal(results.ws, 'refused')
     assert.equal(results.fetch, 'failed') // its CORS preflight is refused
     assert.ok(results.simple === 'sent' || results.simple === 'failed') // an opaque no-cors POST: the server refuses its Origin (checked below)
-    assert.ok(!(await readdir(join(repo, 'library'))).includes('evil'), 'nothing uploaded from the foreign page')
+    assert.ok(!existsSync(join(repo, 'library', 'evil')), 'nothing uploaded from the foreign page')
     await page.close()
   })
 })
