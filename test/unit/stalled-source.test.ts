@@ -103,4 +103,40 @@ describe('a source that accepts and then stalls', () => {
       await data.close()
     }
   })
+
+  it('keeps retrying a candidate that fails to connect, every 64 s at most, and uses it once it answers', async () => {
+    const data = await PartialDownload.open(shareId, manifestBytes, new ManifestLayout(manifest), await tempDir(), store)
+    let clock = 2_000_000
+    const dialedAt: number[] = []
+    const sessionsBefore = seen.sessions
+    const transfer = new SwarmTransfer({
+      data,
+      downloadLimit: new TokenBucket(0),
+      now: () => clock,
+      async connect (peer, signal) {
+        dialedAt.push(clock)
+        if (dialedAt.length <= 8) throw new Error('connection refused (simulated: a busy or starved peer)')
+        const stream = await client.dialProtocol(multiaddr(peer), CHUNK_PROTOCOL, { signal })
+        return SourceSession.open(stream, peerKey(peer), shareId)
+      }
+    })
+    transfer.addCandidate(server.getMultiaddrs()[0]!.toString())
+    transfer.start()
+    try {
+      // Each failure is followed by a back-off of 2, 4, 8 ... s, never more than 64 s: with the clock
+      // 65 s further at every tick, every tick dials again, well past the 5 attempts it once stopped at.
+      for (let attempt = 1; attempt <= 8; attempt++) {
+        await until(`attempt ${attempt}`, () => dialedAt.length >= attempt)
+        await new Promise(resolve => setTimeout(resolve, 50))
+        assert.equal(dialedAt.length, attempt, 'not dialed again before its back-off has passed')
+        clock += 65_000
+      }
+      await until('the ninth attempt to connect', () => seen.sessions > sessionsBefore)
+      assert.equal(dialedAt.length, 9)
+      await until('the source to be connected', () => transfer.snapshot().some(s => s.peerId === server.peerId.toString() && s.connected))
+    } finally {
+      transfer.stop()
+      await data.close()
+    }
+  })
 })
