@@ -241,7 +241,10 @@ export class ChunkServer {
         const index = queue.shift()!
         let data: Uint8Array
         try {
-          data = await share.readChunk(index)
+          // From what is served now, not what was at HELLO: a download that finishes moves its files
+          // and is served from them from then on (the service swaps it for a seeded share), and a
+          // session opened while it was downloading must follow, or it answers `unavailable` for good.
+          data = await (this.#init.lookup(share.shareId) ?? share).readChunk(index)
         } catch (err) {
           await send({ t: 'error', code: 'unavailable', index, message: (err as Error).message.slice(0, 200) })
           continue

@@ -212,8 +212,12 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
       onPeers: peers => { for (const p of peers) this.addCandidate(p) },
       onError: (code, index) => {
         if (index !== undefined) this.#release(source, index)
-        if (code === 'busy') source.busyUntil = this.#now() + 500
-        else source.failures++
+        // Asked again only after a pause: at once, a source that cannot serve a chunk it has (busy,
+        // or `unavailable`: a download that has just finished and is moving its files, a seeded file
+        // gone) and we would trade requests and errors as fast as both can, holding its chunks
+        // from every other source meanwhile.
+        source.busyUntil = this.#now() + (code === 'busy' ? 500 : 1000)
+        if (code !== 'busy') source.failures++
         this.#fill(source)
       },
       onClose: err => {
