@@ -22,9 +22,10 @@ export class SeededShare implements ServedShare {
   readonly have: Bitfield
   readonly record: ShareRecord
   /**
-   * Off: in one benchmark run of 16 downloaders (bench flash-crowd, 2026-12-01) every downloader
-   * stopped at 86 % with the machine idle, the missing chunks held by the origin alone; the cause is
-   * not found yet (docs/PERFORMANCE.md, "Initial seeding"). Seed sparing in the downloaders stays on.
+   * Off: the stalls seen with it are fixed (docs/PERFORMANCE.md, "Initial seeding"), but in the
+   * benchmark's flash crowd of 16 it does not lower the origin's upload reliably (1.50–4.54x the
+   * share, against 2.08–3.17x without it), for a reason not found yet. Seed sparing in the
+   * downloaders stays on.
    */
   readonly initialSeeding = false
   #changed: string | null = null
