@@ -62,6 +62,22 @@ export const CONNECTION_LIMITS = {
   dialTimeout: 10_000
 } as const
 
+/**
+ * libp2p's connection monitor pings every connection and closes one whose ping fails. Its defaults
+ * (every 10 s, a timeout learnt from past round trips, at least 5 s) closed busy, healthy
+ * connections: a ping waits behind the chunks queued on its connection, and a ping still out when
+ * the next is due fails at once. In a crowd of 16 on 2 cores, 283 of 600 sessions ended that way
+ * and had to be opened again (with slow WELCOMEs as well, peers had 5 to 10 of their 16 sources
+ * for most of the download, and asked the origin for chunks the others had); with these values,
+ * none of 256 (test/unit/slow-ping.test.ts). Now: a ping
+ * every 30 s, failed after 25 s (before the next is due), so a connection that has gone silent is
+ * closed within about 55 s.
+ */
+export const CONNECTION_MONITOR = {
+  pingInterval: 30_000,
+  pingTimeout: { minTimeout: 25_000, maxTimeout: 25_000 }
+} as const
+
 /** mDNS under Swarmdrop's own service name (per network), reporting what it finds to `onLanPeer`. */
 function lanDiscovery (options: SwarmNodeOptions): (components: Parameters<ReturnType<typeof mdns>>[0]) => PeerDiscovery {
   const network = options.network == null || options.network === '' ? '' : `-${options.network}`
@@ -115,6 +131,7 @@ export async function createSwarmNode (options: SwarmNodeOptions): Promise<Swarm
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionManager: { ...CONNECTION_LIMITS },
+    connectionMonitor: { ...CONNECTION_MONITOR },
     ...(options.connectionGater != null ? { connectionGater: options.connectionGater } : {}),
     ...(options.psk != null ? { connectionProtector: preSharedKey({ psk: options.psk }) } : {}),
     peerDiscovery: [

@@ -1,4 +1,4 @@
-import { CHUNK_PROTOCOL, HANDSHAKE_TIMEOUT_MS, INITIAL_SEEDING_MAX_CHUNKS, INITIAL_SEEDING_MIN_WINDOW, INITIAL_SEEDING_TICK_MS, INITIAL_SEEDING_TTL_MS, INITIAL_SEEDING_WINDOW, MAX_CLIENT_MESSAGE_BYTES, MAX_QUEUED_REQUESTS, MAX_SERVED_SESSIONS, MAX_SESSIONS_PER_PEER, MAX_STREAMS_PER_CONNECTION, MANIFEST_PIECE_BYTES } from './constants.ts'
+import { CHUNK_PROTOCOL, HANDSHAKE_TIMEOUT_MS, INITIAL_SEEDING_MAX_CHUNKS, INITIAL_SEEDING_MIN_WINDOW, INITIAL_SEEDING_TICK_MS, INITIAL_SEEDING_TTL_MS, INITIAL_SEEDING_WINDOW, MAX_CLIENT_MESSAGE_BYTES, MAX_QUEUED_REQUESTS, MAX_SERVED_SESSIONS, MAX_SESSIONS_PER_PEER, MAX_STREAMS_PER_CONNECTION, MANIFEST_PIECE_BYTES, WELCOME_PEERS_WAIT_MS } from './constants.ts'
 import { FramedStream } from './framing.ts'
 import { InitialSeeding, SeedingView } from './initial-seeding.ts'
 import { Bitfield } from '../storage/bitfield.ts'
@@ -211,17 +211,15 @@ export class ChunkServer {
     }
 
     // WELCOME goes first: no HAVE or PEERS may be queued before it. Its bitfield is copied in the
-    // same tick as the HAVE subscription starts, so no chunk falls between the two.
-    let peers: string[]
-    try {
-      peers = await this.#init.swarmPeers(share.shareId, peerId)
-    } catch (err) {
-      this.#release(session)
-      throw err
-    }
+    // same tick as the HAVE subscription starts, so no chunk falls between the two. It carries the
+    // swarm's addresses if they are read within WELCOME_PEERS_WAIT_MS; otherwise they follow in a
+    // PEERS message once read (peer exchange is advice: a failed read only means no addresses).
+    const listing = this.#init.swarmPeers(share.shareId, peerId).catch(() => [])
+    const listed = await within(listing, WELCOME_PEERS_WAIT_MS)
     const initial = this.#openView(share, send)
-    const welcomeSent = send({ t: 'welcome', manifestSize: share.manifestBytes.length, have: initial?.bits.bytes ?? share.have.bytes, peers })
+    const welcomeSent = send({ t: 'welcome', manifestSize: share.manifestBytes.length, have: initial?.bits.bytes ?? share.have.bytes, peers: listed ?? [] })
     welcomeSent.catch(() => {})
+    if (listed == null) void listing.then(peers => { if (peers.length > 0) send({ t: 'peers', peers }).catch(() => {}) })
     let set = this.#sessions.get(share.shareId)
     if (set == null) this.#sessions.set(share.shareId, set = new Set())
     set.add(session)
@@ -314,5 +312,15 @@ export class ChunkServer {
       this.#release(session)
       if (set.size === 0 && this.#sessions.get(share.shareId) === set) this.#sessions.delete(share.shareId)
     }
+  }
+}
+
+/** The value of `promise` if it settles within `ms`, else null (the promise runs on). */
+async function within<T> (promise: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    return await Promise.race([promise, new Promise<null>(resolve => { timer = setTimeout(resolve, ms, null) })])
+  } finally {
+    clearTimeout(timer)
   }
 }
