@@ -227,7 +227,8 @@ export class ChunkServer {
     this.#init.onPeerJoined?.(share.shareId, peerId)
 
     const queue: number[] = []
-    const state: { wake: (() => void) | null, ended: boolean } = { wake: null, ended: false }
+    /** The chunk taken from the queue and not yet sent, with a way to call it off while it waits for upload budget. */
+    const state: { wake: (() => void) | null, ended: boolean, sending: { index: number, cancel: AbortController } | null } = { wake: null, ended: false, sending: null }
     const wake = (): void => { const w = state.wake; state.wake = null; w?.() }
     const worker = (async () => {
       while (true) {
@@ -237,6 +238,8 @@ export class ChunkServer {
           continue
         }
         const index = queue.shift()!
+        const sending = { index, cancel: new AbortController() }
+        state.sending = sending
         let data: Uint8Array
         try {
           // From what is served now, not what was at HELLO: a download that finishes moves its files
@@ -244,10 +247,20 @@ export class ChunkServer {
           // session opened while it was downloading must follow, or it answers `unavailable` for good.
           data = await (this.#init.lookup(share.shareId) ?? share).readChunk(index)
         } catch (err) {
+          state.sending = null
           await send({ t: 'error', code: 'unavailable', index, message: (err as Error).message.slice(0, 200) })
           continue
         }
-        await this.#init.uploadLimit.take(data.length)
+        try {
+          // Cancelled while it waits for budget (the downloader got the chunk from another source in
+          // the endgame, or gave up waiting), or the session ended: never sent, and the budget goes
+          // to the next chunk. A capped seed keeps a crowd's requests waiting about a second.
+          await this.#init.uploadLimit.take(data.length, sending.cancel.signal)
+        } catch {
+          continue
+        } finally {
+          state.sending = null
+        }
         await framed.send(encodeBlock(index, data))
         if (initial != null) {
           initial.seeding.policy.sent(initial.view, index)
@@ -282,7 +295,8 @@ export class ChunkServer {
         } else if (m.t === 'cancel') {
           const at = queue.indexOf(m.index)
           if (at >= 0) queue.splice(at, 1)
-          if (at >= 0 && initial != null) {
+          else if (state.sending?.index === m.index) state.sending.cancel.abort()
+          if ((at >= 0 || state.sending?.index === m.index) && initial != null) {
             // It got the chunk elsewhere: the chunk is out in the swarm, as good as sent.
             initial.seeding.policy.sent(initial.view, m.index)
             this.#afterSeedingChange(initial.seeding)
@@ -301,6 +315,7 @@ export class ChunkServer {
     } finally {
       state.ended = true
       queue.length = 0
+      state.sending?.cancel.abort()
       wake()
       unsubscribe()
       if (initial != null) {
