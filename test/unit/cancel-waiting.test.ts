@@ -5,39 +5,24 @@
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { generateKeyPair } from '@libp2p/crypto/keys'
 import { TokenBucket } from '../../node-core/src/bandwidth/token-bucket.ts'
-import { encodeManifest, shareIdOf } from '../../node-core/src/manifest/codec.ts'
-import { ManifestLayout } from '../../node-core/src/manifest/layout.ts'
-import { createSwarmNode } from '../../node-core/src/net/node.ts'
 import { SourceSession } from '../../node-core/src/protocol/chunk-client.ts'
 import { ChunkServer } from '../../node-core/src/protocol/chunk-server.ts'
 import { CHUNK_PROTOCOL } from '../../node-core/src/protocol/constants.ts'
-import { Bitfield } from '../../node-core/src/storage/bitfield.ts'
 import type { SwarmNode } from '../../node-core/src/net/node.ts'
 import type { Manifest } from '../../node-core/src/manifest/types.ts'
-import type { ServedShare } from '../../node-core/src/storage/served-share.ts'
+import { memoryShare, nodePair } from '../helpers/served-share.ts'
 
 const CHUNK = 65536
 const manifest: Manifest = { version: 1, name: 'x', chunkSize: CHUNK, files: [{ path: 'x', size: 4 * CHUNK }], hashes: new Uint8Array(4 * 32) }
-const manifestBytes = encodeManifest(manifest)
 let shareId = ''
 let server: SwarmNode
 let client: SwarmNode
 
 before(async () => {
-  shareId = await shareIdOf(manifestBytes)
-  const layout = new ManifestLayout(manifest)
-  const share: ServedShare = {
-    shareId,
-    manifestBytes,
-    layout,
-    have: Bitfield.full(4),
-    async readChunk (index) { return new Uint8Array(layout.chunkLength(index)).fill(index) },
-    onHave () { return () => {} }
-  }
-  server = await createSwarmNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
-  client = await createSwarmNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
+  const share = await memoryShare(manifest)
+  shareId = share.shareId
+  ;({ server, client } = await nodePair())
   await new ChunkServer(server, { lookup: id => id === shareId ? share : undefined, swarmPeers: async () => [], uploadLimit: new TokenBucket(CHUNK, { burst: CHUNK }) }).start()
 })
 after(async () => { await client?.stop(); await server?.stop() })

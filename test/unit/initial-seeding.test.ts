@@ -5,11 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { generateKeyPair } from '@libp2p/crypto/keys'
 import { TokenBucket } from '../../node-core/src/bandwidth/token-bucket.ts'
-import { encodeManifest, shareIdOf } from '../../node-core/src/manifest/codec.ts'
-import { ManifestLayout } from '../../node-core/src/manifest/layout.ts'
-import { createSwarmNode } from '../../node-core/src/net/node.ts'
 import { SourceSession } from '../../node-core/src/protocol/chunk-client.ts'
 import { ChunkServer } from '../../node-core/src/protocol/chunk-server.ts'
 import { CHUNK_PROTOCOL, INITIAL_SEEDING_WINDOW } from '../../node-core/src/protocol/constants.ts'
@@ -17,8 +13,8 @@ import { InitialSeeding } from '../../node-core/src/protocol/initial-seeding.ts'
 import { Bitfield } from '../../node-core/src/storage/bitfield.ts'
 import type { SwarmNode } from '../../node-core/src/net/node.ts'
 import type { Manifest } from '../../node-core/src/manifest/types.ts'
-import type { ServedShare } from '../../node-core/src/storage/served-share.ts'
 import { seededRandom } from '../helpers/random.ts'
+import { memoryShare, nodePair } from '../helpers/served-share.ts'
 
 describe('InitialSeeding policy', () => {
   const options = (random: () => number, now = (): number => 0) => ({ window: 40, minWindow: 4, ttlMs: 10_000, random, now })
@@ -136,20 +132,9 @@ describe('ChunkServer: initial seeding', () => {
   let shareId = ''
 
   before(async () => {
-    const manifestBytes = encodeManifest(manifest)
-    shareId = await shareIdOf(manifestBytes)
-    const layout = new ManifestLayout(manifest)
-    const share: ServedShare = {
-      shareId,
-      manifestBytes,
-      layout,
-      have: Bitfield.full(CHUNKS),
-      initialSeeding: true,
-      async readChunk (index) { return new Uint8Array(layout.chunkLength(index)).fill(index & 0xff) },
-      onHave () { return () => {} }
-    }
-    server = await createSwarmNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
-    client = await createSwarmNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
+    const share = await memoryShare(manifest, { initialSeeding: true })
+    shareId = share.shareId
+    ;({ server, client } = await nodePair())
     await new ChunkServer(server, { lookup: id => id === shareId ? share : undefined, swarmPeers: async () => [], uploadLimit: new TokenBucket(0) }).start()
   })
   after(async () => { await client?.stop(); await server?.stop() })

@@ -5,21 +5,15 @@
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { generateKeyPair } from '@libp2p/crypto/keys'
 import { TokenBucket } from '../../node-core/src/bandwidth/token-bucket.ts'
-import { encodeManifest, shareIdOf } from '../../node-core/src/manifest/codec.ts'
-import { ManifestLayout } from '../../node-core/src/manifest/layout.ts'
-import { createSwarmNode } from '../../node-core/src/net/node.ts'
 import { SourceSession } from '../../node-core/src/protocol/chunk-client.ts'
 import { ChunkServer } from '../../node-core/src/protocol/chunk-server.ts'
 import { CHUNK_PROTOCOL } from '../../node-core/src/protocol/constants.ts'
-import { Bitfield } from '../../node-core/src/storage/bitfield.ts'
 import type { SwarmNode } from '../../node-core/src/net/node.ts'
 import type { Manifest } from '../../node-core/src/manifest/types.ts'
-import type { ServedShare } from '../../node-core/src/storage/served-share.ts'
+import { memoryShare, nodePair } from '../helpers/served-share.ts'
 
 const manifest: Manifest = { version: 1, name: 'x', chunkSize: 65536, files: [{ path: 'x', size: 4 * 65536 }], hashes: new Uint8Array(4 * 32) }
-const manifestBytes = encodeManifest(manifest)
 const PEERS = ['/ip4/127.0.0.1/tcp/1/p2p/12D3KooWPeerA', '/ip4/127.0.0.1/tcp/2/p2p/12D3KooWPeerB']
 let shareId = ''
 let server: SwarmNode
@@ -29,18 +23,9 @@ let listing: PromiseWithResolvers<string[]>
 let asked = 0
 
 before(async () => {
-  shareId = await shareIdOf(manifestBytes)
-  const layout = new ManifestLayout(manifest)
-  const share: ServedShare = {
-    shareId,
-    manifestBytes,
-    layout,
-    have: Bitfield.full(4),
-    async readChunk (index) { return new Uint8Array(layout.chunkLength(index)).fill(index) },
-    onHave () { return () => {} }
-  }
-  server = await createSwarmNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
-  client = await createSwarmNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
+  const share = await memoryShare(manifest)
+  shareId = share.shareId
+  ;({ server, client } = await nodePair())
   await new ChunkServer(server, {
     lookup: id => id === shareId ? share : undefined,
     swarmPeers: async () => { asked++; return await listing.promise },
