@@ -23,9 +23,9 @@ export class SeededShare implements ServedShare {
   readonly record: ShareRecord
   /**
    * Off: the stalls seen with it are fixed (docs/PERFORMANCE.md, "Initial seeding"), but in the
-   * benchmark's flash crowd of 16 it does not lower the origin's upload reliably (1.50–4.54x the
-   * share, against 2.08–3.17x without it), for a reason not found yet. Seed sparing in the
-   * downloaders stays on.
+   * benchmark's flash crowd of 16 it does not lower the origin's upload reliably (after the
+   * connectivity fixes of 2026-12-01: 1.07, 1.38 and 1.47x the share, against 1.37x without it),
+   * for a reason not found yet. Seed sparing in the downloaders stays on.
    */
   readonly initialSeeding = false
   #changed: string | null = null
