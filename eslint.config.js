@@ -5,8 +5,12 @@ import tseslint from 'typescript-eslint'
 import globals from 'globals'
 import svelte from 'eslint-plugin-svelte'
 
+const RESTRICTED_PATHS = [
+  ...['child_process', 'node:child_process'].map(name => ({ name, importNames: ['exec', 'execSync'], message: 'exec runs a shell: use execFile/spawn without one.' })),
+  ...['vm', 'node:vm'].map(name => ({ name, message: 'vm compiles strings to code.' }))]
+
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'out/**', 'renderer/dist/**', 'bench/results/**', 'test/e2e/artifacts/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'out/**', 'renderer/dist/**', 'bench/results/**', 'test/e2e/artifacts/**', 'test/fixtures/lint/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -23,16 +27,44 @@ export default tseslint.config(
         { property: 'setHTMLUnsafe', message: 'Render untrusted text as text, never as HTML.' },
         { object: 'document', property: 'write', message: 'Render untrusted text as text, never as HTML.' },
         { object: 'document', property: 'writeln', message: 'Render untrusted text as text, never as HTML.' }],
-      'no-restricted-imports': ['error', {
-        paths: [
-          ...['child_process', 'node:child_process'].map(name => ({ name, importNames: ['exec', 'execSync'], message: 'exec runs a shell: use execFile/spawn without one.' })),
-          ...['vm', 'node:vm'].map(name => ({ name, message: 'vm compiles strings to code.' }))]
-      }],
+      'no-restricted-imports': ['error', { paths: RESTRICTED_PATHS }],
       'no-restricted-syntax': ['error',
         { selector: 'ImportDeclaration[source.value=/^(node:)?child_process$/] > :matches(ImportNamespaceSpecifier, ImportDefaultSpecifier)', message: 'Import execFile/spawn by name, so a shell (exec) cannot slip in.' },
         { selector: 'ImportExpression[source.value=/^(node:)?child_process$/]', message: 'Import execFile/spawn by name, statically.' },
         { selector: 'CallExpression[callee.name="require"][arguments.0.value=/^(node:)?(child_process|vm)$/]', message: 'Import execFile/spawn by name, statically.' },
         { selector: 'CallExpression Property[key.name="shell"]:not([value.value=false])', message: 'No shell: pass the program and its arguments to execFile/spawn.' }]
+    }
+  },
+  // Front ends reach node-core only through its public faces: the renderer through the contract
+  // (`swarmdrop/contract`), the Electron shell through the contract and the host API
+  // (`swarmdrop/node`); the contract imports nothing from the rest of node-core.
+  // test/unit/lint-boundaries.test.ts proves each rule fires.
+  {
+    files: ['renderer/**/*.{ts,svelte}', 'electron/**/*.ts'],
+    ignores: ['electron/build.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: RESTRICTED_PATHS,
+        patterns: [{ group: ['**/node-core/**', 'swarmdrop/*', '!swarmdrop/contract', '!swarmdrop/node'], message: 'Front ends import node-core only as swarmdrop/contract (and, in electron/, swarmdrop/node).' }]
+      }]
+    }
+  },
+  {
+    files: ['renderer/**/*.{ts,svelte}'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: RESTRICTED_PATHS,
+        patterns: [{ group: ['**/node-core/**', 'swarmdrop/*', '!swarmdrop/contract'], message: 'The renderer talks to node-core only through swarmdrop/contract.' }]
+      }]
+    }
+  },
+  {
+    files: ['node-core/src/contract/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: RESTRICTED_PATHS,
+        patterns: [{ group: ['../*', '@libp2p/*', 'libp2p', 'node:*'], message: 'The contract imports nothing from the rest of node-core, libp2p or Node: every front end, a browser page included, loads it.' }]
+      }]
     }
   },
   // The renderer: Svelte 5 components (TypeScript inside) in a browser.

@@ -2,7 +2,7 @@
  * The IPC channels between the main process and the preload, shared by both sides. The preload
  * talks on these channels only (an allow-list), never on a channel a page names.
  */
-import type { WireError } from '../../node-core/src/service/wire.ts'
+import type { WireError } from 'swarmdrop/contract'
 
 export const IpcChannel = {
   /** invoke: `(command, args)` → `IpcCallReply`. */

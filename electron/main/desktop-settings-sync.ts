@@ -6,7 +6,7 @@
  */
 import { DEFAULT_DESKTOP_SETTINGS, loadDesktopSettings, removeDesktopSettings } from './desktop-settings.ts'
 import type { DesktopSettings } from './desktop-settings.ts'
-import type { AppSettings, SwarmdropApi } from '../../node-core/src/service/api.ts'
+import type { AppSettings, SwarmdropApi } from 'swarmdrop/contract'
 
 export interface DesktopSettingsSyncInit {
   readonly api: SwarmdropApi

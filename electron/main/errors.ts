@@ -1,5 +1,5 @@
 /** Errors of the desktop shell, in node-core's typed style (stable `name` and `code`). */
-import { SwarmdropError } from '../../node-core/src/errors.ts'
+import { SwarmdropError } from 'swarmdrop/contract'
 
 /** An IPC message from a frame that is not the main window's app:// page. */
 export class UntrustedSenderError extends SwarmdropError {

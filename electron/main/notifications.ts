@@ -3,7 +3,7 @@
  * node restart, and a share's link copied.
  */
 import type { Notification, NotificationConstructorOptions, Shell } from 'electron'
-import type { DownloadInfo, ServiceEvent, SwarmdropApi } from '../../node-core/src/service/api.ts'
+import type { DownloadInfo, ServiceEvent, SwarmdropApi } from 'swarmdrop/contract'
 import type { SupervisorFault } from './service-supervisor.ts'
 
 export type NotificationClass = Pick<typeof Notification, 'isSupported'> & (new (options: NotificationConstructorOptions) => Pick<Notification, 'on' | 'show'>)

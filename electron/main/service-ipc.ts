@@ -3,13 +3,13 @@
  * checked against the sender frame (only the main window's app:// page) and, for calls, validated
  * with node-core's `parseCommand` before anything runs.
  */
-import { parseCommand } from '../../node-core/src/service/api.ts'
-import { toWireError } from '../../node-core/src/service/wire.ts'
+import { parseCommand } from 'swarmdrop/contract'
+import { toWireError } from 'swarmdrop/contract'
 import { IpcChannel } from '../ipc/channels.ts'
 import { UntrustedSenderError } from './errors.ts'
 import { isAppUrl } from './window.ts'
 import type { IpcMain, IpcMainEvent, IpcMainInvokeEvent, WebContents, WebFrameMain } from 'electron'
-import type { CommandArgs, CommandName, SwarmdropApi } from '../../node-core/src/service/api.ts'
+import type { CommandArgs, CommandName, SwarmdropApi } from 'swarmdrop/contract'
 import type { IpcCallReply } from '../ipc/channels.ts'
 
 export type FrameLike = Pick<WebFrameMain, 'url' | 'processId' | 'routingId'>

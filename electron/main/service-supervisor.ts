@@ -7,7 +7,7 @@
  */
 import { EventEmitter } from 'node:events'
 import { ServiceUnavailableError } from './errors.ts'
-import type { CommandArgs, CommandName, CommandResults, ServiceEvent, SwarmdropApi } from '../../node-core/src/service/api.ts'
+import type { CommandArgs, CommandName, CommandResults, ServiceEvent, SwarmdropApi } from 'swarmdrop/contract'
 
 /** What the supervisor runs: the service's contract plus `stop()`. */
 export interface SupervisedService extends SwarmdropApi {

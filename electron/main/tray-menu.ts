@@ -3,7 +3,7 @@
  * (a file or folder picked in the OS dialog is shared and its link copied).
  */
 import type { Clipboard, Dialog, MenuItemConstructorOptions } from 'electron'
-import type { ShareInfo, SwarmdropApi } from '../../node-core/src/service/api.ts'
+import type { ShareInfo, SwarmdropApi } from 'swarmdrop/contract'
 
 export interface TrayActions {
   open (): void

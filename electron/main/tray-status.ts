@@ -2,8 +2,8 @@
  * What the tray shows: transfer rates computed from `list` snapshots, the tooltip text, and the
  * bulk actions of its menu (pause all, resume all).
  */
-import { formatRate } from '../../node-core/src/bandwidth/units.ts'
-import type { CommandResults, DownloadInfo, SwarmdropApi } from '../../node-core/src/service/api.ts'
+import { formatRate } from 'swarmdrop/node'
+import type { CommandResults, DownloadInfo, SwarmdropApi } from 'swarmdrop/contract'
 import type { SupervisorState } from './service-supervisor.ts'
 
 export interface TransferStatus {

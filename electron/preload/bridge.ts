@@ -5,9 +5,9 @@
  */
 import { IpcChannel } from '../ipc/channels.ts'
 import type { IpcRenderer, IpcRendererEvent, WebUtils } from 'electron'
-import type { CommandArgs, CommandName, CommandResults, ServiceEvent, SwarmdropApi } from '../../node-core/src/service/api.ts'
+import type { CommandArgs, CommandName, CommandResults, ServiceEvent, SwarmdropApi } from 'swarmdrop/contract'
 import type { IpcCallReply } from '../ipc/channels.ts'
-import type { WireError } from '../../node-core/src/service/wire.ts'
+import type { WireError } from 'swarmdrop/contract'
 
 export type BridgeIpc = Pick<IpcRenderer, 'invoke' | 'send' | 'on' | 'removeListener'>
 

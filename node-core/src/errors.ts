@@ -1,15 +1,12 @@
 /**
- * Typed errors. Each has a stable `name` (tests and callers match on it) and a short `code` for the
- * service API and the CLI's JSON output; the message is for humans.
+ * Typed errors. Each has a stable `name` (tests and callers match on it) and a short `code` (the
+ * contract's ErrorCode) for the service API and the CLI's JSON output; the message is for humans.
+ * The base class and the errors a front end sees are in the contract.
  */
-export class SwarmdropError extends Error {
-  readonly code: string
-  constructor (code: string, message: string, options?: ErrorOptions) {
-    super(message, options)
-    this.name = 'SwarmdropError'
-    this.code = code
-  }
-}
+import { SwarmdropError } from './contract/errors.ts'
+
+export { InvalidArgumentError, NotFoundError, SwarmdropError } from './contract/errors.ts'
+export type { ErrorCode } from './contract/errors.ts'
 
 /** A path from a manifest, link or API call that is not a safe relative path. */
 export class UnsafePathError extends SwarmdropError {
@@ -48,21 +45,5 @@ export class InsufficientSpaceError extends SwarmdropError {
   constructor (message: string) {
     super('no-space', message)
     this.name = 'InsufficientSpaceError'
-  }
-}
-
-/** A service API call with arguments that do not match the contract. */
-export class InvalidArgumentError extends SwarmdropError {
-  constructor (message: string) {
-    super('invalid-argument', message)
-    this.name = 'InvalidArgumentError'
-  }
-}
-
-/** A command about a share or download that does not exist. */
-export class NotFoundError extends SwarmdropError {
-  constructor (message: string) {
-    super('not-found', message)
-    this.name = 'NotFoundError'
   }
 }

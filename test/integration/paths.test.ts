@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url'
 import { makeTree, removeTemps, tempDir, treeHashes } from '../helpers/files.ts'
 import { SwarmdropService } from '../../node-core/src/service/service.ts'
 import { JsonProcess, TEST_NETWORK, killAll, swarmdrop } from '../helpers/processes.ts'
-import type { DownloadInfo } from '../../node-core/src/service/api.ts'
+import type { DownloadInfo } from '../../node-core/src/contract/index.ts'
 
 const HOSTILE = fileURLToPath(new URL('../helpers/hostile-peer.ts', import.meta.url))
 const CASES = [

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { SwarmdropService } from '../../node-core/src/service/service.ts'
 import { makeTree, removeTemps, tempDir, treeHashes } from '../helpers/files.ts'
 import { TEST_NETWORK } from '../helpers/processes.ts'
-import type { AppSettings, ServiceEvent } from '../../node-core/src/service/api.ts'
+import type { AppSettings, ServiceEvent } from '../../node-core/src/contract/index.ts'
 
 const MiB = 1024 * 1024
 const services: SwarmdropService[] = []

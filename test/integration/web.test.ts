@@ -13,8 +13,8 @@ import { WebSocket } from 'ws'
 import { killAll, swarmdrop } from '../helpers/processes.ts'
 import { makeTree, removeTemps, tempDir, treeHashes } from '../helpers/files.ts'
 import type { JsonProcess } from '../helpers/processes.ts'
-import type { ServerMessage } from '../../node-core/src/service/wire.ts'
-import type { ServiceEvent, ShareInfo } from '../../node-core/src/service/api.ts'
+import type { ServerMessage } from '../../node-core/src/contract/index.ts'
+import type { ServiceEvent, ShareInfo } from '../../node-core/src/contract/index.ts'
 
 const SENTINEL = `sentinel-${Math.random().toString(36).slice(2)}`
 

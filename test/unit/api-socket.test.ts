@@ -11,8 +11,8 @@ import { WebSocket } from 'ws'
 import { ApiSocketBridge, SOCKET_LIMITS } from '../../node-core/src/web/api-socket.ts'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { ServiceEvent, SwarmdropApi } from '../../node-core/src/service/api.ts'
-import type { ServerMessage } from '../../node-core/src/service/wire.ts'
+import type { ServiceEvent, SwarmdropApi } from '../../node-core/src/contract/index.ts'
+import type { ServerMessage } from '../../node-core/src/contract/index.ts'
 
 class HeldApi implements SwarmdropApi {
   readonly listeners = new Set<(e: ServiceEvent) => void>()

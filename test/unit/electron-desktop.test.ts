@@ -10,10 +10,10 @@ import { join } from 'node:path'
 import { DEFAULT_DESKTOP_SETTINGS, DESKTOP_SETTINGS_FILE, loadDesktopSettings, removeDesktopSettings } from '../../electron/main/desktop-settings.ts'
 import { applyStartAtLogin, autostartDir, autostartEntry, quoteExecArg } from '../../electron/main/start-at-login.ts'
 import { Notifier, faultNotice } from '../../electron/main/notifications.ts'
-import { loadServiceOptions } from '../../electron/main/service-options.ts'
+import { loadServiceOptions } from '../../node-core/src/config/service-options.ts'
 import { removeTemps, tempDir } from '../helpers/files.ts'
 import { StandInApp } from '../helpers/electron-stand-in.ts'
-import type { DownloadInfo } from '../../node-core/src/service/api.ts'
+import type { DownloadInfo } from '../../node-core/src/contract/index.ts'
 
 after(removeTemps)
 

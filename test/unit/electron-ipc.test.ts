@@ -16,7 +16,7 @@ import { createBridge } from '../../electron/preload/bridge.ts'
 import { makeTree, removeTemps, tempDir } from '../helpers/files.ts'
 import { TEST_NETWORK } from '../helpers/processes.ts'
 import { StandInIpcMain, StandInIpcRenderer, StandInWebContents } from '../helpers/electron-stand-in.ts'
-import type { ServiceEvent } from '../../node-core/src/service/api.ts'
+import type { ServiceEvent } from '../../node-core/src/contract/index.ts'
 import type { SwarmdropBridge } from '../../electron/preload/bridge.ts'
 
 let service: SwarmdropService

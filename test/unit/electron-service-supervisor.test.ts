@@ -14,7 +14,7 @@ import { ServiceSupervisor, restartDelay, DEFAULT_RESTART_POLICY } from '../../e
 import { makeTree, removeTemps, tempDir } from '../helpers/files.ts'
 import { TEST_NETWORK } from '../helpers/processes.ts'
 import type { SupervisorFault } from '../../electron/main/service-supervisor.ts'
-import type { ServiceEvent } from '../../node-core/src/service/api.ts'
+import type { ServiceEvent } from '../../node-core/src/contract/index.ts'
 
 const supervisors: ServiceSupervisor[] = []
 const services: SwarmdropService[] = []

@@ -14,7 +14,7 @@ import { shareFromDialog, trayMenuTemplate } from '../../electron/main/tray-menu
 import { trayIconFile } from '../../electron/main/tray-icon.ts'
 import { makeTree, removeTemps, tempDir } from '../helpers/files.ts'
 import { TEST_NETWORK } from '../helpers/processes.ts'
-import type { DownloadInfo, ShareInfo } from '../../node-core/src/service/api.ts'
+import type { DownloadInfo, ShareInfo } from '../../node-core/src/contract/index.ts'
 import type { TrayActions } from '../../electron/main/tray-menu.ts'
 
 const services: SwarmdropService[] = []

@@ -14,7 +14,7 @@ import { takeToken } from '../../renderer/src/lib/token.ts'
 import { linksInText } from '../../renderer/src/lib/dropped-files.ts'
 import { addressWithoutPeer, etaSeconds, formatBytes, formatDuration } from '../../renderer/src/lib/format.ts'
 import type { ConnectionState } from '../../renderer/src/lib/service-client.ts'
-import type { ClientMessage } from '../../node-core/src/service/wire.ts'
+import type { ClientMessage } from '../../node-core/src/contract/index.ts'
 
 const closers: Array<() => Promise<void>> = []
 after(async () => { for (const c of closers) await c() })

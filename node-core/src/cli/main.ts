@@ -4,7 +4,6 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { generateKey } from '@libp2p/pnet'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { parseByteRate } from '../bandwidth/units.ts'
 import { defaultProfileDir } from '../config/paths.ts'
 import { SwarmdropError } from '../errors.ts'
 import { parseLink } from '../link/link.ts'
@@ -12,8 +11,10 @@ import { SwarmdropService } from '../service/service.ts'
 import { DEFAULT_WEB_PORT, WebServer } from '../web/web-server.ts'
 import { loadOrCreateWebToken } from '../web/web-token.ts'
 import { loadConfigFile } from '../config/config-file.ts'
+import type { ConfigFile } from '../config/config-file.ts'
+import { serviceOptionsFrom } from '../config/service-options.ts'
 import { progressLine } from './progress.ts'
-import type { DownloadInfo, ServiceEvent } from '../service/api.ts'
+import type { DownloadInfo, ServiceEvent } from '../contract/index.ts'
 
 const USAGE = `usage:
   swarmdrop share <path>... [options]        share files or folders, print their links, seed until Ctrl-C
@@ -109,25 +110,10 @@ export async function main (argv: string[]): Promise<number> {
       return 0
     }
     const profileDir = values.repo ?? defaultProfileDir()
-    const config = await loadConfigFile(profileDir)
-    const rate = (flag: string | undefined, file: string | number | undefined): number | undefined =>
-      flag != null ? parseByteRate(flag) : typeof file === 'number' ? file : file != null ? parseByteRate(file) : undefined
-    const pskPath = values.psk ?? (config.psk != null ? resolve(profileDir, config.psk) : undefined)
-    const psk = pskPath != null ? await readFile(pskPath) : undefined
-
+    const config = withFlags(await loadConfigFile(profileDir), values)
+    const psk = config.psk != null ? await readFile(resolve(profileDir, config.psk)) : undefined
     service = await SwarmdropService.create({
-      profileDir,
-      listen: values.listen ?? config.listen ?? ['/ip4/0.0.0.0/tcp/0'],
-      maxUploadBytesPerSecond: rate(values['max-upload'], config.maxUpload),
-      maxDownloadBytesPerSecond: rate(values['max-download'], config.maxDownload),
-      allowPrivate: values['allow-private'] === true || config.allowPrivate === true,
-      bootstrap: values.bootstrap ?? config.bootstrap ?? [],
-      network: values.network ?? config.network,
-      dhtServer: values['dht-server'] === true || config.dhtServer === true,
-      dht: values['no-dht'] !== true && config.dht !== false,
-      mdns: values['no-mdns'] !== true && config.mdns !== false,
-      psk,
-      restore: command === 'daemon',
+      ...serviceOptionsFrom(profileDir, config, psk, command === 'daemon'),
       ...(command === 'daemon' && values.out != null ? { downloadDir: resolve(values.out) } : {})
     })
     for (const m of service.movedAside) {
@@ -178,6 +164,23 @@ export async function main (argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+/** The profile's config.json with the flags given laid over it (flags win; a --psk path is relative to the working folder). */
+function withFlags (config: ConfigFile, values: Values): ConfigFile {
+  const flags: ConfigFile = {
+    listen: values.listen,
+    bootstrap: values.bootstrap,
+    network: values.network,
+    psk: values.psk != null ? resolve(values.psk) : undefined,
+    maxUpload: values['max-upload'],
+    maxDownload: values['max-download'],
+    allowPrivate: values['allow-private'] === true ? true : undefined,
+    dhtServer: values['dht-server'] === true ? true : undefined,
+    dht: values['no-dht'] === true ? false : undefined,
+    mdns: values['no-mdns'] === true ? false : undefined
+  }
+  return { ...config, ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) }
+}
 
 /** Starts the web UI for the daemon and prints its URL (with the token in the fragment). */
 async function startWeb (service: SwarmdropService, profileDir: string, port: number, staticRoot: string | undefined, out: Output): Promise<WebServer> {

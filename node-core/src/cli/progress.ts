@@ -1,5 +1,5 @@
 import { formatBytes, formatRate } from '../bandwidth/units.ts'
-import type { DownloadInfo } from '../service/api.ts'
+import type { DownloadInfo } from '../contract/index.ts'
 
 /** One line of download progress with per-source speeds, as the CLI prints it. */
 export function progressLine (d: DownloadInfo, width = 24): string {

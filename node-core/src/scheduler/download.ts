@@ -3,13 +3,13 @@ import { ProtocolError } from '../errors.ts'
 import { Bitfield } from '../storage/bitfield.ts'
 import { PiecePicker } from './piece-picker.ts'
 import { RateMeter, pipelineDepth, rankSources, shouldDropSource, withinByteBudget } from './source-policy.ts'
-import type { SourceSnapshot } from './source-snapshot.ts'
+import type { SourceSnapshot } from '../contract/source-snapshot.ts'
 import type { TokenBucket } from '../bandwidth/token-bucket.ts'
 import type { SourceSession } from '../protocol/chunk-client.ts'
 import type { ChunkBytes } from '../storage/file-handles.ts'
 import type { PartialDownload } from '../storage/partial-download.ts'
 
-export type { SourceSnapshot } from './source-snapshot.ts'
+export type { SourceSnapshot } from '../contract/source-snapshot.ts'
 
 export interface SwarmTransferInit {
   readonly data: PartialDownload

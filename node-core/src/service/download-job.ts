@@ -1,13 +1,14 @@
 import { lstat } from 'node:fs/promises'
 import { extname, join } from 'node:path'
 import { InvalidManifestError, ProtocolError, SwarmdropError } from '../errors.ts'
+import type { ErrorCode } from '../errors.ts'
 import { decodeManifest } from '../manifest/codec.ts'
 import { ManifestLayout } from '../manifest/layout.ts'
 import { SessionRefusedError } from '../protocol/chunk-client.ts'
 import { ChunkOrigins } from '../scheduler/chunk-origins.ts'
 import { SwarmTransfer, peerKey } from '../scheduler/download.ts'
 import { PartialDownload } from '../storage/partial-download.ts'
-import type { DownloadInfo, DownloadState, FileEntry } from './api.ts'
+import type { DownloadInfo, DownloadState, FileEntry } from '../contract/index.ts'
 import type { ChunkMap } from '../scheduler/chunk-origins.ts'
 import type { TokenBucket } from '../bandwidth/token-bucket.ts'
 import type { ShareLink } from '../link/link.ts'
@@ -52,7 +53,7 @@ export class DownloadJob {
   #transfer: SwarmTransfer | null = null
   #origins: ChunkOrigins | null = null
   #files: string[] | null = null
-  #error: { code: string, message: string } | null = null
+  #error: { code: ErrorCode, message: string } | null = null
   #abort = new AbortController()
   readonly #candidates: Set<string>
 

@@ -1,11 +1,11 @@
 import { WebSocketServer } from 'ws'
-import { parseCommand } from '../service/api.ts'
-import { toWireError, WIRE_PROTOCOL } from '../service/wire.ts'
+import { parseCommand } from '../contract/index.ts'
+import { toWireError, WIRE_PROTOCOL } from '../contract/index.ts'
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { RawData, WebSocket } from 'ws'
-import type { SwarmdropApi } from '../service/api.ts'
-import type { ServerMessage } from '../service/wire.ts'
+import type { SwarmdropApi } from '../contract/index.ts'
+import type { ServerMessage } from '../contract/index.ts'
 
 export const SOCKET_LIMITS = {
   /** Largest frame a client may send. */

@@ -1,4 +1,4 @@
-import { TOKEN_PROTOCOL_PREFIX, WIRE_PROTOCOL } from '../service/wire.ts'
+import { TOKEN_PROTOCOL_PREFIX, WIRE_PROTOCOL } from '../contract/index.ts'
 import { tokenMatches } from './web-token.ts'
 import type { IncomingHttpHeaders } from 'node:http'
 

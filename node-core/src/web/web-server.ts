@@ -1,13 +1,13 @@
 import { createServer, STATUS_CODES } from 'node:http'
 import { SwarmdropError } from '../errors.ts'
-import { toWireError } from '../service/wire.ts'
+import { toWireError } from '../contract/index.ts'
 import { ApiSocketBridge } from './api-socket.ts'
 import { checkBearer, checkHostAndOrigin, checkSocketToken } from './request-guard.ts'
 import { plain, SECURITY_HEADERS, StaticFiles } from './static-files.ts'
 import { UploadLibrary } from './uploads.ts'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
-import type { SwarmdropApi } from '../service/api.ts'
+import type { SwarmdropApi } from '../contract/index.ts'
 
 export const DEFAULT_WEB_PORT = 7717
 const IDLE_TIMEOUT_MS = 60_000

@@ -4,24 +4,16 @@
  * daemon's WebSocket, docs/WEB-API.md). Also knows how to share dropped files on each: a path in
  * Electron, an upload in the browser.
  */
-import type { CommandArgs, CommandName, CommandResults, ServiceEvent, ShareInfo, SwarmdropApi } from '../../../node-core/src/service/api.ts'
+import type { CommandArgs, CommandName, CommandResults, ServiceEvent, ShareInfo, SwarmdropApi } from 'swarmdrop/contract'
 import { ElectronTransport } from './transports/electron.ts'
 import type { ElectronBridge } from './transports/electron.ts'
 import { WebSocketTransport } from './transports/websocket.ts'
 import { takeToken } from './token.ts'
 import { uploadAndShare } from './upload.ts'
 import type { DroppedFile } from './dropped-files.ts'
+import type { ConnectionState, Transport } from './transport.ts'
 
-export type ConnectionState = 'connecting' | 'open' | 'closed' | 'no-token'
-
-/** What a transport carries; the client adds nothing to the contract. */
-export interface Transport extends SwarmdropApi {
-  readonly shell: 'electron' | 'browser'
-  /** Reports the connection's state now and on every change; returns an unsubscribe function. */
-  onState (listener: (state: ConnectionState) => void): () => void
-  /** Shares what was dropped on the window; resolves with one ShareInfo per share made. */
-  shareDropped (files: readonly DroppedFile[]): Promise<ShareInfo[]>
-}
+export type { ConnectionState, Transport } from './transport.ts'
 
 export class ServiceClient implements SwarmdropApi {
   readonly #transport: Transport

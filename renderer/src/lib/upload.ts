@@ -3,8 +3,8 @@
  * `POST api/uploads?batch=&path=` with the token as a Bearer header, then
  * `POST api/uploads/share?batch=` shares the batch and answers its ShareInfo (docs/WEB-API.md).
  */
-import type { ShareInfo } from '../../../node-core/src/service/api.ts'
-import { RemoteError } from '../../../node-core/src/service/wire.ts'
+import type { ShareInfo } from 'swarmdrop/contract'
+import { RemoteError } from 'swarmdrop/contract'
 import type { DroppedFile } from './dropped-files.ts'
 
 export async function uploadAndShare (base: string, token: string, files: readonly DroppedFile[]): Promise<ShareInfo[]> {

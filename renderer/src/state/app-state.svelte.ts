@@ -4,7 +4,7 @@
  * and by a `list` every few seconds (rates and peers change without events); replaced wholesale
  * ($state.raw) since every update is a fresh snapshot.
  */
-import type { DownloadInfo, NodeInfo, PeerInfo, ServiceEvent, ShareInfo } from '../../../node-core/src/service/api.ts'
+import type { DownloadInfo, NodeInfo, PeerInfo, ServiceEvent, ShareInfo } from 'swarmdrop/contract'
 import type { ConnectionState, ServiceClient } from '../lib/service-client.ts'
 import { errorMessage } from '../lib/format.ts'
 import { linksInText } from '../lib/dropped-files.ts'

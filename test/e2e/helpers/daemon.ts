@@ -6,9 +6,9 @@
 import WebSocket from 'ws'
 import { swarmdrop } from '../../helpers/processes.ts'
 import { tempDir } from '../../helpers/files.ts'
-import { TOKEN_PROTOCOL_PREFIX, WIRE_PROTOCOL } from '../../../node-core/src/service/wire.ts'
-import type { CommandArgs, CommandName, CommandResults } from '../../../node-core/src/service/api.ts'
-import type { ServerMessage } from '../../../node-core/src/service/wire.ts'
+import { TOKEN_PROTOCOL_PREFIX, WIRE_PROTOCOL } from '../../../node-core/src/contract/index.ts'
+import type { CommandArgs, CommandName, CommandResults } from '../../../node-core/src/contract/index.ts'
+import type { ServerMessage } from '../../../node-core/src/contract/index.ts'
 import type { JsonProcess } from '../../helpers/processes.ts'
 
 export interface WebDaemon {

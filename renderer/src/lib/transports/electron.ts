@@ -2,10 +2,10 @@
  * The Electron transport: the preload's `window.swarmdrop` bridge (docs/WEB-API.md). IPC does not
  * drop while the window lives, so the state is always 'open'. Dropped files are shared by path.
  */
-import type { CommandArgs, CommandName, CommandResults, ServiceEvent, ShareInfo } from '../../../../node-core/src/service/api.ts'
-import { RemoteError } from '../../../../node-core/src/service/wire.ts'
-import type { WireError } from '../../../../node-core/src/service/wire.ts'
-import type { ConnectionState, Transport } from '../service-client.ts'
+import type { CommandArgs, CommandName, CommandResults, ServiceEvent, ShareInfo } from 'swarmdrop/contract'
+import { RemoteError } from 'swarmdrop/contract'
+import type { WireError } from 'swarmdrop/contract'
+import type { ConnectionState, Transport } from '../transport.ts'
 import type { DroppedFile } from '../dropped-files.ts'
 
 /** What the preload exposes. */

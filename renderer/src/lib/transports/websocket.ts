@@ -3,10 +3,10 @@
  * `token.<token>`, JSON frames of node-core/src/service/wire.ts). Reconnects with exponential
  * back-off; calls made while disconnected fail at once with code 'disconnected'.
  */
-import type { CommandArgs, CommandName, CommandResults, ServiceEvent, ShareInfo } from '../../../../node-core/src/service/api.ts'
-import { RemoteError, TOKEN_PROTOCOL_PREFIX, WIRE_PROTOCOL } from '../../../../node-core/src/service/wire.ts'
-import type { ClientMessage, ServerMessage } from '../../../../node-core/src/service/wire.ts'
-import type { ConnectionState, Transport } from '../service-client.ts'
+import type { CommandArgs, CommandName, CommandResults, ServiceEvent, ShareInfo } from 'swarmdrop/contract'
+import { RemoteError, TOKEN_PROTOCOL_PREFIX, WIRE_PROTOCOL } from 'swarmdrop/contract'
+import type { ClientMessage, ServerMessage } from 'swarmdrop/contract'
+import type { ConnectionState, Transport } from '../transport.ts'
 import type { DroppedFile } from '../dropped-files.ts'
 
 export interface WebSocketTransportOptions {

@@ -1,20 +1,20 @@
 /**
- * The desktop app's node settings: the profile's config.json (the same file and rules as the
- * CLI's flags, node-core/src/config/config-file.ts), restoring shares and downloads at start.
+ * From the profile's config.json (config-file.ts), with the command line's flags laid over it, to
+ * the service's options: the one mapping, used by the CLI and the desktop app.
  */
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { parseByteRate } from '../../node-core/src/bandwidth/units.ts'
-import { loadConfigFile } from '../../node-core/src/config/config-file.ts'
-import type { ConfigFile } from '../../node-core/src/config/config-file.ts'
-import type { SwarmdropServiceOptions } from '../../node-core/src/service/service.ts'
+import { parseByteRate } from '../bandwidth/units.ts'
+import { loadConfigFile } from './config-file.ts'
+import type { ConfigFile } from './config-file.ts'
+import type { SwarmdropServiceOptions } from '../service/service.ts'
 
 function rate (value: string | number | undefined): number | undefined {
   return typeof value === 'number' ? value : value != null ? parseByteRate(value) : undefined
 }
 
-/** Maps config.json to service options (as the daemon would run with no flags). */
-export function serviceOptionsFrom (profileDir: string, config: ConfigFile, psk: Uint8Array | undefined): SwarmdropServiceOptions {
+/** Maps config.json (with any flags already laid over it) to service options; `restore` as the daemon and the desktop app run. */
+export function serviceOptionsFrom (profileDir: string, config: ConfigFile, psk: Uint8Array | undefined, restore = true): SwarmdropServiceOptions {
   return {
     profileDir,
     listen: config.listen ?? ['/ip4/0.0.0.0/tcp/0'],
@@ -27,11 +27,11 @@ export function serviceOptionsFrom (profileDir: string, config: ConfigFile, psk:
     dht: config.dht !== false,
     mdns: config.mdns !== false,
     psk,
-    restore: true
+    restore
   }
 }
 
-/** Reads `<profile>/config.json` (and its psk file) anew: each restart picks up edits. */
+/** Reads `<profile>/config.json` (and its psk file) anew: each restart of the desktop app's node picks up edits. */
 export async function loadServiceOptions (profileDir: string): Promise<SwarmdropServiceOptions> {
   const config = await loadConfigFile(profileDir)
   const psk = config.psk != null ? await readFile(resolve(profileDir, config.psk)) : undefined

@@ -2,8 +2,9 @@
  * The messages that carry the service API between processes (the daemon's WebSocket, Electron IPC):
  * see docs/WEB-API.md. Plain JSON; a call's arguments are validated by `parseCommand` on arrival.
  */
-import { SwarmdropError } from '../errors.ts'
-import type { CommandName, ServiceEvent } from './api.ts'
+import { SwarmdropError } from './errors.ts'
+import type { CommandName } from './commands.ts'
+import type { ServiceEvent } from './types.ts'
 
 export const WIRE_PROTOCOL = 'swarmdrop.v1'
 /** WebSocket subprotocol prefix that carries the web UI's token. */

@@ -1,0 +1,104 @@
+/**
+ * A logger per component, in libp2p's style (`logger('swarmdrop:chunk-server')`, then `log(...)`,
+ * `log.error(...)`, `log.trace(...)`). Lines go to every registered sink (the daemon's and the
+ * desktop app's rotating log file, see log-file.ts; the in-memory ring `recentLines` kept for a bug
+ * report). `DEBUG=swarmdrop:*` (the `debug` package's syntax: comma-separated patterns, `*`
+ * wildcards, `-` to exclude) turns on debug and trace lines and echoes every line to stderr;
+ * without it only errors and warnings are recorded.
+ */
+import { format } from 'node:util'
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'trace'
+
+export interface LogLine {
+  readonly time: number
+  readonly level: LogLevel
+  readonly component: string
+  readonly text: string
+}
+
+export interface Logger {
+  /** A debug line (recorded only where DEBUG enables the component). */
+  (formatter: string, ...args: unknown[]): void
+  /** Something failed: always recorded, with the error's message and stack if one is given. */
+  error (formatter: string, ...args: unknown[]): void
+  /** Something odd that was handled: always recorded. */
+  warn (formatter: string, ...args: unknown[]): void
+  /** A notable event in the node's life (start, stop, share, download done): always recorded. */
+  info (formatter: string, ...args: unknown[]): void
+  /** Per-message detail (recorded only where DEBUG enables the component). */
+  trace (formatter: string, ...args: unknown[]): void
+  /** Whether debug and trace lines are recorded for this component. */
+  readonly enabled: boolean
+}
+
+export type LogSink = (line: LogLine) => void
+
+const sinks = new Set<LogSink>()
+const RING_SIZE = 2000
+const ring: LogLine[] = []
+let patterns = parsePatterns(process.env.DEBUG ?? '')
+
+function parsePatterns (spec: string): { include: RegExp[], exclude: RegExp[] } {
+  const include: RegExp[] = []
+  const exclude: RegExp[] = []
+  for (const raw of spec.split(/[\s,]+/)) {
+    if (raw === '') continue
+    const negative = raw.startsWith('-')
+    const body = (negative ? raw.slice(1) : raw).replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*?')
+    ;(negative ? exclude : include).push(new RegExp(`^${body}$`))
+  }
+  return { include, exclude }
+}
+
+function debugEnabled (component: string): boolean {
+  return patterns.include.some(r => r.test(component)) && !patterns.exclude.some(r => r.test(component))
+}
+
+/** Re-reads which components print debug lines (tests; `DEBUG` is read once at load). */
+export function enableDebug (spec: string): void {
+  patterns = parsePatterns(spec)
+}
+
+/** Adds a sink for every line from now on; returns a function that removes it. */
+export function addLogSink (sink: LogSink): () => void {
+  sinks.add(sink)
+  return () => { sinks.delete(sink) }
+}
+
+/** The last lines logged in this process (at most 2,000), oldest first: for a bug report. */
+export function recentLines (): readonly LogLine[] {
+  return [...ring]
+}
+
+/** One line of text for a log file or a terminal: ISO time, level, component, message. */
+export function formatLine (line: LogLine): string {
+  return `${new Date(line.time).toISOString()} ${line.level.toUpperCase().padEnd(5)} ${line.component} ${line.text}`
+}
+
+function emit (component: string, level: LogLevel, formatter: string, args: unknown[]): void {
+  const line: LogLine = { time: Date.now(), level, component, text: format(formatter, ...args.map(describe)) }
+  ring.push(line)
+  if (ring.length > RING_SIZE) ring.shift()
+  if (debugEnabled(component)) process.stderr.write(formatLine(line) + '\n')
+  for (const sink of sinks) {
+    try { sink(line) } catch { /* a broken sink must never break the caller; it is the log itself */ }
+  }
+}
+
+/** Errors are logged with their name, code and message (and the stack when debugging). */
+function describe (value: unknown): unknown {
+  if (!(value instanceof Error)) return value
+  const code = (value as { code?: unknown }).code
+  return `${value.name}${typeof code === 'string' ? ` [${code}]` : ''}: ${value.message}`
+}
+
+export function logger (component: string): Logger {
+  const log = ((formatter: string, ...args: unknown[]) => { if (debugEnabled(component)) emit(component, 'debug', formatter, args) }) as Logger
+  log.error = (formatter, ...args) => { emit(component, 'error', formatter, args) }
+  log.warn = (formatter, ...args) => { emit(component, 'warn', formatter, args) }
+  log.info = (formatter, ...args) => { emit(component, 'info', formatter, args) }
+  log.trace = (formatter, ...args) => { if (debugEnabled(component)) emit(component, 'trace', formatter, args) }
+  Object.defineProperty(log, 'enabled', { get: () => debugEnabled(component) })
+  return log
+}

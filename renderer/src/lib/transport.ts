@@ -1,0 +1,17 @@
+/**
+ * What a transport to the service carries (Electron IPC, or the daemon's WebSocket): the contract's
+ * `call` and `subscribe`, the connection's state, and how dropped files become shares there.
+ */
+import type { ShareInfo, SwarmdropApi } from 'swarmdrop/contract'
+import type { DroppedFile } from './dropped-files.ts'
+
+export type ConnectionState = 'connecting' | 'open' | 'closed' | 'no-token'
+
+/** What a transport carries; the client adds nothing to the contract. */
+export interface Transport extends SwarmdropApi {
+  readonly shell: 'electron' | 'browser'
+  /** Reports the connection's state now and on every change; returns an unsubscribe function. */
+  onState (listener: (state: ConnectionState) => void): () => void
+  /** Shares what was dropped on the window; resolves with one ShareInfo per share made. */
+  shareDropped (files: readonly DroppedFile[]): Promise<ShareInfo[]>
+}
