@@ -131,6 +131,8 @@ export type ServiceEvent =
   | { readonly type: 'share:announce-failed', readonly shareId: string, readonly message: string }
   | { readonly type: 'download:provider', readonly shareId: string, readonly peerId: string, readonly via: 'dht' | 'mdns' | 'link' | 'direct' }
   | { readonly type: 'dht', readonly dht: DhtInfo }
+  /** A link (or `peers`) given again for a download already running: its `peers` addresses were added to it and are dialed first. */
+  | { readonly type: 'download:hints', readonly shareId: string, readonly peers: number }
   /** The node's addresses or limits changed (the progress stream's tick). */
   | { readonly type: 'node', readonly node: NodeInfo }
   /** A share's upload counter or its peers fetching changed (the progress stream's tick). */

@@ -10,11 +10,16 @@ export function peerKey (peer: string): string {
   return at >= 0 ? peer.slice(at + 5) : peer
 }
 
+/** Full addresses kept per candidate, freshest first. */
+const MAX_ADDRESSES = 8
+
 export interface Candidate {
   /** Peer ID. */
   readonly key: string
-  /** What to dial: a multiaddr ending in /p2p/<id>, or the bare peer ID (the peer store's addresses). */
-  address: string
+  /** Full addresses (multiaddrs ending in /p2p/<id>) heard for it, freshest first. */
+  readonly addresses: string[]
+  /** What to dial next: the freshest full address, or the bare peer ID (then libp2p's peer store supplies the addresses). */
+  readonly address: string
   attempts: number
   nextAttempt: number
   connecting: boolean
@@ -32,17 +37,34 @@ export class CandidateList {
 
   get size (): number { return this.#byKey.size }
 
-  /** Adds a peer (a full address replaces a bare peer ID); true if it is new. */
+  /**
+   * Adds a peer. A full address is dialed before every address heard earlier (a peer that moved,
+   * restarted on another port or changed network is reached at its new address at once, and its
+   * back-off is cleared); a bare peer ID adds the peer only. True if the peer is new.
+   */
   add (peer: string): boolean {
     const key = peerKey(peer)
+    const full = peer.startsWith('/')
     const existing = this.#byKey.get(key)
     if (existing != null) {
-      if (peer.startsWith('/') && !existing.address.startsWith('/')) existing.address = peer
+      if (!full || existing.addresses[0] === peer) return false
+      const at = existing.addresses.indexOf(peer)
+      if (at >= 0) existing.addresses.splice(at, 1)
+      existing.addresses.unshift(peer)
+      if (existing.addresses.length > MAX_ADDRESSES) existing.addresses.pop()
+      if (at < 0 && !existing.dropped) { existing.attempts = 0; existing.nextAttempt = 0 } // a new address: worth a try now
+      for (const listener of this.#onAdded) listener()
       return false
     }
-    this.#byKey.set(key, { key, address: peer, attempts: 0, nextAttempt: 0, connecting: false, dropped: false })
+    const addresses = full ? [peer] : []
+    this.#byKey.set(key, { key, addresses, get address () { return addresses[0] ?? key }, attempts: 0, nextAttempt: 0, connecting: false, dropped: false })
     for (const listener of this.#onAdded) listener()
     return true
+  }
+
+  /** Dialing `candidate` failed: its next attempt tries its next address (the failed one goes last). */
+  failed (candidate: Candidate): void {
+    if (candidate.addresses.length > 1) candidate.addresses.push(candidate.addresses.shift()!)
   }
 
   get (key: string): Candidate | undefined { return this.#byKey.get(key) }

@@ -147,12 +147,14 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
       c.connecting = true
       c.attempts++
       connecting++
-      this.#init.connect(c.address, this.#abort.signal).then(session => {
+      const address = c.address
+      this.#init.connect(address, this.#abort.signal).then(session => {
         c.connecting = false
         if (!this.#running || this.#sources.has(session.peerId)) { session.close(); return }
-        this.#attach(session, c.address)
+        this.#attach(session, address)
       }, () => {
         c.connecting = false
+        this.#candidates.failed(c)
         c.nextAttempt = this.#now() + 1000 * 2 ** Math.min(c.attempts, MAX_CONNECT_BACKOFF_EXPONENT)
       })
     }

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events'
-import { lstat, stat } from 'node:fs/promises'
-import { extname, join, resolve } from 'node:path'
+import { stat } from 'node:fs/promises'
+import { resolve } from 'node:path'
 import { InvalidManifestError, ProtocolError, SwarmdropError } from '../errors.ts'
 import type { ErrorCode } from '../errors.ts'
 import { formatLink } from '../link/link.ts'
@@ -12,6 +12,8 @@ import { CandidateList, peerKey } from '../scheduler/candidates.ts'
 import { ChunkOrigins } from '../scheduler/chunk-origins.ts'
 import { SwarmTransfer } from '../scheduler/download.ts'
 import { PartialDownload } from '../storage/partial-download.ts'
+import { releaseTarget, reserveTarget } from '../storage/target-name.ts'
+import type { TargetKind } from '../storage/target-name.ts'
 import type { DownloadInfo, DownloadState, FileEntry } from '../contract/index.ts'
 import type { ChunkMap } from '../scheduler/chunk-origins.ts'
 import type { ShareLink } from '../link/link.ts'
@@ -25,6 +27,11 @@ const log = logger('swarmdrop:download')
 const MANIFEST_ROUNDS = 20
 const MAX_REMEMBERED_PEERS = 64
 const SPACE_POLL_MS = 2000
+
+/** A folder share's paths all start with `name/`; a single-file share is the one file `name`. */
+function targetKind (layout: ManifestLayout): TargetKind {
+  return layout.manifest.files.some(f => f.path.includes('/')) ? 'folder' : 'file'
+}
 
 /** What the profile records of a download in a given state: a failed or disk-full download is resumed at the next start. */
 function statusOf (state: DownloadState, error: { code: ErrorCode } | null): DownloadStatus {
@@ -67,7 +74,7 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
     this.#record = record
     this.#state = record.status === 'paused' ? 'paused' : record.status === 'complete' ? 'complete' : 'connecting'
     for (const p of record.peers) ctx.trust(p) // named by the user, or served this download before
-    this.#candidates = new CandidateList([...link.peers, ...record.peers])
+    this.#candidates = new CandidateList([...record.peers, ...link.peers]) // the link's addresses are the freshest
   }
 
   get state (): DownloadState { return this.#state }
@@ -200,7 +207,7 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
   async #complete (): Promise<void> {
     const data = this.#data!
     const targetName = this.#record.targetName!
-    const files = await data.finish(targetName)
+    const files = await data.finish(targetName, this.#record.reserved === true)
     this.#files = files
     this.#state = 'complete'
     await this.#persist()
@@ -238,7 +245,7 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
     this.#layout = layout
     this.#origins = new ChunkOrigins(layout.chunkCount)
     if (this.#record.targetName == null) {
-      this.#record = { ...this.#record, targetName: await freeName(this.#record.outDir, layout.manifest.name) }
+      this.#record = { ...this.#record, targetName: await reserveTarget(this.#record.outDir, layout.manifest.name, targetKind(layout)), reserved: true }
       await this.#persist()
     }
     this.#data = await PartialDownload.open(this.shareId, manifest.bytes, layout, this.#record.outDir, this.#ctx.store, this.#record.targetName)
@@ -312,12 +319,14 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
     this.run().catch((err: unknown) => { log.error('download %s: %s', this.shareId, err) })
   }
 
-  /** Stops the job; `discard` also deletes its partial data. */
+  /** Stops the job; `discard` also deletes its partial data and gives back its reserved name. */
   async close (discard = false): Promise<void> {
     this.#abort.abort()
     this.#transfer?.stop()
-    if (discard) await this.#data?.discard()
-    else await this.#data?.close()
+    if (!discard) { await this.#data?.close(); return }
+    await this.#data?.discard()
+    const { targetName, reserved, outDir } = this.#record
+    if (reserved === true && targetName != null && this.#state !== 'complete' && this.#layout != null) await releaseTarget(outDir, targetName, targetKind(this.#layout))
   }
 
   async #persist (): Promise<void> {
@@ -328,15 +337,4 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
     this.#state = state
     this.emit('change')
   }
-}
-
-/** `name`, or `name (1)`, `name (2)`, ... : the first that does not exist in `dir`. */
-async function freeName (dir: string, name: string): Promise<string> {
-  const ext = extname(name)
-  const stem = ext.length > 0 && ext.length < name.length ? name.slice(0, -ext.length) : name
-  for (let i = 0; i < 1000; i++) {
-    const candidate = i === 0 ? name : `${stem} (${i})${ext.length < name.length ? ext : ''}`
-    if (await lstat(join(dir, candidate)).then(() => false, () => true)) return candidate
-  }
-  throw new SwarmdropError('exists', `${join(dir, name)} and 999 numbered variants already exist`)
 }

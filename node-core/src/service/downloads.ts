@@ -1,5 +1,6 @@
+import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { NotFoundError } from '../errors.ts'
+import { InvalidArgumentError, NotFoundError } from '../errors.ts'
 import { validatePeerAddress } from '../link/link.ts'
 import { logger } from '../log/logger.ts'
 import { peerKey } from '../scheduler/candidates.ts'
@@ -62,11 +63,15 @@ export class Downloads {
     for (const p of direct) this.#init.peers.found(peerKey(p), 'direct')
     const existing = this.#jobs.get(link.shareId)
     if (existing != null) {
+      // A fresh link for a running download (a seeder that moved): its addresses are dialed first, now.
       for (const p of named) existing.addCandidate(p)
       await existing.rememberPeers(named)
+      if (named.length > 0) this.#init.emit({ type: 'download:hints', shareId: link.shareId, peers: named.length })
       return existing.info()
     }
     const dir = resolve(args.outDir ?? defaultDir)
+    const s = await stat(dir).catch(() => null) // absent: created when the download starts writing
+    if (s != null && !s.isDirectory()) throw new InvalidArgumentError(`${dir} is not a folder: downloads go into a folder`)
     const old = await this.#init.store.getDownload(link.shareId)
     const record: DownloadRecord = old == null || old.outDir !== dir || old.status === 'complete'
       ? { shareId: link.shareId, outDir: dir, targetName: null, status: 'active', peers: named, addedAt: Date.now() }

@@ -126,6 +126,11 @@ export class AppState {
         this.#sample(event.download)
         if (event.type === 'download:error' && event.download.error != null) this.notify('error', `${event.download.name ?? 'Download'}: ${event.download.error.message}`)
         break
+      case 'download:hints': {
+        const name = this.downloads.find(d => d.shareId === event.shareId)?.name ?? 'this share'
+        this.notify('info', `Already downloading ${name}: added ${event.peers} peer address${event.peers === 1 ? '' : 'es'} from the link.`)
+        break
+      }
       case 'download:removed':
         this.downloads = this.downloads.filter(d => d.shareId !== event.shareId)
         break
