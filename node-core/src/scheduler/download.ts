@@ -194,7 +194,9 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     this.#picker.addSource(has)
     for (const peer of session.initialPeers) this.addCandidate(peer)
     session.start({
-      onBlock: (index, data) => { this.#onBlock(source, index, data).catch(err => { this.emit('error', err as Error) }) },
+      // A write that fails (a full disk) ends the transfer; writes still under way when it has
+      // stopped fail the same way and are not news (an 'error' with no listener would throw).
+      onBlock: (index, data) => { this.#onBlock(source, index, data).catch(err => { if (this.#running) this.emit('error', err as Error) }) },
       onHave: index => {
         if (index < has.length && has.set(index)) { this.#picker.addSourceChunk(index); this.#fill(source) }
       },

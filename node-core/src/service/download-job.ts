@@ -168,7 +168,7 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
       this.#transfer = transfer
       const done = new Promise<void>((resolve, reject) => {
         transfer.once('complete', resolve)
-        transfer.once('error', reject)
+        transfer.on('error', reject) // every one: a second failed write must not find no listener
         this.#abort.signal.addEventListener('abort', () => { resolve() }, { once: true })
       })
       transfer.on('source', source => {
