@@ -88,6 +88,10 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
   #running = false
   #completed = false
   readonly rate: RateMeter
+  /** The last source that disconnected, and when; null if none has. */
+  lastSeen: { readonly peerId: string, readonly address: string | null, readonly at: number } | null = null
+  /** When the last chunk was verified and written (this clock), null if none yet. */
+  lastChunkAt: number | null = null
 
   constructor (init: SwarmTransferInit) {
     super()
@@ -251,6 +255,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     for (const index of [...source.inFlight.keys()]) this.#release(source, index)
     this.#picker.removeSource(source.has)
     this.#past.set(source.peerId, this.#snap(source, false))
+    if (this.#running) this.lastSeen = { peerId: source.peerId, address: source.address, at: this.#now() }
     if (!source.session.closed) {
       if (err != null) source.session.abort(err)
       else source.session.close()
@@ -315,6 +320,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     source.chunks++
     source.rate.add(data.byteLength)
     this.rate.add(data.byteLength)
+    this.lastChunkAt = this.#now()
     this.#init.onChunk?.(index, source.peerId)
     this.#picker.markHave(index)
     for (const other of this.#sources.values()) {

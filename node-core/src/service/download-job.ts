@@ -27,6 +27,8 @@ const log = logger('swarmdrop:download')
 const MANIFEST_ROUNDS = 20
 const MAX_REMEMBERED_PEERS = 64
 const SPACE_POLL_MS = 2000
+/** Sources connected but no chunk for this long: the download says it is stalled. */
+const IDLE_AFTER_MS = 10_000
 
 /** A folder share's paths all start with `name/`; a single-file share is the one file `name`. */
 function targetKind (layout: ManifestLayout): TargetKind {
@@ -127,8 +129,23 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
       downloadRate: this.#transfer?.running === true ? this.#transfer.rate.rate() : 0,
       sources: this.#transfer?.snapshot() ?? [],
       files: this.#files,
-      error: this.#error
+      error: this.#error,
+      waiting: this.#waiting()
     }
+  }
+
+  /** Why a running download receives nothing now (see DownloadWaiting), or null. */
+  #waiting (): DownloadInfo['waiting'] {
+    if (this.#state !== 'connecting' && this.#state !== 'downloading') return null
+    const transfer = this.#transfer?.running === true ? this.#transfer : null
+    const lastSeen = this.#transfer?.lastSeen ?? null
+    const lastChunkAt = this.#transfer?.lastChunkAt ?? null
+    const base = { knownPeers: this.#candidates.size, lastSeen, lastChunkAt }
+    if (transfer == null || transfer.connectedSources === 0) {
+      return { reason: this.#candidates.size === 0 ? 'finding-peers' : lastSeen != null ? 'sources-gone' : 'connecting', ...base }
+    }
+    if (lastChunkAt != null && Date.now() - lastChunkAt > IDLE_AFTER_MS) return { reason: 'sources-idle', ...base }
+    return null
   }
 
   /**
