@@ -1,0 +1,48 @@
+/**
+ * Peer text is data, never control. Every string that came from the network or from a manifest (a
+ * peer's error message, a share or file name, a peer ID, a DHT error) goes through here before it
+ * reaches a terminal or a log line: control characters (so no escape sequence, 7-bit or 8-bit, can
+ * rewrite the screen, set the window title or write the clipboard), format characters (bidi
+ * overrides that make `exe.txt` look like `txt.exe`, zero-width characters) and separators are
+ * shown escaped as `\u{HEX}`, and the length is bounded. The rule itself is the contract's
+ * `displayText`, which the UI uses for the page.
+ */
+import { displayText, replaceNonPrinting } from '../contract/display-text.ts'
+
+/** Default bound of one terminal line of peer text, in UTF-16 code units. */
+export const TERMINAL_TEXT_MAX = 1024
+/** Bound of one log line (a log line may quote several peer strings). */
+export const LOG_LINE_MAX = 8192
+
+/**
+ * One line for a terminal or a log: `value` as a string with every non-printing character (line
+ * breaks included) shown escaped, at most `maxLength` code units.
+ */
+export function terminalText (value: unknown, maxLength: number = TERMINAL_TEXT_MAX): string {
+  return displayText(typeof value === 'string' ? value : String(value), maxLength)
+}
+
+/**
+ * Text of several lines for a terminal: its own line breaks kept, each line as `terminalText`.
+ * Peer text inside it must not hold a line break of its own (names cannot; quote a peer's message
+ * with `terminalText`), or it could start a line that looks like ours.
+ */
+export function terminalLines (text: string, maxLineLength: number = TERMINAL_TEXT_MAX): string {
+  return text.split('\n').map(line => terminalText(line, maxLineLength)).join('\n')
+}
+
+/**
+ * `value` as one JSON line for a terminal or a pipe: lossless (JSON.parse gives the same value
+ * back), but every non-printing character inside a string is written as a `\uXXXX` escape, so no
+ * byte of the output is a control character or a bidi/zero-width format character.
+ */
+export function terminalJson (value: unknown): string {
+  const json = JSON.stringify(value) ?? 'null'
+  return replaceNonPrinting(json, jsonEscape)
+}
+
+function jsonEscape (c: string): string {
+  let out = ''
+  for (let i = 0; i < c.length; i++) out += `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`
+  return out
+}
