@@ -1,6 +1,7 @@
 /**
  * Peer text is data, never control: the contract's displayText (the page) and node-core's
- * terminal forms (terminalText, terminalLines, terminalJson) never let a control character, an
+ * terminal forms (terminalText, terminalLines, terminalJson), the log and the renderer's peerText
+ * never let a control character, an
  * escape sequence or a bidi / zero-width format character through, and bound the length.
  */
 import { describe, it } from 'node:test'
@@ -8,6 +9,9 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { displayText, hasNonPrinting } from '../../node-core/src/contract/index.ts'
 import { terminalJson, terminalLines, terminalText } from '../../node-core/src/text/peer-text.ts'
+import { addLogSink, logger } from '../../node-core/src/log/logger.ts'
+import type { LogLine } from '../../node-core/src/log/logger.ts'
+import { addressWithoutPeer, peerText } from '../../renderer/src/lib/format.ts'
 import { mutatedString } from '../helpers/arbitraries.ts'
 import { fuzzParams } from '../helpers/fuzz.ts'
 
@@ -129,5 +133,24 @@ describe('terminalText, terminalLines, terminalJson', () => {
       assertPrintable(line)
       assert.deepEqual(JSON.parse(line), { text: text.isWellFormed() ? text : JSON.parse(JSON.stringify(text)) as string })
     }), fuzzParams())
+  })
+})
+
+describe('where peer text is shown', () => {
+  it('a log line quoting a peer error is one printable line', () => {
+    const lines: LogLine[] = []
+    const remove = addLogSink(line => { lines.push(line) })
+    try {
+      logger('swarmdrop:test-peer-text').warn('peer %s refused: %s', 'p1', new Error(`${HOSTILE.screenRewrite}\n${HOSTILE.clipboard}${HOSTILE.rlo}`))
+    } finally { remove() }
+    assert.equal(lines.length, 1)
+    assertPrintable(lines[0]!.text)
+    assert.ok(lines[0]!.text.includes('\\u{1B}]52;c;'), lines[0]!.text)
+  })
+
+  it("the renderer's peerText uses the same rule as the terminal", () => {
+    for (const s of Object.values(HOSTILE)) assert.equal(peerText(s), displayText(s))
+    assert.equal(peerText('invoice\u202Etxt.exe'), 'invoice\\u{202E}txt.exe')
+    assert.equal(addressWithoutPeer('/dns4/a\u202Eb/tcp/1/p2p/12D3x'), '/dns4/a\\u{202E}b/tcp/1')
   })
 })
