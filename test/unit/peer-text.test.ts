@@ -113,25 +113,30 @@ describe('terminalText, terminalLines, terminalJson', () => {
     assert.equal(terminalLines(`complete: x\n  ${HOSTILE.rlo}\n${HOSTILE.title}`), 'complete: x\n  invoice\\u{202E}txt.exe\n\\u{1B}]0;pwned\\u{7}')
   })
 
-  it('writes JSON that parses back to the same value with no raw control or format byte', () => {
-    const value = { event: 'error', message: Object.values(HOSTILE).join(' '), files: [{ path: 'x/\u202Eexe.txt' }] }
-    const line = terminalJson(value)
+  it('writes JSON whose strings show non-printing characters escaped, at any depth, unbounded', () => {
+    const message = Object.values(HOSTILE).join(' ')
+    const line = terminalJson({ event: 'error', message, files: [{ path: 'x/\u202Eexe.txt' }], long: 'y'.repeat(5000), n: 1 })
     assertPrintable(line)
-    assert.deepEqual(JSON.parse(line), value)
-    assert.ok(line.includes('\\u202e'), line)
-    assert.ok(line.includes('\\u009b'), line)
-    assert.ok(line.includes('\\udb40\\udc01'), line) // an astral format character as its surrogate pair
+    const parsed = JSON.parse(line) as { message: string, files: Array<{ path: string }>, long: string, n: number }
+    assertPrintable(parsed.message) // what `jq -r .message` would print
+    assert.equal(parsed.message, displayText(message, Infinity))
+    assert.equal(parsed.files[0]!.path, 'x/\\u{202E}exe.txt')
+    assert.equal(parsed.long.length, 5000)
+    assert.equal(parsed.n, 1)
   })
 
-  it('property: every form is printable (terminalLines line by line); JSON is lossless', () => {
+  it('property: every form is printable (terminalLines line by line, JSON strings once parsed too)', () => {
     fc.assert(fc.property(anyText, text => {
       assertPrintable(terminalText(text))
       const lines = terminalLines(text).split('\n')
       assert.equal(lines.length, text.split('\n').length) // only our own line breaks
       for (const line of lines) assertPrintable(line)
-      const line = terminalJson({ text })
+      const line = terminalJson({ text, nested: [text] })
       assertPrintable(line)
-      assert.deepEqual(JSON.parse(line), { text: text.isWellFormed() ? text : JSON.parse(JSON.stringify(text)) as string })
+      const parsed = JSON.parse(line) as { text: string, nested: string[] }
+      assertPrintable(parsed.text)
+      assertPrintable(parsed.nested[0]!)
+      if (!hasNonPrinting(text)) assert.equal(parsed.text, text)
     }), fuzzParams())
   })
 })

@@ -30,11 +30,6 @@ export function firstNonPrinting (text: string): string | undefined {
   return NON_PRINTING.exec(text)?.[0]
 }
 
-/** `text` with every non-printing character replaced by what `replace` returns for it. */
-export function replaceNonPrinting (text: string, replace: (c: string) => string): string {
-  return text.replace(NON_PRINTING_ALL, replace)
-}
-
 /** `\u{202E}` for U+202E: how a non-printing character is shown. */
 export function escapeCharacter (c: string): string {
   return SHORT_ESCAPES[c] ?? `\\u{${c.codePointAt(0)!.toString(16).toUpperCase()}}`

@@ -11,7 +11,7 @@ export type { AppSettings, CommandResults, DhtInfo, DownloadInfo, DownloadState,
 export type { SourceSnapshot } from './source-snapshot.ts'
 export { ORIGIN_EARLIER, ORIGIN_MISSING } from './chunk-map.ts'
 export type { ChunkMap, ChunkRun } from './chunk-map.ts'
-export { DISPLAY_TEXT_MAX, displayText, escapeCharacter, firstNonPrinting, hasNonPrinting, replaceNonPrinting } from './display-text.ts'
+export { DISPLAY_TEXT_MAX, displayText, escapeCharacter, firstNonPrinting, hasNonPrinting } from './display-text.ts'
 export { InvalidArgumentError, NotFoundError, SwarmdropError } from './errors.ts'
 export type { ErrorCode } from './errors.ts'
 export { RemoteError, TOKEN_PROTOCOL_PREFIX, WIRE_PROTOCOL, toWireError } from './wire.ts'

@@ -7,7 +7,7 @@
  * shown escaped as `\u{HEX}`, and the length is bounded. The rule itself is the contract's
  * `displayText`, which the UI uses for the page.
  */
-import { displayText, replaceNonPrinting } from '../contract/display-text.ts'
+import { displayText } from '../contract/display-text.ts'
 
 /** Default bound of one terminal line of peer text, in UTF-16 code units. */
 export const TERMINAL_TEXT_MAX = 1024
@@ -32,17 +32,11 @@ export function terminalLines (text: string, maxLineLength: number = TERMINAL_TE
 }
 
 /**
- * `value` as one JSON line for a terminal or a pipe: lossless (JSON.parse gives the same value
- * back), but every non-printing character inside a string is written as a `\uXXXX` escape, so no
- * byte of the output is a control character or a bidi/zero-width format character.
+ * `value` as one JSON line for a terminal or a pipe: every string in it (at any depth) with its
+ * non-printing characters shown escaped as `displayText` does (not bounded: a path must stay whole),
+ * so neither the line itself nor a string a script takes out of it (`jq -r .message`) holds a
+ * control character or a bidi/zero-width format character. Strings without one are unchanged.
  */
 export function terminalJson (value: unknown): string {
-  const json = JSON.stringify(value) ?? 'null'
-  return replaceNonPrinting(json, jsonEscape)
-}
-
-function jsonEscape (c: string): string {
-  let out = ''
-  for (let i = 0; i < c.length; i++) out += `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`
-  return out
+  return JSON.stringify(value, (_key, v: unknown) => typeof v === 'string' ? displayText(v, Infinity) : v) ?? 'null'
 }
