@@ -47,7 +47,7 @@ const INVISIBLE: Array<[string, string]> = [
 describe('validator: invisible and control characters', () => {
   for (const [what, c] of INVISIBLE) {
     it(`refuses ${what} in a share name, a file path and a link name`, () => {
-      const disguised = `exe${c}txt.`
+      const disguised = `invoice${c}txt.exe`
       assert.throws(() => validateManifest(manifest(disguised)), (err: unknown) => {
         assert.ok(err instanceof Error)
         assert.equal(err.name, 'InvalidManifestError')
