@@ -4,9 +4,12 @@
  * desktop app's rotating log file, see log-file.ts; the in-memory ring `recentLines` kept for a bug
  * report). `DEBUG=swarmdrop:*` (the `debug` package's syntax: comma-separated patterns, `*`
  * wildcards, `-` to exclude) turns on debug and trace lines and echoes every line to stderr;
- * without it only errors and warnings are recorded.
+ * without it only errors and warnings are recorded. A line often quotes peer text (a peer's error,
+ * a name from a manifest): each is one line with every control, escape sequence and bidi or
+ * zero-width character shown escaped (text/peer-text.ts), so a log file or terminal shows it as data.
  */
 import { format } from 'node:util'
+import { LOG_LINE_MAX, terminalText } from '../text/peer-text.ts'
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'trace'
 
@@ -77,7 +80,7 @@ export function formatLine (line: LogLine): string {
 }
 
 function emit (component: string, level: LogLevel, formatter: string, args: unknown[]): void {
-  const line: LogLine = { time: Date.now(), level, component, text: format(formatter, ...args.map(describe)) }
+  const line: LogLine = { time: Date.now(), level, component, text: terminalText(format(formatter, ...args.map(describe)), LOG_LINE_MAX) }
   ring.push(line)
   if (ring.length > RING_SIZE) ring.shift()
   if (debugEnabled(component)) process.stderr.write(formatLine(line) + '\n')

@@ -5,6 +5,7 @@ import { InvalidManifestError, ProtocolError, SwarmdropError } from '../errors.t
 import type { ErrorCode } from '../errors.ts'
 import { formatLink } from '../link/link.ts'
 import { logger } from '../log/logger.ts'
+import { terminalText } from '../text/peer-text.ts'
 import { decodeManifest } from '../manifest/codec.ts'
 import { ManifestLayout } from '../manifest/layout.ts'
 import { SessionRefusedError } from '../protocol/chunk-client.ts'
@@ -211,7 +212,7 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
         this.#setState('paused')
         return 'no-space'
       }
-      this.#error = { code: e instanceof SwarmdropError ? e.code : (noSpace ? 'no-space' : 'error'), message: e.message }
+      this.#error = { code: e instanceof SwarmdropError ? e.code : (noSpace ? 'no-space' : 'error'), message: terminalText(e.message) } // may quote a peer's words
       log.error('download %s failed: %s', this.shareId, e)
       this.#setState('error')
       return 'done'

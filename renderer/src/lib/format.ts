@@ -1,4 +1,5 @@
-/** Human figures for the UI: sizes, rates, durations. */
+/** Human figures for the UI: sizes, rates, durations; text from peers as shown. */
+import { displayText } from 'swarmdrop/contract'
 import type { DownloadWaiting } from 'swarmdrop/contract'
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
@@ -43,10 +44,20 @@ export function errorMessage (err: unknown): string {
   return String(err)
 }
 
-/** A multiaddr without its trailing `/p2p/<peer id>` (the peer ID is shown on its own). */
+/** A multiaddr without its trailing `/p2p/<peer id>` (the peer ID is shown on its own), as peer text. */
 export function addressWithoutPeer (address: string): string {
   const at = address.lastIndexOf('/p2p/')
-  return at > 0 ? address.slice(0, at) : address
+  return peerText(at > 0 ? address.slice(0, at) : address)
+}
+
+/**
+ * Text that came from a peer or a manifest (a share or file name, a peer's error message, an
+ * address) as the page shows it: Svelte already renders it as text, and this also shows every
+ * control, bidi and zero-width character escaped (`invoice\u{202E}txt.exe`, not `invoiceexe.txt`)
+ * and bounds its length. The rule is the contract's, the same as the CLI's.
+ */
+export function peerText (text: string): string {
+  return displayText(text)
 }
 
 /** `5 s ago`, `2 min ago`, `3 h ago`: how long before `now` a moment (ms since the epoch) was. */
