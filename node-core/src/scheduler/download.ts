@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events'
 import { ProtocolError } from '../errors.ts'
+import { logger } from '../log/logger.ts'
 import { Bitfield } from '../storage/bitfield.ts'
-import { CandidateList } from './candidates.ts'
+import { CandidateList, connectBackoffMs } from './candidates.ts'
 import type { Candidate } from './candidates.ts'
 import { PiecePicker } from './piece-picker.ts'
 import { RateMeter, pipelineDepth, rankSources, seedSparingLimit, shouldDropSource, withinByteBudget } from './source-policy.ts'
@@ -50,15 +51,10 @@ interface Source {
   stalledSince: number | null
 }
 
+const log = logger('swarmdrop:transfer')
+
 const TICK_MS = 1000
 const MIN_REQUEST_TIMEOUT_MS = 15_000
-/**
- * Back-off between connection attempts to a candidate: 2, 4, 8 … s, then every 64 s for as long as
- * the download runs. A candidate is never given up for failing to connect: on a loaded machine or
- * a busy swarm a good source can fail several handshakes in a row (a 16-peer benchmark crowd left
- * each downloader with 10–14 of its 16 sources when it stopped after five).
- */
-const MAX_CONNECT_BACKOFF_EXPONENT = 6
 
 /**
  * The mechanism of one swarm download, once its manifest is known: it keeps sessions to sources,
@@ -170,7 +166,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
       }, () => {
         c.connecting = false
         this.#candidates.failed(c)
-        c.nextAttempt = this.#now() + 1000 * 2 ** Math.min(c.attempts, MAX_CONNECT_BACKOFF_EXPONENT)
+        c.nextAttempt = this.#now() + connectBackoffMs(c.attempts)
       })
     }
   }
@@ -342,7 +338,10 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
   #fill (source: Source): void {
     if (source.filling || !this.#running || this.#completed) return
     source.filling = true
-    this.#fillLoop(source).catch(() => {}).finally(() => { source.filling = false })
+    this.#fillLoop(source).catch((err: unknown) => {
+      // The download limit's wait ends with an abort when the transfer stops; anything else is news.
+      if (this.#running) log.warn('requests to %s stopped: %s', source.peerId, err)
+    }).finally(() => { source.filling = false })
   }
 
   async #fillLoop (source: Source): Promise<void> {
