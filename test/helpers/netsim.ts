@@ -76,8 +76,8 @@ export function netsimUnavailable (): string | null {
   const probe = `${PREFIX}${process.pid}-probe`
   try {
     run('ip', ['netns', 'add', probe])
-    run('ip', ['-n', probe, 'link', 'add', 'a', 'type', 'veth', 'peer', 'name', 'b'])
-    run('ip', ['netns', 'exec', probe, 'nft', '-f', '-'], 'table inet probe { chain c { type nat hook postrouting priority srcnat; masquerade } }\n')
+    run('ip', ['-n', probe, 'link', 'add', 'name', 'probe0', 'type', 'veth', 'peer', 'name', 'probe1'])
+    run('ip', ['netns', 'exec', probe, 'nft', '-f', '-'], 'table inet probe {\n chain c {\n  type nat hook postrouting priority srcnat;\n  masquerade\n }\n}\n')
     return null
   } catch (err) {
     return `cannot make network namespaces here (need iproute2 and nftables): ${(err as Error).message.split('\n')[0]}`
