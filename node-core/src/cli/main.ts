@@ -8,6 +8,7 @@ import { parseByteRate } from '../bandwidth/units.ts'
 import { defaultProfileDir } from '../config/paths.ts'
 import { SwarmdropError } from '../errors.ts'
 import { parseLink } from '../link/link.ts'
+import { DEFAULT_LISTEN } from '../net/node.ts'
 import { SwarmdropService } from '../service/service.ts'
 import { DEFAULT_WEB_PORT, WebServer } from '../web/web-server.ts'
 import { loadOrCreateWebToken } from '../web/web-token.ts'
@@ -25,9 +26,10 @@ const USAGE = `usage:
 
 options:
   --repo DIR              profile folder (identity key, state); default ${defaultProfileDir()}
-  --listen MULTIADDR      listen address, repeatable; default /ip4/0.0.0.0/tcp/0
+  --listen MULTIADDR      listen address, repeatable; default /ip4/0.0.0.0/tcp/0 and /ip6/::/tcp/0
   --peer MULTIADDR        dial this peer (…/p2p/<id>) directly, repeatable
-  --bootstrap MULTIADDR   join the DHT through this peer, repeatable (no public list is built in yet)
+  --bootstrap MULTIADDR   join the DHT through this peer, repeatable (replaces the public list,
+                          as does $SWARMDROP_BOOTSTRAP_LIST)
   --network NAME          a separate swarm: DHT protocol /swarmdrop/NAME/kad/1.0.0
   --psk FILE              closed swarm: connect only to nodes holding this pre-shared key
   --dht-server            answer DHT queries (server mode); default client mode
@@ -117,7 +119,7 @@ export async function main (argv: string[]): Promise<number> {
 
     service = await SwarmdropService.create({
       profileDir,
-      listen: values.listen ?? config.listen ?? ['/ip4/0.0.0.0/tcp/0'],
+      listen: values.listen ?? config.listen ?? [...DEFAULT_LISTEN],
       maxUploadBytesPerSecond: rate(values['max-upload'], config.maxUpload),
       maxDownloadBytesPerSecond: rate(values['max-download'], config.maxDownload),
       allowPrivate: values['allow-private'] === true || config.allowPrivate === true,

@@ -1,4 +1,5 @@
 import { isPrivateIp } from '@libp2p/utils'
+import { isCircuit } from './relays.ts'
 import type { ConnectionGater } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
@@ -99,7 +100,8 @@ export class DialPolicy {
   gater (): ConnectionGater {
     return {
       denyDialMultiaddr: ma => this.denies(ma),
-      denyInboundConnection: maConn => this.deniesInbound(hostOf(maConn.remoteAddr))
+      // A relayed connection's address starts with the relay's IP: not the peer's, never capped.
+      denyInboundConnection: maConn => !isCircuit(maConn.remoteAddr) && this.deniesInbound(hostOf(maConn.remoteAddr))
     }
   }
 }

@@ -131,7 +131,8 @@ export class ShareRouting {
           for (const p of e.providers) {
             providers++
             const peerId = p.id.toString()
-            yield { peerId, addresses: p.multiaddrs.map(m => { const a = m.toString(); return a.includes('/p2p/') ? a : `${a}/p2p/${peerId}` }) }
+            // A relayed address holds the relay's /p2p/ already: the provider's ID still goes last.
+            yield { peerId, addresses: p.multiaddrs.map(m => { const a = m.toString(); return a.endsWith(`/p2p/${peerId}`) ? a : `${a}/p2p/${peerId}` }) }
           }
         }
       }

@@ -154,7 +154,7 @@ export class SwarmdropService implements SwarmdropApi {
     let node: SwarmNode
     try {
       await datastore.open()
-      node = await createSwarmNode({ privateKey, datastore, connectionGater: dialPolicy.gater(), mdns: options.mdns !== false, onLanPeer: peerId => { dialPolicy.trust(peerId); lan.found?.(peerId) }, listen: options.listen ?? ['/ip4/0.0.0.0/tcp/0'], allowPrivate: options.allowPrivate, network: options.network, bootstrap: bootstrap.list, publicNetwork: bootstrap.public, psk: options.psk, dhtServer: options.dhtServer })
+      node = await createSwarmNode({ privateKey, datastore, connectionGater: dialPolicy.gater(), mdns: options.mdns !== false, onLanPeer: peerId => { dialPolicy.trust(peerId); lan.found?.(peerId) }, listen: options.listen, allowPrivate: options.allowPrivate, network: options.network, bootstrap: bootstrap.list, publicNetwork: bootstrap.public, psk: options.psk, dhtServer: options.dhtServer })
     } catch (err) {
       await store.close()
       await datastore.close().catch(() => {})
