@@ -143,10 +143,12 @@ export class NetSim {
   counter outside {}
   set inside4 { type ipv4_addr; flags interval; elements = { ${INSIDE4} } }
   set inside6 { type ipv6_addr; flags interval; elements = { ${INSIDE6} } }
+  set seen4 { type ipv4_addr; size 256; flags dynamic; }
+  set seen6 { type ipv6_addr; size 256; flags dynamic; }
   chain output {
     type filter hook output priority 0; policy accept;
-    ip daddr != @inside4 counter name "outside" drop
-    ip6 daddr != @inside6 counter name "outside" drop
+    ip daddr != @inside4 add @seen4 { ip daddr } counter name "outside" drop
+    ip6 daddr != @inside6 add @seen6 { ip6 daddr } counter name "outside" drop
   }
 }
 `)
@@ -212,6 +214,16 @@ export class NetSim {
   outsidePackets (host: SimHost): number {
     const out = JSON.parse(run('ip', ['netns', 'exec', host.ns, 'nft', '-j', 'list', 'counter', 'inet', 'guard', 'outside'])) as { nftables: Array<{ counter?: { packets: number } }> }
     return out.nftables.find(e => e.counter != null)?.counter?.packets ?? 0
+  }
+
+  /** The outside addresses a namespace tried to send to (for the message of a failed check). */
+  outsideDestinations (host: SimHost): string[] {
+    const seen: string[] = []
+    for (const set of ['seen4', 'seen6']) {
+      const out = JSON.parse(run('ip', ['netns', 'exec', host.ns, 'nft', '-j', 'list', 'set', 'inet', 'guard', set])) as { nftables: Array<{ set?: { elem?: unknown[] } }> }
+      for (const e of out.nftables.find(x => x.set != null)?.set?.elem ?? []) seen.push(typeof e === 'string' ? e : JSON.stringify(e))
+    }
+    return seen
   }
 
   /** Runs the swarmdrop CLI in a host's namespace with `--json` (and nothing else added). */

@@ -74,12 +74,15 @@ export class DialPolicy {
    * record or peer-exchange hint naming them must not make the node dial itself or the web UI.
    */
   isOwn (ma: Multiaddr): boolean {
+    // A relayed address names the relay's host and port: it is ours only if it ends in our ID,
+    // which libp2p refuses to dial anyway.
+    if (isCircuit(ma)) return false
     const host = hostOf(ma)
     const port = tcpPortOf(ma)
     if (host == null || port == null) return false
     if (isThisMachine(host) && this.#localPorts.has(port)) return true
     for (const own of this.ownAddresses()) {
-      if (tcpPortOf(own) !== port) continue
+      if (tcpPortOf(own) !== port || isCircuit(own)) continue
       if (hostOf(own) === host || isThisMachine(host)) return true
     }
     return false
