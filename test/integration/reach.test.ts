@@ -53,6 +53,8 @@ async function publicNode (name: string, bootstrap: string[] = []): Promise<{ ho
   // A listen address on a named public IP is announced at once (no AutoNAT round needed).
   const announced = addresses.find(a => a.startsWith(`/ip6/${host.ip6}/tcp/4001/p2p/`))
   assert.ok(announced != null, `the public node announces its address: ${JSON.stringify(addresses)}`)
+  // With a confirmed public address, the DHT switches itself to server mode.
+  await proc.waitFor(l => l.event === 'dht' && (l.dht as { mode: string }).mode === 'server', 60_000)
   return { host, proc, bootstrap: announced }
 }
 
@@ -80,5 +82,61 @@ describe('reach: two people behind home routers', { skip: unavailable ?? false, 
     assert.ok(sources.some(s => s.peerId === seederId && s.bytes > 0), JSON.stringify(sources))
     const via = [...addressesOf(get, seederId)]
     assert.ok(via.length > 0 && via.every(a => a.includes(`/p2p-circuit/p2p/${seederId}`)), `the seeder was reached through the relay: ${JSON.stringify(via)}`)
+  })
+})
+
+/** Shares `dir` in a profile, then seeds it with `daemon` (which reports its DHT mode); returns the share ID. */
+async function seedWithDaemon (host: SimHost, dir: string, env: NodeJS.ProcessEnv, extra: string[] = []): Promise<{ shareId: string, peerId: string, daemon: JsonProcess }> {
+  const repo = await tempDir()
+  const share = sim.swarmdrop(host, ['share', dir, '--repo', repo], env)
+  const shareId = (await share.event('shared', 60_000)).shareId as string
+  await share.kill()
+  const daemon = sim.swarmdrop(host, ['daemon', '--repo', repo, ...extra], env)
+  const peerId = (await daemon.event('listening', 60_000)).peerId as string
+  return { shareId, peerId, daemon }
+}
+
+describe('reach: IPv6 and a lost relay', { skip: unavailable ?? false, timeout: 300_000 }, () => {
+  it('connects two dual-stack homes directly over global IPv6 (AutoNAT confirms it, no relay)', async () => {
+    const relay = await publicNode('relay2')
+    const env = { SWARMDROP_BOOTSTRAP_LIST: relay.bootstrap }
+    const alice = sim.home('alice6', { ipv6: 'global' })
+    const bob = sim.home('bob6', { ipv6: 'global' })
+    hosts.push(alice.host, bob.host)
+    const src = await tempDir()
+    await makeTree(join(src, 'v6'), { 'a.bin': 2 * 1024 * 1024 + 5 })
+    const seeder = await seedWithDaemon(alice.host, join(src, 'v6'), env)
+    // AutoNAT: the public node dialed the seeder's global IPv6 address back, so its DHT is a server.
+    await seeder.daemon.waitFor(l => l.event === 'dht' && (l.dht as { mode: string }).mode === 'server', 90_000)
+    const out = await tempDir()
+    const get = sim.swarmdrop(bob.host, ['get', `swarmdrop://${seeder.shareId}`, '--out', out, '--repo', await tempDir()], env)
+    await get.event('complete', 120_000)
+    assert.deepEqual(await treeHashes(join(out, 'v6')), await treeHashes(join(src, 'v6')))
+    const via = [...addressesOf(get, seeder.peerId)]
+    assert.ok(via.length > 0 && via.every(a => a.startsWith(`/ip6/${alice.host.ip6}/tcp/`)), `the seeder was dialed directly on its global IPv6 address: ${JSON.stringify(via)}`)
+  })
+
+  it('finishes a download through another relay when the one in use is killed mid-transfer', async () => {
+    const first = await publicNode('relay3')
+    const second = await publicNode('relay4', [first.bootstrap])
+    const env = { SWARMDROP_BOOTSTRAP_LIST: `${first.bootstrap},${second.bootstrap}` }
+    const alice = sim.home('alice4')
+    const bob = sim.home('bob4')
+    hosts.push(alice.host, bob.host)
+    const src = await tempDir()
+    await makeTree(join(src, 'big'), { 'a.bin': 8 * 1024 * 1024 + 3 })
+    // Slow enough (1 MiB/s) that the transfer is still running when its relay dies.
+    const seeder = await seedWithDaemon(alice.host, join(src, 'big'), env, ['--max-upload', '1MiB'])
+    const relays = [first, second]
+    const out = await tempDir()
+    const get = sim.swarmdrop(bob.host, ['get', `swarmdrop://${seeder.shareId}`, '--out', out, '--repo', await tempDir(), '--stall-timeout', '120'], env)
+    const started = await get.waitFor(l => l.event === 'progress' && (l.verifiedBytes as number) > 1024 * 1024, 120_000)
+    const via = (started as Progress).sources?.find(s => s.peerId === seeder.peerId && s.connected)?.address ?? ''
+    const inUse = relays.find(r => via.startsWith(r.bootstrap + '/p2p-circuit'))
+    assert.ok(inUse != null, `the download runs through one of the relays: ${via}`)
+    await inUse.proc.kill('SIGKILL')
+    assert.ok((started.verifiedBytes as number) < (started.totalBytes as number))
+    await get.event('complete', 180_000)
+    assert.deepEqual(await treeHashes(join(out, 'big')), await treeHashes(join(src, 'big')))
   })
 })

@@ -1,7 +1,6 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { bootstrap } from '@libp2p/bootstrap'
-import { autoNAT } from '@libp2p/autonat'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { dcutr } from '@libp2p/dcutr'
 import { identify, identifyPush } from '@libp2p/identify'
@@ -14,6 +13,7 @@ import { uPnPNAT } from '@libp2p/upnp-nat'
 import { createLibp2p } from 'libp2p'
 import { CHUNK_PROTOCOL } from '../protocol/constants.ts'
 import { namedAddresses, orderAddresses } from './announce.ts'
+import { autoNATWithDialBack } from './autonat.ts'
 import { swarmRelays } from './relays.ts'
 import type { SwarmRelays } from './relays.ts'
 import type { Identify } from '@libp2p/identify'
@@ -170,7 +170,7 @@ export async function createSwarmNode (options: SwarmNodeOptions): Promise<Swarm
       identify: identify(),
       identifyPush: identifyPush(),
       ping: ping(),
-      autoNAT: autoNAT(),
+      autoNAT: autoNATWithDialBack(),
       ...(options.publicNetwork === true ? { upnpNAT: uPnPNAT() } : {}),
       dcutr: dcutr(),
       namedAddresses: namedAddresses(listen),

@@ -539,7 +539,8 @@ export class SwarmdropService implements SwarmdropApi {
     const id = peerKey(peer)
     if (id === this.node.peerId.toString()) throw new SwarmdropError('self', 'that address is this node')
     const target = peer.startsWith('/') ? multiaddr(peer) : peerIdFromString(peer)
-    const stream = await this.node.dialProtocol(target, CHUNK_PROTOCOL, { signal })
+    // An address that no longer works (a relay gone) falls back to every address known for the peer.
+    const stream = await this.node.dialProtocol(target, CHUNK_PROTOCOL, { signal }).catch(async err => { if (!peer.startsWith('/') || signal.aborted) throw err; return await this.node.dialProtocol(peerIdFromString(id), CHUNK_PROTOCOL, { signal }) })
     this.#swarm(shareId).add(id)
     return SourceSession.open(stream, id, shareId)
   }
