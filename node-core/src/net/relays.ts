@@ -74,6 +74,7 @@ export class SwarmRelays implements Startable {
   readonly #log: Logger
   #serving = false
   #started = false
+  #reserving: Promise<void> = Promise.resolve()
 
   constructor (components: SwarmRelaysComponents, init: SwarmRelaysInit) {
     this.#components = components
@@ -171,8 +172,14 @@ export class SwarmRelays implements Startable {
     this.#relays.add(id)
     const direct = connection.remoteAddr.toString().replace(/\/p2p\/[^/]+$/, '')
     const listenOn = multiaddr(`${direct}/p2p/${id}/p2p-circuit`)
-    this.#log('reserving a slot on relay %a', listenOn)
-    this.#components.transportManager.listen([listenOn]).catch(err => {
+    // One reservation at a time: the circuit transport's reservation store drops the reservations
+    // still queued whenever one completes and no "any relay" listen is pending
+    // (@libp2p/circuit-relay-v2 4.2.13, ReservationStore#checkReservationCount), so a second
+    // one asked for meanwhile would never be made.
+    this.#reserving = this.#reserving.then(async () => {
+      this.#log('reserving a slot on relay %a', listenOn)
+      await this.#components.transportManager.listen([listenOn])
+    }).catch(err => {
       this.#relays.delete(id)
       this.#log.error('reservation on %p failed - %e', relay, err)
     })

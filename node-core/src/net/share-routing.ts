@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import { CID } from 'multiformats/cid'
+import { orderAddresses } from './announce.ts'
 import type { AbortOptions } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 
@@ -132,7 +133,8 @@ export class ShareRouting {
             providers++
             const peerId = p.id.toString()
             // A relayed address holds the relay's /p2p/ already: the provider's ID still goes last.
-            yield { peerId, addresses: p.multiaddrs.map(m => { const a = m.toString(); return a.endsWith(`/p2p/${peerId}`) ? a : `${a}/p2p/${peerId}` }) }
+            // Best first (public direct, relayed, LAN, loopback): the caller dials the first.
+            yield { peerId, addresses: orderAddresses(p.multiaddrs).map(m => { const a = m.toString(); return a.endsWith(`/p2p/${peerId}`) ? a : `${a}/p2p/${peerId}` }) }
           }
         }
       }
