@@ -96,6 +96,16 @@ async function seedWithDaemon (host: SimHost, dir: string, env: NodeJS.ProcessEn
   return { shareId, peerId, daemon }
 }
 
+describe('reach: a public host in a named network', { skip: unavailable ?? false, timeout: 120_000 }, () => {
+  it('announces a listen address on a named public IP at once, with no peer to confirm it', async () => {
+    const host = sim.publicHost('team-hub')
+    hosts.push(host)
+    const hub = sim.swarmdrop(host, ['daemon', '--repo', await tempDir(), '--network', 'team', '--listen', `/ip6/${host.ip6}/tcp/4001`])
+    const addresses = (await hub.event('listening', 60_000)).addresses as string[]
+    assert.ok(addresses.some(a => a.startsWith(`/ip6/${host.ip6}/tcp/4001/p2p/`)), JSON.stringify(addresses))
+  })
+})
+
 describe('reach: IPv6 and a lost relay', { skip: unavailable ?? false, timeout: 300_000 }, () => {
   it('connects two dual-stack homes directly over global IPv6 (AutoNAT confirms it, no relay)', async () => {
     const relay = await publicNode('relay2')
