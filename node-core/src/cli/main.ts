@@ -26,9 +26,10 @@ const USAGE = `usage:
 
 options:
   --repo DIR              profile folder (identity key, state); default ${defaultProfileDir()}
-  --listen MULTIADDR      listen address, repeatable; default /ip4/0.0.0.0/tcp/0
+  --listen MULTIADDR      listen address, repeatable; default /ip4/0.0.0.0/tcp/0 and /ip6/::/tcp/0
   --peer MULTIADDR        dial this peer (…/p2p/<id>) directly, repeatable
-  --bootstrap MULTIADDR   join the DHT through this peer, repeatable (no public list is built in yet)
+  --bootstrap MULTIADDR   join the DHT through this peer, repeatable (replaces the public list,
+                          as does $SWARMDROP_BOOTSTRAP_LIST)
   --network NAME          a separate swarm: DHT protocol /swarmdrop/NAME/kad/1.0.0
   --psk FILE              closed swarm: connect only to nodes holding this pre-shared key
   --dht-server            answer DHT queries (server mode); default client mode

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { parseByteRate } from '../bandwidth/units.ts'
+import { DEFAULT_LISTEN } from '../net/node.ts'
 import { loadConfigFile } from './config-file.ts'
 import type { ConfigFile } from './config-file.ts'
 import type { SwarmdropServiceOptions } from '../service/service.ts'
@@ -17,7 +18,7 @@ function rate (value: string | number | undefined): number | undefined {
 export function serviceOptionsFrom (profileDir: string, config: ConfigFile, psk: Uint8Array | undefined, restore = true): SwarmdropServiceOptions {
   return {
     profileDir,
-    listen: config.listen ?? ['/ip4/0.0.0.0/tcp/0'],
+    listen: config.listen ?? [...DEFAULT_LISTEN],
     maxUploadBytesPerSecond: rate(config.maxUpload),
     maxDownloadBytesPerSecond: rate(config.maxDownload),
     allowPrivate: config.allowPrivate === true,

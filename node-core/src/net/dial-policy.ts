@@ -1,4 +1,5 @@
 import { isPrivateIp } from '@libp2p/utils'
+import { isCircuit } from './relays.ts'
 import type { ConnectionGater } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
@@ -73,12 +74,15 @@ export class DialPolicy {
    * record or peer-exchange hint naming them must not make the node dial itself or the web UI.
    */
   isOwn (ma: Multiaddr): boolean {
+    // A relayed address names the relay's host and port: it is ours only if it ends in our ID,
+    // which libp2p refuses to dial anyway.
+    if (isCircuit(ma)) return false
     const host = hostOf(ma)
     const port = tcpPortOf(ma)
     if (host == null || port == null) return false
     if (isThisMachine(host) && this.#localPorts.has(port)) return true
     for (const own of this.ownAddresses()) {
-      if (tcpPortOf(own) !== port) continue
+      if (tcpPortOf(own) !== port || isCircuit(own)) continue
       if (hostOf(own) === host || isThisMachine(host)) return true
     }
     return false
@@ -99,7 +103,8 @@ export class DialPolicy {
   gater (): ConnectionGater {
     return {
       denyDialMultiaddr: ma => this.denies(ma),
-      denyInboundConnection: maConn => this.deniesInbound(hostOf(maConn.remoteAddr))
+      // A relayed connection's address starts with the relay's IP: not the peer's, never capped.
+      denyInboundConnection: maConn => !isCircuit(maConn.remoteAddr) && this.deniesInbound(hostOf(maConn.remoteAddr))
     }
   }
 }

@@ -1,8 +1,9 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { bootstrap } from '@libp2p/bootstrap'
-import { autoNAT } from '@libp2p/autonat'
-import { identify } from '@libp2p/identify'
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { dcutr } from '@libp2p/dcutr'
+import { identify, identifyPush } from '@libp2p/identify'
 import { mdns } from '@libp2p/mdns'
 import { kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
@@ -10,6 +11,11 @@ import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
 import { uPnPNAT } from '@libp2p/upnp-nat'
 import { createLibp2p } from 'libp2p'
+import { CHUNK_PROTOCOL } from '../protocol/constants.ts'
+import { namedAddresses, orderAddresses } from './announce.ts'
+import { autoNATWithDialBack } from './autonat.ts'
+import { swarmRelays } from './relays.ts'
+import type { SwarmRelays } from './relays.ts'
 import type { Identify } from '@libp2p/identify'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
@@ -18,7 +24,7 @@ import type { Datastore } from 'interface-datastore'
 
 export interface SwarmNodeOptions {
   readonly privateKey: PrivateKey
-  /** Multiaddrs to listen on; default all interfaces on a random TCP port. */
+  /** Multiaddrs to listen on; default DEFAULT_LISTEN. */
   readonly listen?: readonly string[]
   /** Keep private and loopback addresses in the DHT (local swarms and tests). */
   readonly allowPrivate?: boolean
@@ -29,11 +35,13 @@ export interface SwarmNodeOptions {
   /** Where libp2p keeps its peer store and DHT records (default: memory). */
   readonly datastore?: Datastore
   /**
-   * On the public internet: ask peers whether we are reachable (AutoNAT), map a port on the
-   * router where it allows (UPnP), and let the DHT switch itself to server mode once a public
-   * address is confirmed. Never in tests: both contact other machines.
+   * On the public internet: map a port on the router where it allows (UPnP), and let the DHT
+   * switch itself to server mode once a public address is confirmed. (AutoNAT, asking connected
+   * peers whether they can dial us back, runs in every network: it only talks to our own peers.)
    */
   readonly publicNetwork?: boolean
+  /** Relay for other nodes while this one is reachable (default true); see SwarmRelays. */
+  readonly relay?: boolean
   /** Find peers on the local network by multicast DNS; each one found is passed to `onLanPeer`. */
   readonly mdns?: boolean
   onLanPeer? (peerId: string, addresses: string[]): void
@@ -45,7 +53,10 @@ export interface SwarmNodeOptions {
   readonly dhtServer?: boolean
 }
 
-export type SwarmNode = Libp2p<{ identify: Identify, ping: Ping, dht: KadDHT }>
+export type SwarmNode = Libp2p<{ identify: Identify, ping: Ping, dht: KadDHT, relays: SwarmRelays }>
+
+/** Every interface, IPv4 and IPv6, on a random TCP port each. */
+export const DEFAULT_LISTEN: readonly string[] = ['/ip4/0.0.0.0/tcp/0', '/ip6/::/tcp/0']
 
 /**
  * Connection limits, chosen on purpose (see README, "Network limits"):
@@ -103,14 +114,28 @@ export const PUBLIC_BOOTSTRAP = [
 ] as const
 
 /**
- * Which bootstrap peers to use: the ones given; else, on the default (public) network, the public
- * list; else none (a named network has no public peers). `public` says whether this node joins the
- * public network.
+ * Replaces the built-in public bootstrap list: multiaddrs separated by commas or white space. For
+ * a private deployment of the default network, and for tests, which run the default path in a
+ * simulated internet that must never reach the real bootstrap peers.
  */
-export function bootstrapFor (network: string | undefined, given: readonly string[]): { list: string[], public: boolean } {
+export const BOOTSTRAP_LIST_ENV = 'SWARMDROP_BOOTSTRAP_LIST'
+
+/** The public network's bootstrap peers: $SWARMDROP_BOOTSTRAP_LIST when set, else PUBLIC_BOOTSTRAP. */
+export function publicBootstrapList (env: NodeJS.ProcessEnv = process.env): string[] {
+  const replaced = env[BOOTSTRAP_LIST_ENV]
+  if (replaced == null) return [...PUBLIC_BOOTSTRAP]
+  return replaced.split(/[\s,]+/).filter(a => a !== '')
+}
+
+/**
+ * Which bootstrap peers to use: the ones given; else, on the default (public) network, the public
+ * list (publicBootstrapList); else none (a named network has no public peers). `public` says
+ * whether this node joins the public network.
+ */
+export function bootstrapFor (network: string | undefined, given: readonly string[], env: NodeJS.ProcessEnv = process.env): { list: string[], public: boolean } {
   const isPublic = network == null || network === ''
   if (given.length > 0) return { list: [...given], public: isPublic }
-  return { list: isPublic ? [...PUBLIC_BOOTSTRAP] : [], public: isPublic }
+  return { list: isPublic ? publicBootstrapList(env) : [], public: isPublic }
 }
 
 /** The DHT protocol id for a network name. */
@@ -120,13 +145,17 @@ export function dhtProtocolFor (network: string | undefined): string {
   return `/swarmdrop/${network}/kad/1.0.0`
 }
 
-/** The libp2p node: TCP + Noise + Yamux, identify, ping and Kad-DHT. */
+/**
+ * The libp2p node: TCP and circuit relay v2 + Noise + Yamux, identify, ping, Kad-DHT, AutoNAT,
+ * DCUtR and the swarm's relays (relays.ts); UPnP on the public network.
+ */
 export async function createSwarmNode (options: SwarmNodeOptions): Promise<SwarmNode> {
+  const listen = [...(options.listen ?? DEFAULT_LISTEN)]
   return createLibp2p({
     privateKey: options.privateKey,
     ...(options.datastore != null ? { datastore: options.datastore } : {}),
-    addresses: { listen: [...(options.listen ?? ['/ip4/0.0.0.0/tcp/0'])] },
-    transports: [tcp()],
+    addresses: { listen, announceFilter: orderAddresses },
+    transports: [tcp(), circuitRelayTransport()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionManager: { ...CONNECTION_LIMITS },
@@ -139,8 +168,13 @@ export async function createSwarmNode (options: SwarmNodeOptions): Promise<Swarm
     ],
     services: {
       identify: identify(),
+      identifyPush: identifyPush(),
       ping: ping(),
-      ...(options.publicNetwork === true ? { autoNAT: autoNAT(), upnpNAT: uPnPNAT() } : {}),
+      autoNAT: autoNATWithDialBack(),
+      ...(options.publicNetwork === true ? { upnpNAT: uPnPNAT() } : {}),
+      dcutr: dcutr(),
+      namedAddresses: namedAddresses(listen),
+      relays: swarmRelays({ serve: options.relay !== false, swarmProtocol: CHUNK_PROTOCOL }),
       dht: kadDHT({
         protocol: dhtProtocolFor(options.network),
         // Server when asked; on the public network, automatic (server once AutoNAT confirms a

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import { CID } from 'multiformats/cid'
+import { orderAddresses } from './announce.ts'
 import type { AbortOptions } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 
@@ -131,7 +132,9 @@ export class ShareRouting {
           for (const p of e.providers) {
             providers++
             const peerId = p.id.toString()
-            yield { peerId, addresses: p.multiaddrs.map(m => { const a = m.toString(); return a.includes('/p2p/') ? a : `${a}/p2p/${peerId}` }) }
+            // A relayed address holds the relay's /p2p/ already: the provider's ID still goes last.
+            // Best first (public direct, relayed, LAN, loopback): the caller dials the first.
+            yield { peerId, addresses: orderAddresses(p.multiaddrs).map(m => { const a = m.toString(); return a.endsWith(`/p2p/${peerId}`) ? a : `${a}/p2p/${peerId}` }) }
           }
         }
       }

@@ -60,7 +60,12 @@ export function downloadContext (parts: DownloadContextParts): DownloadContext {
       const id = peerKey(peer)
       if (id === self) throw new SwarmdropError('self', 'that address is this node')
       const target = peer.startsWith('/') ? multiaddr(peer) : peerIdFromString(peer)
-      const stream = await node.dialProtocol(target, CHUNK_PROTOCOL, { signal })
+      // An address from a link or the DHT may name a relay that is gone: then try the peer by ID
+      // (libp2p's peer store knows its other addresses, relayed ones included).
+      const stream = await node.dialProtocol(target, CHUNK_PROTOCOL, { signal }).catch(async (err: unknown) => {
+        if (!peer.startsWith('/') || signal.aborted) throw err
+        return await node.dialProtocol(peerIdFromString(id), CHUNK_PROTOCOL, { signal })
+      })
       peers.joinSwarm(shareId, id)
       return SourceSession.open(stream, id, shareId)
     },
