@@ -17,6 +17,12 @@ export type ErrorCode =
   | 'unsafe-path'
   /** A peer broke the chunk-exchange protocol. */
   | 'protocol'
+  /** A peer refused a session: it does not serve that share. */
+  | 'unknown-share'
+  /** A peer refused a request for a chunk or manifest offset past the end. */
+  | 'out-of-range'
+  /** A peer refused a message it did not expect. */
+  | 'bad-request'
   /** Not enough free space in the download folder. */
   | 'no-space'
   /** A file or folder that should be new already exists. */

@@ -1,4 +1,6 @@
-import { ProtocolError } from '../errors.ts'
+import { ProtocolError, SwarmdropError } from '../errors.ts'
+import { logger } from '../log/logger.ts'
+import { terminalText } from '../text/peer-text.ts'
 import { MANIFEST_LIMITS } from '../manifest/limits.ts'
 import { HANDSHAKE_TIMEOUT_MS, MAX_SERVER_MESSAGE_BYTES } from './constants.ts'
 import { FramedStream } from './framing.ts'
@@ -9,6 +11,8 @@ import type { ServerMessage } from './messages.ts'
 import type { Stream } from '@libp2p/interface'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
+const log = logger('swarmdrop:chunk-client')
+
 export interface SourceSessionEvents {
   /** `data` may be the pieces the chunk arrived in (not joined). */
   onBlock (index: number, data: ChunkBytes): void
@@ -18,13 +22,12 @@ export interface SourceSessionEvents {
   onClose (err: Error | undefined): void
 }
 
-/** A server refused the session (unknown share, busy, ...). */
-export class SessionRefusedError extends Error {
-  readonly code: ErrorCode
+/** A server refused the session (unknown share, busy, ...); `code` is the server's, `message` its words escaped. */
+export class SessionRefusedError extends SwarmdropError {
+  declare readonly code: ErrorCode
   constructor (code: ErrorCode, message: string) {
-    super(message)
+    super(code, terminalText(message, 300))
     this.name = 'SessionRefusedError'
-    this.code = code
   }
 }
 
@@ -142,13 +145,13 @@ export class SourceSession {
   }
 
   cancel (index: number): void {
-    this.#framed.send(encodeMessage({ t: 'cancel', index })).catch(() => {})
+    this.#framed.send(encodeMessage({ t: 'cancel', index })).catch((err: unknown) => { log('cancel of chunk %d to %s not sent: %s', index, this.peerId, err) })
   }
 
   /** Ends the session politely. */
   close (): void {
     if (this.#closed) return
-    this.#framed.close().catch(() => {})
+    this.#framed.close().catch((err: unknown) => { log('closing the session with %s: %s', this.peerId, err) })
     this.#finish(undefined)
   }
 

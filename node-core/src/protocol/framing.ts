@@ -2,7 +2,10 @@ import { LengthPrefixedDecoder } from '@libp2p/utils'
 import * as varint from 'uint8-varint'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { ProtocolError } from '../errors.ts'
+import { logger } from '../log/logger.ts'
 import type { Stream } from '@libp2p/interface'
+
+const log = logger('swarmdrop:framing')
 
 const FEED_SLICE_BYTES = 64 * 1024
 
@@ -69,13 +72,13 @@ export class FramedStream {
       const frame = new Uint8ArrayList(varint.encode(payload.byteLength), payload)
       if (!this.stream.send(frame)) await this.stream.onDrain()
     })
-    this.#writing = next.catch(() => {})
+    this.#writing = next.catch(() => { /* the caller of this send gets the error; later sends still run */ })
     return next
   }
 
   async close (): Promise<void> {
     await this.#writing
-    await this.stream.close().catch(() => {})
+    await this.stream.close().catch((err: unknown) => { log('closing a stream: %s', err) }) // already reset or closed by the other side
   }
 
   abort (err: Error): void {

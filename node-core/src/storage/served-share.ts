@@ -1,10 +1,11 @@
+import { SwarmdropError } from '../errors.ts'
 import type { Bitfield } from './bitfield.ts'
 import type { ManifestLayout } from '../manifest/layout.ts'
 
 /** Thrown when a chunk cannot be served (missing, or its file changed on disk). */
-export class ChunkUnavailableError extends Error {
+export class ChunkUnavailableError extends SwarmdropError {
   constructor (message: string) {
-    super(message)
+    super('unavailable', message)
     this.name = 'ChunkUnavailableError'
   }
 }
