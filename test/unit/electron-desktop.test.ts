@@ -128,7 +128,7 @@ describe('node options from config.json', () => {
     const dir = await tempDir()
     const options = await loadServiceOptions(dir)
     assert.equal(options.profileDir, dir)
-    assert.deepEqual(options.listen, ['/ip4/0.0.0.0/tcp/0'])
+    assert.deepEqual(options.listen, ['/ip4/0.0.0.0/tcp/0', '/ip6/::/tcp/0'])
     assert.equal(options.restore, true)
     assert.equal(options.mdns, true)
     assert.equal(options.dht, true)
