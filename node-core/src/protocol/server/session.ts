@@ -36,6 +36,8 @@ export class ServerSession implements SessionLink {
   #sending: { readonly index: number, readonly cancel: AbortController } | null = null
   #wake: (() => void) | null = null
   #ended = false
+  /** Aborted when the session ends: calls off a wait for upload budget. */
+  readonly #closing = new AbortController()
   #unsubscribe: (() => void) | null = null
 
   /** Opens the session's view of `policy`, `others` sessions of the share being open already. */
@@ -58,6 +60,15 @@ export class ServerSession implements SessionLink {
    */
   post (message: ServerMessage): void {
     this.send(message).catch(err => { log('%s to %s not sent: %s', message.t, this.peerId, err) })
+  }
+
+  /**
+   * Sends a message whose payload counts against the upload cap like a chunk does (a manifest
+   * piece): a peer asking for the manifest again and again gets it no faster than the cap allows.
+   */
+  async sendMetered (message: ServerMessage, bytes: number): Promise<void> {
+    await this.#context.uploadLimit.take(bytes, this.#closing.signal)
+    await this.send(message)
   }
 
   tellHave (index: number): void {
@@ -117,6 +128,7 @@ export class ServerSession implements SessionLink {
       await this.framed.close()
     } finally {
       this.#ended = true
+      this.#closing.abort()
       this.#queue.length = 0
       this.#sending?.cancel.abort()
       this.#wakeUp()
