@@ -5,6 +5,7 @@ import { Bitfield } from '../storage/bitfield.ts'
 import { CandidateList, connectBackoffMs } from './candidates.ts'
 import type { Candidate } from './candidates.ts'
 import { PiecePicker } from './piece-picker.ts'
+import type { Source } from './source-state.ts'
 import { RateMeter, pipelineDepth, rankSources, seedSparingLimit, shouldDropSource, withinByteBudget } from './source-policy.ts'
 import type { SourceSnapshot } from '../contract/source-snapshot.ts'
 import type { TokenBucket } from '../bandwidth/token-bucket.ts'
@@ -30,30 +31,12 @@ export interface SwarmTransferInit {
   readonly candidates?: CandidateList
 }
 
-interface Source {
-  readonly peerId: string
-  readonly address: string | null
-  readonly session: SourceSession
-  readonly has: Bitfield
-  readonly inFlight: Map<number, number>
-  /** Blocks received from this source and still being verified and written. */
-  holding: number
-  readonly rate: RateMeter
-  bytes: number
-  chunks: number
-  failures: number
-  badChunks: number
-  filling: boolean
-  busyUntil: number
-  /** Blocks that may still arrive for requests we cancelled (each cancel allows one late block). */
-  lateAllowed: number
-  /** When a request to this source first timed out with no block arriving since, or null. */
-  stalledSince: number | null
-}
 
 const log = logger('swarmdrop:transfer')
 
 const TICK_MS = 1000
+/** Peer-exchange addresses taken from one source's session (more than an honest swarm sends). */
+const MAX_PEERS_PER_SOURCE = 256
 const MIN_REQUEST_TIMEOUT_MS = 15_000
 
 /**
@@ -203,7 +186,13 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     const candidate = this.#candidates.get(source.peerId)
     if (candidate != null) { candidate.attempts = 0; candidate.nextAttempt = 0 }
     this.#picker.addSource(has)
-    for (const peer of session.initialPeers) this.addCandidate(peer)
+    // Peer exchange: at most MAX_PEERS_PER_SOURCE addresses taken from one session (a flood of
+    // PEERS messages costs the flooder, not us).
+    let peersTaken = 0
+    const takePeers = (peers: readonly string[]): void => {
+      for (const p of peers) if (peersTaken++ < MAX_PEERS_PER_SOURCE) this.addCandidate(p)
+    }
+    takePeers(session.initialPeers)
     session.start({
       // A write that fails (a full disk) ends the transfer; writes still under way when it has
       // stopped fail the same way and are not news (an 'error' with no listener would throw).
@@ -211,7 +200,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
       onHave: index => {
         if (index < has.length && has.set(index)) { this.#picker.addSourceChunk(index); this.#fill(source) }
       },
-      onPeers: peers => { for (const p of peers) this.addCandidate(p) },
+      onPeers: takePeers,
       onError: (code, index) => {
         if (index !== undefined) this.#release(source, index)
         // Asked again only after a pause: at once, a source that cannot serve a chunk it has (busy,

@@ -1,0 +1,25 @@
+/** What a running transfer keeps of one connected source (scheduler/download.ts). */
+import type { Bitfield } from '../storage/bitfield.ts'
+import type { SourceSession } from '../protocol/chunk-client.ts'
+import type { RateMeter } from './source-policy.ts'
+
+export interface Source {
+  readonly peerId: string
+  readonly address: string | null
+  readonly session: SourceSession
+  readonly has: Bitfield
+  readonly inFlight: Map<number, number>
+  /** Blocks received from this source and still being verified and written. */
+  holding: number
+  readonly rate: RateMeter
+  bytes: number
+  chunks: number
+  failures: number
+  badChunks: number
+  filling: boolean
+  busyUntil: number
+  /** Blocks that may still arrive for requests we cancelled (each cancel allows one late block). */
+  lateAllowed: number
+  /** When a request to this source first timed out with no block arriving since, or null. */
+  stalledSince: number | null
+}
