@@ -9,6 +9,8 @@
  *   oversized-block answers a request with a frame over the downloader's cap (4 MiB + 64 KiB)
  *   wrong-length    answers each request with the right chunk minus its last byte
  *   unrequested     answers each request with another chunk's (correct) bytes, never the one asked for
+ *   flood           has nothing to give, and floods every message type as fast as the stream takes
+ *                   them: PEERS of made-up peers, HAVE, unsolicited errors; answers requests `busy`
  *   hostile-text    refuses every HELLO (unknown-share) with an error message made of terminal escape
  *                   sequences and a U+202E (REFUSAL_TEXT)
  * Prints one JSON line { event: 'listening', peerId, addresses, shareId, shareIds: { case: id } }, then one line
@@ -16,6 +18,7 @@
  */
 import * as dagCbor from '@ipld/dag-cbor'
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import * as varint from 'uint8-varint'
 import { parseArgs } from 'node:util'
 import { readFile } from 'node:fs/promises'
@@ -34,7 +37,7 @@ import type { Manifest } from '../../node-core/src/manifest/types.ts'
 import type { ServedShare } from '../../node-core/src/storage/served-share.ts'
 import type { Stream } from '@libp2p/interface'
 
-const MODES = ['corrupt', 'wrong-manifest', 'evil-manifest', 'stall', 'oversized-block', 'wrong-length', 'unrequested', 'hostile-text'] as const
+const MODES = ['corrupt', 'wrong-manifest', 'evil-manifest', 'stall', 'oversized-block', 'wrong-length', 'unrequested', 'hostile-text', 'flood'] as const
 type Mode = typeof MODES[number]
 
 const { values } = parseArgs({ options: { mode: { type: 'string' }, folder: { type: 'string' }, listen: { type: 'string' }, case: { type: 'string', multiple: true } } })
@@ -140,6 +143,34 @@ if (mode === 'corrupt' || mode === 'wrong-manifest' || mode === 'evil-manifest')
   await node.handle(CHUNK_PROTOCOL, (stream) => { serveHostile(stream).catch(err => { stream.abort(err as Error) }) })
 }
 
+/** Made-up peers for `flood` (real peer IDs, addresses where nobody listens). */
+const fakePeers = mode === 'flood' ? await Promise.all(Array.from({ length: 2000 }, async (_, i) => `/ip4/127.0.0.1/tcp/${1 + (i % 1000)}/p2p/${peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()}`)) : []
+
+/**
+ * `flood`: WELCOME with nothing to give, then PEERS (32 made-up peers each), HAVE and unsolicited
+ * `busy` errors as fast as the stream drains, answering every request `busy`, until the
+ * downloader closes or drops the stream.
+ */
+async function flood (framed: FramedStream): Promise<void> {
+  await framed.send(encodeMessage({ t: 'welcome', manifestSize: manifestBytes.length, have: new Bitfield(layout.chunkCount).bytes, peers: [] }))
+  let open = true
+  const reader = (async () => {
+    for await (const frame of framed.frames()) {
+      const m = decodeClientMessage(frame)
+      if (m.t === 'request') await framed.send(encodeMessage({ t: 'error', code: 'busy', index: m.index }))
+    }
+  })().catch(() => {}).finally(() => { open = false })
+  for (let i = 0; open; i++) {
+    const peers = Array.from({ length: 32 }, (_, k) => fakePeers[(i * 32 + k) % fakePeers.length]!)
+    try {
+      await framed.send(encodeMessage({ t: 'peers', peers }))
+      await framed.send(encodeMessage({ t: 'have', index: i % layout.chunkCount }))
+      await framed.send(encodeMessage({ t: 'error', code: 'busy', index: (i * 7) % layout.chunkCount }))
+    } catch { break }
+  }
+  await reader
+}
+
 /** A server that speaks the protocol correctly up to the first REQUEST, then misbehaves per `mode`. */
 async function serveHostile (stream: Stream): Promise<void> {
   const framed = new FramedStream(stream, MAX_CLIENT_MESSAGE_BYTES)
@@ -149,6 +180,7 @@ async function serveHostile (stream: Stream): Promise<void> {
     if (m.t === 'hello') {
       if (m.share !== shareId || mode === 'hostile-text') { await framed.send(encodeMessage({ t: 'error', code: 'unknown-share', ...(mode === 'hostile-text' ? { message: REFUSAL_TEXT } : {}) })); await framed.close(); return }
       print({ event: 'session' })
+      if (mode === 'flood') { await flood(framed); return }
       await framed.send(encodeMessage({ t: 'welcome', manifestSize: manifestBytes.length, have: have.bytes, peers: [] }))
     } else if (m.t === 'manifest') {
       await framed.send(encodeMessage({ t: 'manifest-piece', offset: m.offset, data: manifestBytes.subarray(m.offset, m.offset + MANIFEST_PIECE_BYTES) }))

@@ -6,7 +6,7 @@ import { CandidateList, connectBackoffMs } from './candidates.ts'
 import type { Candidate } from './candidates.ts'
 import { PiecePicker } from './piece-picker.ts'
 import type { Source } from './source-state.ts'
-import { RateMeter, pipelineDepth, rankSources, seedSparingLimit, shouldDropSource, withinByteBudget } from './source-policy.ts'
+import { MessageBudget, RateMeter, pipelineDepth, rankSources, seedSparingLimit, shouldDropSource, withinByteBudget } from './source-policy.ts'
 import type { SourceSnapshot } from '../contract/source-snapshot.ts'
 import type { TokenBucket } from '../bandwidth/token-bucket.ts'
 import type { SourceSession } from '../protocol/chunk-client.ts'
@@ -193,15 +193,23 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
       for (const p of peers) if (peersTaken++ < MAX_PEERS_PER_SOURCE) this.addCandidate(p)
     }
     takePeers(session.initialPeers)
+    const budget = new MessageBudget(undefined, undefined, this.#now)
+    /** A message that gives nothing: within the budget, or the source is dropped for flooding. */
+    const chatter = (): void => {
+      if (budget.spend() || this.#sources.get(source.peerId) !== source) return
+      this.#dropCandidate(source.peerId)
+      this.#removeSource(source, new ProtocolError('dropped: it flooded us with messages that carry nothing'))
+    }
     session.start({
       // A write that fails (a full disk) ends the transfer; writes still under way when it has
       // stopped fail the same way and are not news (an 'error' with no listener would throw).
       onBlock: (index, data) => { this.#onBlock(source, index, data).catch(err => { if (this.#running) this.emit('error', err as Error) }) },
       onHave: index => {
-        if (index < has.length && has.set(index)) { this.#picker.addSourceChunk(index); this.#fill(source) }
+        if (index < has.length && has.set(index)) { this.#picker.addSourceChunk(index); this.#fill(source) } else chatter()
       },
-      onPeers: takePeers,
+      onPeers: peers => { chatter(); takePeers(peers) },
       onError: (code, index) => {
+        if (index === undefined || !source.inFlight.has(index)) chatter()
         if (index !== undefined) this.#release(source, index)
         // Asked again only after a pause: at once, a source that cannot serve a chunk it has (busy,
         // or `unavailable`: a download that has just finished and is moving its files, a seeded file
