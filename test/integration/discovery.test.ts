@@ -9,23 +9,10 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { makeTree, removeTemps, tempDir, treeHashes } from '../helpers/files.ts'
 import { killAll, swarmdrop } from '../helpers/processes.ts'
-import type { JsonProcess } from '../helpers/processes.ts'
+import { daemons, DHT } from '../helpers/dht.ts'
 
 afterEach(killAll)
 after(removeTemps)
-
-const DHT = ['--dht-server', '--allow-private']
-
-async function daemons (count: number, extra: string[] = []): Promise<string[]> {
-  const first = swarmdrop(['daemon', '--repo', await tempDir(), ...DHT, ...extra])
-  const firstAddr = ((await first.event('listening')).addresses as string[])[0]!
-  const rest: JsonProcess[] = []
-  for (let i = 1; i < count; i++) rest.push(swarmdrop(['daemon', '--repo', await tempDir(), ...DHT, '--bootstrap', firstAddr, ...extra]))
-  const addrs = await Promise.all(rest.map(async p => ((await p.event('listening', 60_000)).addresses as string[])[0]!))
-  // The first node learns of the others: its routing table fills (reported as a 'dht' event).
-  await first.waitFor(l => l.event === 'dht' && ((l.dht as { routingTableSize: number }).routingTableSize) >= Math.min(count - 1, 3), 60_000)
-  return [firstAddr, ...addrs]
-}
 
 describe('discovery on a local DHT', { timeout: 240_000 }, () => {
   it('finds and downloads a share from a link without peer hints, knowing one bootstrap peer', async () => {

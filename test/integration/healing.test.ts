@@ -1,7 +1,7 @@
-// A swarm that heals: a seeder that restarts on another port does not strand its downloaders, and
-// two downloads of different shares with the same name never mix their files. Real processes (and
-// one in-process node driven through the service API, as the app drives it) on 127.0.0.1; no DHT
-// and no mDNS, so only the new link or --peer can lead to the moved seeder.
+// A swarm that heals: a seeder that restarts on another port does not strand its downloaders (found
+// again through a fresh link, --peer, or the DHT), and two downloads of different shares with the
+// same name never mix their files. Real processes (and one in-process node driven through the
+// service API, as the app drives it) on 127.0.0.1; no mDNS; no DHT but in the DHT case.
 import { after, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { readdir } from 'node:fs/promises'
@@ -10,6 +10,7 @@ import { shareIdOf } from '../../node-core/src/manifest/codec.ts'
 import { SwarmdropService } from '../../node-core/src/service/service.ts'
 import { makeTree, removeTemps, tempDir, treeHashes } from '../helpers/files.ts'
 import { killAll, swarmdrop, TEST_NETWORK } from '../helpers/processes.ts'
+import { daemons, DHT } from '../helpers/dht.ts'
 import type { DownloadInfo, ServiceEvent } from '../../node-core/src/contract/index.ts'
 
 const MiB = 1024 * 1024
@@ -82,6 +83,27 @@ describe('a seeder that restarts on another port', { timeout: 300_000 }, () => {
     assert.ok((resumed.verifiedBytes as number) >= (before.verifiedBytes as number) - 4 * MiB, 'resumed from what was recorded (at most the chunks not yet synced are fetched again)')
     await again.event('complete', 180_000)
     assert.deepEqual(await treeHashes(join(out, 'moved')), await treeHashes(join(src, 'moved')))
+  })
+})
+
+describe('a seeder that restarts on another port, found again on the DHT', { timeout: 300_000 }, () => {
+  it('the download looks the share up again, dials the new address and completes from a bare link', async () => {
+    const bootstrap = await daemons(5)
+    const src = await tempDir()
+    await makeTree(join(src, 'roaming'), { 'a.bin': 10 * MiB })
+    const seederRepo = await tempDir()
+    const share = (rate: string): ReturnType<typeof swarmdrop> => swarmdrop(['share', join(src, 'roaming'), '--repo', seederRepo, ...DHT, '--bootstrap', bootstrap[1]!, '--max-upload', rate])
+    const seeder = share('2MiB')
+    const shared = await seeder.event('shared')
+    await seeder.event('announced', 90_000)
+    const out = await tempDir()
+    const get = swarmdrop(['get', `swarmdrop://${shared.shareId as string}`, '--out', out, '--repo', await tempDir(), '--allow-private', '--bootstrap', bootstrap[3]!])
+    await get.waitFor(l => l.event === 'progress' && (l.verifiedBytes as number) > 2 * MiB, 120_000)
+    await seeder.kill('SIGKILL')
+    const restarted = share('8MiB')
+    await restarted.event('announced', 90_000)
+    await get.event('complete', 120_000)
+    assert.deepEqual(await treeHashes(join(out, 'roaming')), await treeHashes(join(src, 'roaming')))
   })
 })
 
