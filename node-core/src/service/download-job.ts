@@ -263,8 +263,10 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
     this.#layout = layout
     this.#origins = new ChunkOrigins(layout.chunkCount)
     if (this.#record.targetName == null) {
-      this.#record = { ...this.#record, targetName: await reserveTarget(this.#record.outDir, layout.manifest.name, targetKind(layout)), reserved: true }
-      await this.#persist()
+      await reserveTarget(this.#record.outDir, layout.manifest.name, targetKind(layout), async candidate => {
+        this.#record = { ...this.#record, targetName: candidate, reserved: true }
+        await this.#persist()
+      })
     }
     this.#data = await PartialDownload.open(this.shareId, manifest.bytes, layout, this.#record.outDir, this.#ctx.store, this.#record.targetName)
     this.#ctx.serve(this.#data)

@@ -20,12 +20,16 @@ function variant (name: string, i: number): string {
  * `name (1)`, … that does not exist, created at once and exclusively (an empty folder, or an
  * empty placeholder file), so two downloads that start together never pick the same name and
  * never mix their files. The reservation stays on disk across restarts until the files move in.
+ * `remember(candidate)` records each name before it is created, so a process killed in between
+ * finds its own reservation again at the next start instead of leaving it behind and taking the
+ * next name.
  */
-export async function reserveTarget (dir: string, name: string, kind: TargetKind): Promise<string> {
+export async function reserveTarget (dir: string, name: string, kind: TargetKind, remember: (candidate: string) => Promise<void>): Promise<string> {
   await mkdir(dir, { recursive: true })
   for (let i = 0; i < MAX_VARIANTS; i++) {
     const candidate = variant(name, i)
     const path = join(dir, candidate)
+    await remember(candidate)
     try {
       if (kind === 'folder') await mkdir(path)
       else await (await open(path, 'wx')).close()
