@@ -14,7 +14,11 @@ import { loadConfigFile } from '../config/config-file.ts'
 import type { ConfigFile } from '../config/config-file.ts'
 import { serviceOptionsFrom } from '../config/service-options.ts'
 import { progressLine } from './progress.ts'
+import { doctor } from './doctor.ts'
+import { openLogFile } from '../log/log-file.ts'
+import type { LogFile } from '../log/log-file.ts'
 import type { DownloadInfo, ServiceEvent } from '../contract/index.ts'
+import { logger } from '../log/logger.ts'
 
 const USAGE = `usage:
   swarmdrop share <path>... [options]        share files or folders, print their links, seed until Ctrl-C
@@ -23,6 +27,8 @@ const USAGE = `usage:
                                              (--out: the download folder for new downloads; default
                                              the one saved in Settings, else ~/Downloads)
   swarmdrop psk <file>                       write a new pre-shared key for a closed swarm (--psk)
+  swarmdrop doctor [--out FILE]              write a bug report (log tail, stored state, versions) of
+                                             the profile; default file <repo>/logs/bug-report-<time>.json
 
 options:
   --repo DIR              profile folder (identity key, state); default ${defaultProfileDir()}
@@ -93,11 +99,12 @@ export async function main (argv: string[]): Promise<number> {
   const out = new Output(values.json === true)
   let service: SwarmdropService | null = null
   let web: WebServer | null = null
+  let logFile: LogFile | null = null
   try {
     if (command === 'get' && (rest.length !== 1 || values.out == null)) throw new UsageError('get needs one link and --out DIR')
     if (command === 'share' && rest.length === 0) throw new UsageError('share needs at least one path')
     if (command === 'get') parseLink(rest[0]!) // a malformed link fails before anything starts
-    if (!['share', 'get', 'daemon', 'psk'].includes(command)) throw new UsageError(`unknown command "${command}"`)
+    if (!['share', 'get', 'daemon', 'psk', 'doctor'].includes(command)) throw new UsageError(`unknown command "${command}"`)
     if (command !== 'daemon' && (values.web === true || values['web-port'] != null || values['web-root'] != null)) throw new UsageError('--web, --web-port and --web-root are daemon options')
     const webPort = values['web-port'] != null ? Number(values['web-port']) : undefined
     if (webPort != null && !(Number.isInteger(webPort) && webPort >= 0 && webPort <= 65535)) throw new UsageError('--web-port takes a port number (0 = any free port)')
@@ -110,12 +117,18 @@ export async function main (argv: string[]): Promise<number> {
       return 0
     }
     const profileDir = values.repo ?? defaultProfileDir()
+    if (command === 'doctor') {
+      const report = await doctor(profileDir, values.out)
+      out.event({ event: 'bug-report', ...report }, () => `wrote a bug report to ${report.path} (${report.bytes} bytes)${report.state === 'stored' ? '' : `\nnote: ${report.state}`}`)
+      return 0
+    }
     const config = withFlags(await loadConfigFile(profileDir), values)
     const psk = config.psk != null ? await readFile(resolve(profileDir, config.psk)) : undefined
     service = await SwarmdropService.create({
       ...serviceOptionsFrom(profileDir, config, psk, command === 'daemon'),
       ...(command === 'daemon' && values.out != null ? { downloadDir: resolve(values.out) } : {})
     })
+    logFile = await openLogFile(profileDir) // once the profile is ours (its store is locked)
     for (const m of service.movedAside) {
       out.event({ event: 'state-recovered', path: m.path, movedTo: m.movedTo, reason: m.reason }, () => `warning: ${m.path} could not be read (${m.reason}); moved it to ${m.movedTo} and started it empty: unfinished downloads are re-checked from disk`)
     }
@@ -155,15 +168,19 @@ export async function main (argv: string[]): Promise<number> {
   } catch (err) {
     const e = err as Error
     const code = e instanceof SwarmdropError ? e.code : e instanceof UsageError ? 'usage' : 'error'
+    if (!(e instanceof UsageError)) log.error('%s failed: %s', command, e)
     out.error(code, e.message)
     return e instanceof UsageError ? 2 : 1
   } finally {
-    await web?.close().catch(() => {})
-    await service?.stop().catch(() => {})
+    await web?.close().catch((err: unknown) => { log.error('closing the web UI failed: %s', err) })
+    await service?.stop().catch((err: unknown) => { log.error('stopping the node failed: %s', err) })
+    await logFile?.close()
   }
 }
 
 class UsageError extends Error {}
+
+const log = logger('swarmdrop:cli')
 
 /** The profile's config.json with the flags given laid over it (flags win; a --psk path is relative to the working folder). */
 function withFlags (config: ConfigFile, values: Values): ConfigFile {
@@ -221,7 +238,7 @@ async function get (service: SwarmdropService, link: string, values: Values, out
   await service.call('addDownload', { link, outDir: values.out!, peers: values.peer ?? [] })
   const stall = setInterval(() => {
     const job = service.list().then(l => l.downloads.find(d => d.shareId === shareId))
-    job.then(d => { if (d != null && (d.sources.some(s => s.connected) || pausedForSpace)) lastActivity = Date.now() }, () => {})
+    job.then(d => { if (d != null && (d.sources.some(s => s.connected) || pausedForSpace)) lastActivity = Date.now() }, (err: unknown) => { log.warn('could not read the download for the stall check: %s', err) })
   }, 1000)
   let stallTimer: NodeJS.Timeout | undefined
   const stalled = new Promise<never>((_resolve, reject) => {

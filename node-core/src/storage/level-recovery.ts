@@ -42,6 +42,21 @@ async function tryOpen (path: string): Promise<{ db: Level<string, Uint8Array> }
   }
 }
 
+/**
+ * Opens an existing LevelDB folder as it is, for reading (a bug report): nothing is created,
+ * recovered or moved. A store locked by another process is a `profile-in-use` error.
+ */
+export async function openLevelExisting (path: string): Promise<Level<string, Uint8Array>> {
+  const db = new Level<string, Uint8Array>(path, { keyEncoding: 'utf8', valueEncoding: 'view', createIfMissing: false })
+  try {
+    await db.open()
+  } catch (err) {
+    if (isLocked(err)) throw new SwarmdropError('profile-in-use', `${path} is in use by another swarmdrop process`, { cause: err })
+    throw describe(err)
+  }
+  return db
+}
+
 function isLocked (err: unknown): boolean {
   const cause = (err as { cause?: { code?: string, message?: string } }).cause
   return cause?.code === 'LEVEL_LOCKED' || /\block\b/i.test(String((err as Error).message) + ' ' + String(cause?.message))

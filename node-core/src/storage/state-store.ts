@@ -1,6 +1,6 @@
 import { Level } from 'level'
 import { join } from 'node:path'
-import { openLevelRecovering } from './level-recovery.ts'
+import { openLevelExisting, openLevelRecovering } from './level-recovery.ts'
 import type { MovedAside } from './level-recovery.ts'
 
 /** A share seeded in place: where its files are and the size and mtime they had when hashed. */
@@ -55,6 +55,11 @@ export class StateStore {
   static async open (profileDir: string): Promise<StateStore> {
     const { db, movedAside } = await openLevelRecovering(join(profileDir, 'state'))
     return new StateStore(db, movedAside)
+  }
+
+  /** Opens the profile's store as it is, to read it (nothing created or recovered); see openLevelExisting. */
+  static async openExisting (profileDir: string): Promise<StateStore> {
+    return new StateStore(await openLevelExisting(join(profileDir, 'state')), null)
   }
 
   async close (): Promise<void> {
