@@ -1,6 +1,9 @@
 import { rename } from 'node:fs/promises'
 import { Level } from 'level'
 import { SwarmdropError } from '../errors.ts'
+import { logger } from '../log/logger.ts'
+
+const log = logger('swarmdrop:storage')
 
 /** A LevelDB folder that could not be read and was moved aside (the store was started empty). */
 export interface MovedAside {
@@ -37,7 +40,7 @@ async function tryOpen (path: string): Promise<{ db: Level<string, Uint8Array> }
     for await (const entry of db.iterator()) void entry // every block is read and checksummed
     return { db }
   } catch (err) {
-    await db.close().catch(() => {})
+    await db.close().catch((closeErr: unknown) => { log.warn('could not close %s after a failed read: %s', path, closeErr) })
     return { error: describe(err) }
   }
 }
