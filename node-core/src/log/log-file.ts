@@ -157,11 +157,8 @@ export class LogFile {
   #writeQueueSync (): void {
     if (this.#closed || (this.#queue.length === 0 && this.#inFlight == null)) return
     try {
-      let rest = Buffer.alloc(0)
-      if (this.#inFlight != null) {
-        const written = fstatSync(this.#handle.fd).size - this.#inFlight.sizeBefore
-        rest = this.#inFlight.text.subarray(Math.max(written, 0))
-      }
+      const inFlight = this.#inFlight
+      const rest = inFlight == null ? Buffer.alloc(0) : inFlight.text.subarray(Math.max(fstatSync(this.#handle.fd).size - inFlight.sizeBefore, 0))
       appendFileSync(this.path, Buffer.concat([rest, Buffer.from(this.#queue.join(''))]))
     } catch (err) {
       process.stderr.write(`swarmdrop: could not write the last log lines to ${this.path}: ${(err as Error).message}\n`)
