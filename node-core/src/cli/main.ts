@@ -207,6 +207,7 @@ async function startWeb (service: SwarmdropService, profileDir: string, port: nu
   const ui = await web.uiAvailable()
   if (!ui) console.error('swarmdrop: web UI not built: run npm run build:renderer (the API is served meanwhile)')
   const url = web.url(token)
+  log.info('web UI on port %d', web.port) // swarmdrop doctor finds the running daemon's API by this line
   out.event({ event: 'web', url, port: web.port, ui }, () => `web UI: ${url}\n(the link holds this profile's secret token: do not share it)`)
   return web
 }

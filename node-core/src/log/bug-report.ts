@@ -49,6 +49,8 @@ export interface StoredState {
 export interface UnavailableState {
   readonly kind: 'unavailable'
   readonly reason: string
+  /** Whether a running swarmdrop process holds the profile's store. */
+  readonly locked: boolean
 }
 
 export type ReportState = LiveState | StoredState | UnavailableState
@@ -86,9 +88,9 @@ export async function storedState (profileDir: string): Promise<StoredState | Un
     store = await StateStore.openExisting(profileDir)
   } catch (err) {
     if (err instanceof SwarmdropError && err.code === 'profile-in-use') {
-      return { kind: 'unavailable', reason: 'a swarmdrop process is running on this profile (its store is locked), so its live state was not read; the log files and config.json are included. For the live state, use "Save a bug report" in the running app\'s Settings.' }
+      return { kind: 'unavailable', locked: true, reason: 'a swarmdrop process is running on this profile (its store is locked) and its live state could not be read (no web API of it answered); the log files and config.json are included. For the live state, use "Save a bug report" in the running app\'s Settings.' }
     }
-    return { kind: 'unavailable', reason: `the profile's store could not be read: ${(err as Error).message}` }
+    return { kind: 'unavailable', locked: false, reason: `the profile's store could not be read: ${(err as Error).message}` }
   }
   try {
     const downloads = await store.listDownloads()
@@ -179,7 +181,7 @@ async function configSection (profileDir: string): Promise<BugReport['config']> 
 }
 
 /** The profile's peer ID from its key file, or null if it has none yet (never creates one). */
-async function storedPeerId (profileDir: string): Promise<string | null> {
+export async function storedPeerId (profileDir: string): Promise<string | null> {
   try {
     return peerIdFromPrivateKey(privateKeyFromProtobuf(await readFile(join(profileDir, 'identity.key')))).toString()
   } catch (err) {
