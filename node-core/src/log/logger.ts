@@ -1,10 +1,11 @@
 /**
  * A logger per component, in libp2p's style (`logger('swarmdrop:chunk-server')`, then `log(...)`,
  * `log.error(...)`, `log.trace(...)`). Lines go to every registered sink (the daemon's and the
- * desktop app's rotating log file, see log-file.ts; the in-memory ring `recentLines` kept for a bug
- * report). `DEBUG=swarmdrop:*` (the `debug` package's syntax: comma-separated patterns, `*`
- * wildcards, `-` to exclude) turns on debug and trace lines and echoes every line to stderr;
- * without it only errors and warnings are recorded.
+ * desktop app's rotating log file, see log-file.ts) and to the in-memory ring `recentLines` (what
+ * the log file writes first: the lines logged before it was opened). `DEBUG=swarmdrop:*` (the
+ * `debug` package's syntax: comma-separated patterns, `*` wildcards, `-` to exclude) turns on
+ * debug and trace lines and echoes every line to stderr; without it only errors, warnings and
+ * info lines are recorded. An error logged with `log.error` carries its stack and causes.
  */
 import { format } from 'node:util'
 
@@ -36,7 +37,11 @@ export type LogSink = (line: LogLine) => void
 
 const sinks = new Set<LogSink>()
 const RING_SIZE = 2000
+/** The last RING_SIZE lines, a circular buffer: `ring[next]` is the oldest once it is full. */
 const ring: LogLine[] = []
+let next = 0
+/** At most this many stack frames of an error logged with `log.error`. */
+const STACK_FRAMES = 8
 let patterns = parsePatterns(process.env.DEBUG ?? '')
 
 function parsePatterns (spec: string): { include: RegExp[], exclude: RegExp[] } {
@@ -68,7 +73,7 @@ export function addLogSink (sink: LogSink): () => void {
 
 /** The last lines logged in this process (at most 2,000), oldest first: for a bug report. */
 export function recentLines (): readonly LogLine[] {
-  return [...ring]
+  return ring.length < RING_SIZE ? [...ring] : [...ring.slice(next), ...ring.slice(0, next)]
 }
 
 /** One line of text for a log file or a terminal: ISO time, level, component, message. */
@@ -77,16 +82,30 @@ export function formatLine (line: LogLine): string {
 }
 
 function emit (component: string, level: LogLevel, formatter: string, args: unknown[]): void {
-  const line: LogLine = { time: Date.now(), level, component, text: format(formatter, ...args.map(describe)) }
-  ring.push(line)
-  if (ring.length > RING_SIZE) ring.shift()
+  let text = format(formatter, ...args.map(describe))
+  if (level === 'error') for (const arg of args) if (arg instanceof Error) text += stackOf(arg)
+  const line: LogLine = { time: Date.now(), level, component, text }
+  if (ring.length < RING_SIZE) ring.push(line)
+  else ring[next] = line
+  next = (next + 1) % RING_SIZE
   if (debugEnabled(component)) process.stderr.write(formatLine(line) + '\n')
   for (const sink of sinks) {
     try { sink(line) } catch { /* a broken sink must never break the caller; it is the log itself */ }
   }
 }
 
-/** Errors are logged with their name, code and message (and the stack when debugging). */
+/** The stack frames of an error (at most STACK_FRAMES) and its causes' names and messages, one per line. */
+function stackOf (err: Error): string {
+  let text = ''
+  const frames = (err.stack ?? '').split('\n').filter(l => /^\s+at /.test(l)).slice(0, STACK_FRAMES)
+  if (frames.length > 0) text += '\n' + frames.map(f => f.trim()).join('\n')
+  for (let cause = err.cause, depth = 0; cause != null && depth < 5; cause = (cause as { cause?: unknown }).cause, depth++) {
+    text += `\ncaused by ${String(describe(cause))}`
+  }
+  return text
+}
+
+/** Errors are logged with their name, code and message; `log.error` adds the stack and causes (stackOf). */
 function describe (value: unknown): unknown {
   if (!(value instanceof Error)) return value
   const code = (value as { code?: unknown }).code
