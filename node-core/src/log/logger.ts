@@ -43,6 +43,8 @@ let next = 0
 /** At most this many stack frames of an error logged with `log.error`. */
 const STACK_FRAMES = 8
 let patterns = parsePatterns(process.env.DEBUG ?? '')
+/** Bumped by enableDebug: each logger re-tests its component once after a change, not on every line. */
+let generation = 0
 
 function parsePatterns (spec: string): { include: RegExp[], exclude: RegExp[] } {
   const include: RegExp[] = []
@@ -63,6 +65,7 @@ function debugEnabled (component: string): boolean {
 /** Re-reads which components print debug lines (tests; `DEBUG` is read once at load). */
 export function enableDebug (spec: string): void {
   patterns = parsePatterns(spec)
+  generation++
 }
 
 /** Adds a sink for every line from now on; returns a function that removes it. */
@@ -81,14 +84,15 @@ export function formatLine (line: LogLine): string {
   return `${new Date(line.time).toISOString()} ${line.level.toUpperCase().padEnd(5)} ${line.component} ${line.text}`
 }
 
-function emit (component: string, level: LogLevel, formatter: string, args: unknown[]): void {
+/** `echo`: the component is enabled by DEBUG, so the line also goes to stderr. */
+function emit (component: string, level: LogLevel, formatter: string, args: unknown[], echo: boolean): void {
   let text = format(formatter, ...args.map(describe))
   if (level === 'error') for (const arg of args) if (arg instanceof Error) text += stackOf(arg)
   const line: LogLine = { time: Date.now(), level, component, text }
   if (ring.length < RING_SIZE) ring.push(line)
   else ring[next] = line
   next = (next + 1) % RING_SIZE
-  if (debugEnabled(component)) process.stderr.write(formatLine(line) + '\n')
+  if (echo) process.stderr.write(formatLine(line) + '\n')
   for (const sink of sinks) {
     try { sink(line) } catch { /* a broken sink must never break the caller; it is the log itself */ }
   }
@@ -113,11 +117,17 @@ function describe (value: unknown): unknown {
 }
 
 export function logger (component: string): Logger {
-  const log = ((formatter: string, ...args: unknown[]) => { if (debugEnabled(component)) emit(component, 'debug', formatter, args) }) as Logger
-  log.error = (formatter, ...args) => { emit(component, 'error', formatter, args) }
-  log.warn = (formatter, ...args) => { emit(component, 'warn', formatter, args) }
-  log.info = (formatter, ...args) => { emit(component, 'info', formatter, args) }
-  log.trace = (formatter, ...args) => { if (debugEnabled(component)) emit(component, 'trace', formatter, args) }
-  Object.defineProperty(log, 'enabled', { get: () => debugEnabled(component) })
+  let testedAt = -1
+  let on = false
+  const enabled = (): boolean => {
+    if (testedAt !== generation) { on = debugEnabled(component); testedAt = generation }
+    return on
+  }
+  const log = ((formatter: string, ...args: unknown[]) => { if (enabled()) emit(component, 'debug', formatter, args, true) }) as Logger
+  log.error = (formatter, ...args) => { emit(component, 'error', formatter, args, enabled()) }
+  log.warn = (formatter, ...args) => { emit(component, 'warn', formatter, args, enabled()) }
+  log.info = (formatter, ...args) => { emit(component, 'info', formatter, args, enabled()) }
+  log.trace = (formatter, ...args) => { if (enabled()) emit(component, 'trace', formatter, args, true) }
+  Object.defineProperty(log, 'enabled', { get: enabled })
   return log
 }
