@@ -6,7 +6,7 @@
 import { join } from 'node:path'
 import { homedir } from 'node:os'
 import { app, BrowserWindow, clipboard, dialog, ipcMain, Menu, nativeTheme, Notification, protocol, shell, Tray } from 'electron'
-import { defaultProfileDir, loadServiceOptions, logger, openLogFile, SwarmdropService } from 'swarmdrop/node'
+import { defaultProfileDir, loadServiceOptions, logger, logServiceEvents, openLogFile, SwarmdropService } from 'swarmdrop/node'
 import { APP_SCHEME, createAppProtocolHandler, registerAppSchemeAsPrivileged } from './app-protocol.ts'
 import { DesktopSettingsSync } from './desktop-settings-sync.ts'
 import { LinkInbox } from './links.ts'
@@ -72,6 +72,7 @@ async function main (): Promise<void> {
       if (state === 'running') desktop?.refresh().catch((err: unknown) => { log.error('could not read the desktop settings: %s', err) })
     }
   })
+  logServiceEvents(supervisor) // for as long as the app runs
   routeProcessFaults(process, supervisor)
   registerServiceIpc(ipcMain, supervisor, () => window != null && !window.isDestroyed() ? window.webContents.mainFrame : null)
   notifier.watch(supervisor)

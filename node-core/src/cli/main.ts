@@ -17,6 +17,7 @@ import { progressLine } from './progress.ts'
 import { doctor } from './doctor.ts'
 import { openLogFile } from '../log/log-file.ts'
 import type { LogFile } from '../log/log-file.ts'
+import { logServiceEvents } from '../log/event-log.ts'
 import type { DownloadInfo, ServiceEvent } from '../contract/index.ts'
 import { logger } from '../log/logger.ts'
 
@@ -100,6 +101,7 @@ export async function main (argv: string[]): Promise<number> {
   let service: SwarmdropService | null = null
   let web: WebServer | null = null
   let logFile: LogFile | null = null
+  let stopEventLog: (() => void) | undefined
   try {
     if (command === 'get' && (rest.length !== 1 || values.out == null)) throw new UsageError('get needs one link and --out DIR')
     if (command === 'share' && rest.length === 0) throw new UsageError('share needs at least one path')
@@ -129,6 +131,7 @@ export async function main (argv: string[]): Promise<number> {
       ...(command === 'daemon' && values.out != null ? { downloadDir: resolve(values.out) } : {})
     })
     logFile = await openLogFile(profileDir) // once the profile is ours (its store is locked)
+    stopEventLog = logServiceEvents(service)
     for (const m of service.movedAside) {
       out.event({ event: 'state-recovered', path: m.path, movedTo: m.movedTo, reason: m.reason }, () => `warning: ${m.path} could not be read (${m.reason}); moved it to ${m.movedTo} and started it empty: unfinished downloads are re-checked from disk`)
     }
@@ -173,6 +176,7 @@ export async function main (argv: string[]): Promise<number> {
     return e instanceof UsageError ? 2 : 1
   } finally {
     await web?.close().catch((err: unknown) => { log.error('closing the web UI failed: %s', err) })
+    stopEventLog?.()
     await service?.stop().catch((err: unknown) => { log.error('stopping the node failed: %s', err) })
     await logFile?.close()
   }
