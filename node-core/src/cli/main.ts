@@ -121,7 +121,7 @@ export async function main (argv: string[]): Promise<number> {
     const profileDir = values.repo ?? defaultProfileDir()
     if (command === 'doctor') {
       const report = await doctor(profileDir, values.out)
-      out.event({ event: 'bug-report', ...report }, () => `wrote a bug report to ${report.path} (${report.bytes} bytes)${report.state === 'stored' ? '' : `\nnote: ${report.state}`}`)
+      out.event({ event: 'bug-report', ...report }, () => `wrote a bug report to ${report.path} (${report.bytes} bytes)\nnode state: ${report.state}`)
       return 0
     }
     const config = withFlags(await loadConfigFile(profileDir), values)
@@ -136,6 +136,7 @@ export async function main (argv: string[]): Promise<number> {
       out.event({ event: 'state-recovered', path: m.path, movedTo: m.movedTo, reason: m.reason }, () => `warning: ${m.path} could not be read (${m.reason}); moved it to ${m.movedTo} and started it empty: unfinished downloads are re-checked from disk`)
     }
     const info = service.nodeInfo()
+    log.info('%s: peer %s listening on %s', command, info.peerId, info.addresses.join(' '))
     out.event({ event: 'listening', peerId: info.peerId, addresses: info.addresses }, () => `peer ${info.peerId}\nlistening on:\n${info.addresses.map(a => '  ' + a).join('\n')}`)
 
     if (command === 'share') {
@@ -176,6 +177,7 @@ export async function main (argv: string[]): Promise<number> {
     return e instanceof UsageError ? 2 : 1
   } finally {
     await web?.close().catch((err: unknown) => { log.error('closing the web UI failed: %s', err) })
+    if (logFile != null) log.info('%s: stopping', command)
     stopEventLog?.()
     await service?.stop().catch((err: unknown) => { log.error('stopping the node failed: %s', err) })
     await logFile?.close()
