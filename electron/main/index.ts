@@ -17,10 +17,9 @@ import { claimSingleInstance, registerLinkScheme } from './single-instance.ts'
 import { applyStartAtLogin, autostartDir, HIDDEN_FLAG } from './start-at-login.ts'
 import { trayIconFile } from './tray-icon.ts'
 import { shareFromDialog, trayMenuTemplate } from './tray-menu.ts'
-import { formatTrayTooltip, pauseAll, resumeAll, TransferRates } from './tray-status.ts'
+import { followTotals, formatTrayTooltip, pauseAll, resumeAll } from './tray-status.ts'
 import { createMainWindow } from './window.ts'
 
-const TRAY_REFRESH_MS = 2000
 const LINK_WAIT_MS = 120_000
 const log = logger('swarmdrop:electron')
 
@@ -126,11 +125,7 @@ async function main (): Promise<void> {
   }
   refreshTray()
   tray.on('click', showWindow)
-  const rates = new TransferRates()
-  const ticker = setInterval(() => {
-    if (supervisor.state !== 'running') return
-    supervisor.call('list', {}).then(list => { tray.setToolTip(formatTrayTooltip(rates.sample(list, Date.now()))) }, (err: unknown) => { log.warn('tray status not refreshed: %s', err) })
-  }, TRAY_REFRESH_MS)
+  const stopFollowing = followTotals(supervisor, totals => { if (supervisor.state === 'running') tray.setToolTip(formatTrayTooltip(totals)) })
 
   inbox.deliverTo(link => {
     showWindow()
@@ -145,7 +140,7 @@ async function main (): Promise<void> {
     if (quitting) return
     quitting = true
     event.preventDefault()
-    clearInterval(ticker)
+    stopFollowing()
     supervisor.stop().finally(async () => {
       await logFile.close().catch((err: unknown) => { console.error('could not close the log file', err) })
       tray.destroy()

@@ -9,12 +9,12 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { SwarmdropService } from '../../node-core/src/service/service.ts'
 import { formatLink } from '../../node-core/src/link/link.ts'
-import { formatTrayTooltip, pauseAll, resumeAll, TransferRates } from '../../electron/main/tray-status.ts'
+import { followTotals, formatTrayTooltip, pauseAll, resumeAll } from '../../electron/main/tray-status.ts'
 import { shareFromDialog, trayMenuTemplate } from '../../electron/main/tray-menu.ts'
 import { trayIconFile } from '../../electron/main/tray-icon.ts'
 import { makeTree, removeTemps, tempDir } from '../helpers/files.ts'
 import { TEST_NETWORK } from '../helpers/processes.ts'
-import type { DownloadInfo, ShareInfo } from '../../node-core/src/contract/index.ts'
+import type { ServiceEvent, TransferTotals } from '../../node-core/src/contract/index.ts'
 import type { TrayActions } from '../../electron/main/tray-menu.ts'
 
 const services: SwarmdropService[] = []
@@ -26,31 +26,28 @@ async function service (): Promise<SwarmdropService> {
 }
 after(async () => { for (const s of services) await s.stop(); await removeTemps() })
 
-const download = (state: DownloadInfo['state'], downloadRate: number): DownloadInfo => ({
-  shareId: `s-${state}-${downloadRate}`, link: 'swarmdrop://x', name: 'x', outDir: '/d', state, totalBytes: 1, verifiedBytes: 0,
-  chunkCount: 1, verifiedChunks: 0, downloadRate, sources: [], files: null, error: null
-})
-const share = (uploadedBytes: number): ShareInfo => ({
-  shareId: 'sh', link: 'swarmdrop://sh', name: 'sh', root: '/r', totalBytes: 1, fileCount: 1, chunkCount: 1, chunkSize: 1, changed: null, uploadedBytes, peersFetching: 0
-})
+const t = (downloadRate: number, uploadRate: number, activeDownloads: number): TransferTotals => ({ downloadRate, uploadRate, activeDownloads, peers: 0 })
 
 describe('tray tooltip', () => {
-  it('sums download rates of running downloads and derives the upload rate from the counters', () => {
-    const rates = new TransferRates()
-    const first = rates.sample({ downloads: [download('downloading', 1024), download('downloading', 2048), download('paused', 999), download('connecting', 0)], shares: [share(1000)] }, 10_000)
-    assert.deepEqual(first, { down: 3072, up: 0, active: 3 })
-    const second = rates.sample({ downloads: [], shares: [share(1000 + 2 * 1024 * 1024)] }, 12_000)
-    assert.deepEqual(second, { down: 0, up: 1024 * 1024, active: 0 })
-    const removed = rates.sample({ downloads: [], shares: [] }, 14_000)
-    assert.equal(removed.up, 0, 'a removed share is not a negative rate')
+  it('follows the totals of the progress stream, and nothing else', () => {
+    const listeners: Array<(e: ServiceEvent) => void> = []
+    const api = { subscribe: (l: (e: ServiceEvent) => void) => { listeners.push(l); return () => { listeners.splice(listeners.indexOf(l), 1) } } }
+    const shown: TransferTotals[] = []
+    const stop = followTotals(api, t => { shown.push(t) })
+    const totals = { downloadRate: 3072, uploadRate: 1024, activeDownloads: 2, peers: 3 }
+    for (const l of [...listeners]) l({ type: 'share:removed', shareId: 'x' })
+    for (const l of [...listeners]) l({ type: 'totals', totals })
+    assert.deepEqual(shown, [totals])
+    stop()
+    assert.equal(listeners.length, 0, 'unsubscribed')
   })
 
   it('formats rates, the download count and the node state', () => {
-    assert.equal(formatTrayTooltip({ down: 1536 * 1024, up: 200 * 1024, active: 2 }), 'Swarmdrop\n↓ 1.5 MiB/s  ↑ 200 KiB/s\n2 downloads')
-    assert.equal(formatTrayTooltip({ down: 0, up: 0, active: 1 }), 'Swarmdrop\n↓ 0 B/s  ↑ 0 B/s\n1 download')
-    assert.equal(formatTrayTooltip({ down: 0, up: 512, active: 0 }), 'Swarmdrop\n↓ 0 B/s  ↑ 512 B/s')
+    assert.equal(formatTrayTooltip(t(1536 * 1024, 200 * 1024, 2)), 'Swarmdrop\n↓ 1.5 MiB/s  ↑ 200 KiB/s\n2 downloads')
+    assert.equal(formatTrayTooltip(t(0, 0, 1)), 'Swarmdrop\n↓ 0 B/s  ↑ 0 B/s\n1 download')
+    assert.equal(formatTrayTooltip(t(0, 512, 0)), 'Swarmdrop\n↓ 0 B/s  ↑ 512 B/s')
     assert.equal(formatTrayTooltip(null, 'waiting'), 'Swarmdrop\nnode restarting')
-    assert.equal(formatTrayTooltip({ down: 5, up: 5, active: 0 }, 'starting'), 'Swarmdrop\nstarting')
+    assert.equal(formatTrayTooltip(t(5, 5, 0), 'starting'), 'Swarmdrop\nstarting')
     assert.equal(formatTrayTooltip(null, 'stopped'), 'Swarmdrop\nstopped')
   })
 

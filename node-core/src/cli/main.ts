@@ -7,12 +7,11 @@ import { parseArgs } from 'node:util'
 import { defaultProfileDir } from '../config/paths.ts'
 import { SwarmdropError } from '../errors.ts'
 import { parseLink } from '../link/link.ts'
-import { SwarmdropService } from '../service/service.ts'
+import { serviceOptionsFrom, SwarmdropService } from '../index.ts'
 import { DEFAULT_WEB_PORT, WebServer } from '../web/web-server.ts'
 import { loadOrCreateWebToken } from '../web/web-token.ts'
 import { loadConfigFile } from '../config/config-file.ts'
 import type { ConfigFile } from '../config/config-file.ts'
-import { serviceOptionsFrom } from '../config/service-options.ts'
 import { progressLine } from './progress.ts'
 import { doctor } from './doctor.ts'
 import { openLogFile } from '../log/log-file.ts'
@@ -135,7 +134,7 @@ export async function main (argv: string[]): Promise<number> {
     for (const m of service.movedAside) {
       out.event({ event: 'state-recovered', path: m.path, movedTo: m.movedTo, reason: m.reason }, () => `warning: ${m.path} could not be read (${m.reason}); moved it to ${m.movedTo} and started it empty: unfinished downloads are re-checked from disk`)
     }
-    const info = service.nodeInfo()
+    const info = await service.call('nodeInfo', {})
     log.info('%s: peer %s listening on %s', command, info.peerId, info.addresses.join(' '))
     out.event({ event: 'listening', peerId: info.peerId, addresses: info.addresses }, () => `peer ${info.peerId}\nlistening on:\n${info.addresses.map(a => '  ' + a).join('\n')}`)
 
@@ -225,6 +224,7 @@ async function get (service: SwarmdropService, link: string, values: Values, out
   let lastActivity = Date.now()
   let lastBytes = -1
   let pausedForSpace = false // waiting for the user to free space is not a stall
+  let connected = false // a connected source is not a stall either, even while nothing changes
   const finished = new Promise<DownloadInfo>((resolve, reject) => {
     service.subscribe(e => {
       if (e.type === 'download:provider' && e.shareId === shareId) out.event({ event: 'provider', peerId: e.peerId, via: e.via }, () => `found ${e.peerId} (${e.via})`)
@@ -238,18 +238,16 @@ async function get (service: SwarmdropService, link: string, values: Values, out
         const waitingForSpace = d.state === 'paused' && d.error?.code === 'no-space'
         if (waitingForSpace && !pausedForSpace) out.event({ event: 'paused', shareId, code: 'no-space', message: d.error!.message, verifiedBytes: d.verifiedBytes }, () => `paused: ${d.error!.message}`)
         pausedForSpace = waitingForSpace
+        connected = d.sources.some(s => s.connected)
         out.progress(d)
       }
     })
   })
   await service.call('addDownload', { link, outDir: values.out!, peers: values.peer ?? [] })
-  const stall = setInterval(() => {
-    const job = service.list().then(l => l.downloads.find(d => d.shareId === shareId))
-    job.then(d => { if (d != null && (d.sources.some(s => s.connected) || pausedForSpace)) lastActivity = Date.now() }, (err: unknown) => { log.warn('could not read the download for the stall check: %s', err) })
-  }, 1000)
   let stallTimer: NodeJS.Timeout | undefined
   const stalled = new Promise<never>((_resolve, reject) => {
     const check = (): void => {
+      if (connected || pausedForSpace) lastActivity = Date.now() // as of the last progress event
       if (Date.now() - lastActivity > stallMs) reject(new SwarmdropError('unreachable', `no reachable peer has this share (nothing received for ${stallMs / 1000} s)`))
       else stallTimer = setTimeout(check, 1000)
     }
@@ -266,7 +264,6 @@ async function get (service: SwarmdropService, link: string, values: Values, out
       `complete: ${done.name ?? shareId}\n${files.map(f => `  ${f.path}`).join('\n')}\nsources:\n${sources.map(s => `  ${s.peerId} ${s.bytes} bytes`).join('\n')}`)
     return 0
   } finally {
-    clearInterval(stall)
     clearTimeout(stallTimer)
   }
 }

@@ -89,6 +89,18 @@ export interface NodeInfo {
   readonly limits: { readonly maxUploadBytesPerSecond: number, readonly maxDownloadBytesPerSecond: number }
 }
 
+/** What the node moves in all, for a status bar or a tray: published by the progress stream when it changes. */
+export interface TransferTotals {
+  /** Chunk bytes per second received, over every download. */
+  readonly downloadRate: number
+  /** Chunk bytes per second sent, over every peer. */
+  readonly uploadRate: number
+  /** Downloads connecting or downloading. */
+  readonly activeDownloads: number
+  /** Connected peers. */
+  readonly peers: number
+}
+
 export interface CommandResults {
   share: ShareInfo
   unshare: void
@@ -121,6 +133,16 @@ export type ServiceEvent =
   | { readonly type: 'share:announce-failed', readonly shareId: string, readonly message: string }
   | { readonly type: 'download:provider', readonly shareId: string, readonly peerId: string, readonly via: 'dht' | 'mdns' | 'link' | 'direct' }
   | { readonly type: 'dht', readonly dht: DhtInfo }
+  /** A link (or `peers`) given again for a download already running: its `peers` addresses were added to it and are dialed first. */
+  | { readonly type: 'download:hints', readonly shareId: string, readonly peers: number }
+  /** The node's addresses or limits changed (the progress stream's tick). */
+  | { readonly type: 'node', readonly node: NodeInfo }
+  /** A share's upload counter or its peers fetching changed (the progress stream's tick). */
+  | { readonly type: 'share:progress', readonly share: ShareInfo }
+  /** A connected peer's rates, latency or address changed (the progress stream's tick). */
+  | { readonly type: 'peer:updated', readonly peer: PeerInfo }
+  /** The transfer totals changed (the progress stream's tick). */
+  | { readonly type: 'totals', readonly totals: TransferTotals }
   | { readonly type: 'peer:connected', readonly peer: PeerInfo }
   | { readonly type: 'peer:disconnected', readonly peerId: string }
   /** After every `setSettings`, with the settings as they now are (the Electron shell applies the desktop flags from it). */

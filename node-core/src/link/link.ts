@@ -71,8 +71,8 @@ export function isShareId (s: string): boolean {
   }
 }
 
-/** Checks a peer multiaddr; returns its canonical string form. */
-function canonicalPeer (input: string): string {
+/** Checks a peer multiaddr as a link's `peer` (or `--peer`) must be; returns its canonical string form. */
+export function validatePeerAddress (input: string): string {
   if (input === '') throw new InvalidLinkError('link has an empty peer')
   // Multiaddrs in links are plain ASCII; this also keeps spaces and control characters out.
   if (!/^[\x21-\x7e]+$/.test(input)) throw new InvalidLinkError(`peer ${quote(input)} has characters other than printable ASCII`)
@@ -139,7 +139,7 @@ export function parseLink (input: string): ShareLink {
       }
       case 'peer': {
         if (++peerCount > MAX_LINK_PEERS) throw new InvalidLinkError(`link has more than ${MAX_LINK_PEERS} peers`)
-        link.peers.push(canonicalPeer(value))
+        link.peers.push(validatePeerAddress(value))
         break
       }
       default:

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { ProtocolError } from '../errors.ts'
 import { Bitfield } from '../storage/bitfield.ts'
+import { CandidateList } from './candidates.ts'
 import { PiecePicker } from './piece-picker.ts'
 import { RateMeter, pipelineDepth, rankSources, shouldDropSource, withinByteBudget } from './source-policy.ts'
 import type { SourceSnapshot } from '../contract/source-snapshot.ts'
@@ -10,6 +11,7 @@ import type { ChunkBytes } from '../storage/file-handles.ts'
 import type { PartialDownload } from '../storage/partial-download.ts'
 
 export type { SourceSnapshot } from '../contract/source-snapshot.ts'
+export { peerKey } from './candidates.ts'
 
 export interface SwarmTransferInit {
   readonly data: PartialDownload
@@ -22,6 +24,8 @@ export interface SwarmTransferInit {
   readonly now?: () => number
   /** A chunk from `peerId` was verified and written. */
   onChunk? (index: number, peerId: string): void
+  /** The download's candidate list (shared with whoever fills it); a new one by default. */
+  readonly candidates?: CandidateList
 }
 
 interface Source {
@@ -45,15 +49,6 @@ interface Source {
   stalledSince: number | null
 }
 
-interface Candidate {
-  readonly key: string
-  address: string
-  attempts: number
-  nextAttempt: number
-  connecting: boolean
-  dropped: boolean
-}
-
 const TICK_MS = 1000
 const MIN_REQUEST_TIMEOUT_MS = 15_000
 /**
@@ -63,12 +58,6 @@ const MIN_REQUEST_TIMEOUT_MS = 15_000
  * each downloader with 10–14 of its 16 sources when it stopped after five).
  */
 const MAX_CONNECT_BACKOFF_EXPONENT = 6
-
-/** The peer ID inside a multiaddr string (`/p2p/<id>`), or the string itself if it is a bare peer ID. */
-export function peerKey (peer: string): string {
-  const at = peer.lastIndexOf('/p2p/')
-  return at >= 0 ? peer.slice(at + 5) : peer
-}
 
 /**
  * The mechanism of one swarm download, once its manifest is known: it keeps sessions to sources,
@@ -82,7 +71,8 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
   readonly #data: PartialDownload
   readonly #picker: PiecePicker
   readonly #sources = new Map<string, Source>()
-  readonly #candidates = new Map<string, Candidate>()
+  readonly #candidates: CandidateList
+  #unsubscribeCandidates: (() => void) | null = null
   /** Chunk -> number of sources it is requested from (or being verified). */
   readonly #inFlight = new Map<number, number>()
   /** Chunks received and being verified and written: never worth requesting again meanwhile. */
@@ -102,6 +92,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     this.#init = init
     this.#data = init.data
     this.#now = init.now ?? Date.now
+    this.#candidates = init.candidates ?? new CandidateList()
     this.#picker = new PiecePicker(this.#data.layout.chunkCount, this.#data.have)
     this.rate = new RateMeter(3000, this.#now)
   }
@@ -112,6 +103,8 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
   start (): void {
     if (this.#running) return
     this.#running = true
+    this.#candidates.judgeAfresh()
+    this.#unsubscribeCandidates = this.#candidates.onAdded(() => { if (this.#running) this.#connectSome() })
     this.#timer = setInterval(() => { this.#tick() }, TICK_MS)
     this.#timer.unref()
     if (this.#picker.remaining === 0) { this.#finish(); return }
@@ -121,6 +114,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
   stop (): void {
     if (!this.#running) return
     this.#running = false
+    this.#unsubscribeCandidates?.()
     if (this.#timer != null) clearInterval(this.#timer)
     this.#abort.abort()
     for (const s of [...this.#sources.values()]) this.#removeSource(s, undefined)
@@ -128,14 +122,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
 
   /** A peer that may have the share: from a link hint, `--peer`, peer exchange, or one that asked us for it. */
   addCandidate (peer: string): void {
-    const key = peerKey(peer)
-    const existing = this.#candidates.get(key)
-    if (existing != null) {
-      if (peer.startsWith('/') && !existing.address.startsWith('/')) existing.address = peer
-      return
-    }
-    this.#candidates.set(key, { key, address: peer, attempts: 0, nextAttempt: 0, connecting: false, dropped: false })
-    if (this.#running) this.#connectSome()
+    this.#candidates.add(peer)
   }
 
   snapshot (): SourceSnapshot[] {
@@ -160,12 +147,14 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
       c.connecting = true
       c.attempts++
       connecting++
-      this.#init.connect(c.address, this.#abort.signal).then(session => {
+      const address = c.address
+      this.#init.connect(address, this.#abort.signal).then(session => {
         c.connecting = false
         if (!this.#running || this.#sources.has(session.peerId)) { session.close(); return }
-        this.#attach(session, c.address)
+        this.#attach(session, address)
       }, () => {
         c.connecting = false
+        this.#candidates.failed(c)
         c.nextAttempt = this.#now() + 1000 * 2 ** Math.min(c.attempts, MAX_CONNECT_BACKOFF_EXPONENT)
       })
     }
@@ -205,7 +194,9 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     this.#picker.addSource(has)
     for (const peer of session.initialPeers) this.addCandidate(peer)
     session.start({
-      onBlock: (index, data) => { this.#onBlock(source, index, data).catch(err => { this.emit('error', err as Error) }) },
+      // A write that fails (a full disk) ends the transfer; writes still under way when it has
+      // stopped fail the same way and are not news (an 'error' with no listener would throw).
+      onBlock: (index, data) => { this.#onBlock(source, index, data).catch(err => { if (this.#running) this.emit('error', err as Error) }) },
       onHave: index => {
         if (index < has.length && has.set(index)) { this.#picker.addSourceChunk(index); this.#fill(source) }
       },
@@ -268,6 +259,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
   }
 
   #dropCandidate (peerId: string): void {
+    if (!this.#running) return // blocks and closes after stop() say nothing about the peer
     const c = this.#candidates.get(peerId)
     if (c != null) c.dropped = true
   }

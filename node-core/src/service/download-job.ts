@@ -1,52 +1,60 @@
-import { lstat } from 'node:fs/promises'
-import { extname, join } from 'node:path'
+import { EventEmitter } from 'node:events'
+import { stat } from 'node:fs/promises'
+import { resolve } from 'node:path'
 import { InvalidManifestError, ProtocolError, SwarmdropError } from '../errors.ts'
 import type { ErrorCode } from '../errors.ts'
+import { formatLink } from '../link/link.ts'
+import { logger } from '../log/logger.ts'
 import { decodeManifest } from '../manifest/codec.ts'
 import { ManifestLayout } from '../manifest/layout.ts'
 import { SessionRefusedError } from '../protocol/chunk-client.ts'
+import { CandidateList, peerKey } from '../scheduler/candidates.ts'
 import { ChunkOrigins } from '../scheduler/chunk-origins.ts'
-import { SwarmTransfer, peerKey } from '../scheduler/download.ts'
+import { SwarmTransfer } from '../scheduler/download.ts'
 import { PartialDownload } from '../storage/partial-download.ts'
+import { releaseTarget, reserveTarget } from '../storage/target-name.ts'
+import type { TargetKind } from '../storage/target-name.ts'
 import type { DownloadInfo, DownloadState, FileEntry } from '../contract/index.ts'
 import type { ChunkMap } from '../scheduler/chunk-origins.ts'
-import type { TokenBucket } from '../bandwidth/token-bucket.ts'
 import type { ShareLink } from '../link/link.ts'
+import type { Manifest } from '../manifest/types.ts'
 import type { SourceSession } from '../protocol/chunk-client.ts'
-import type { DownloadRecord, StateStore } from '../storage/state-store.ts'
+import type { DownloadRecord, DownloadStatus } from '../storage/state-store.ts'
+import type { DownloadContext } from './download-context.ts'
 
-export interface DownloadJobInit {
-  readonly link: ShareLink
-  readonly linkText: string
-  readonly record: DownloadRecord
-  readonly store: StateStore
-  readonly downloadLimit: TokenBucket
-  connect (peer: string, signal: AbortSignal): Promise<SourceSession>
-  isLan (peerId: string): boolean
-  /** The partial data can be served to others from now on. */
-  onServable (data: PartialDownload): void
-  /** Every file is in place. */
-  onComplete (job: DownloadJob, files: string[]): Promise<void>
-  onChange (job: DownloadJob): void
-  /** Keeps finding peers that have the share (DHT) until `signal` aborts; null when discovery is off. */
-  readonly discover: ((signal: AbortSignal, onPeer: (peer: string) => void) => Promise<void>) | null
-  /** Whether peers may still turn up on their own (DHT or mDNS); if not, no peers is an error at once. */
-  readonly searching: boolean
-}
+const log = logger('swarmdrop:download')
 
 const MANIFEST_ROUNDS = 20
 const MAX_REMEMBERED_PEERS = 64
 const SPACE_POLL_MS = 2000
 
+/** A folder share's paths all start with `name/`; a single-file share is the one file `name`. */
+function targetKind (layout: ManifestLayout): TargetKind {
+  return layout.manifest.files.some(f => f.path.includes('/')) ? 'folder' : 'file'
+}
+
+/** What the profile records of a download in a given state: a failed or disk-full download is resumed at the next start. */
+function statusOf (state: DownloadState, error: { code: ErrorCode } | null): DownloadStatus {
+  if (state === 'complete') return 'complete'
+  return state === 'paused' && error == null ? 'paused' : 'active'
+}
+
 /**
  * One download from start to finish: fetches and checks the manifest (bytes must hash to the
  * share ID), opens the partial area and checks free space, runs the swarm transfer, and moves
- * the files into place. Errors end it in state `error` with a code and a message.
+ * the files into place. Errors end it in state `error` with a code and a message. Emits `change`
+ * on every change of state (progress is read from `info()` by the progress emitter).
+ *
+ * Each fact has one owner: the state is `#state` (the profile's record stores what follows from
+ * it), the candidates are `#candidates` (a CandidateList the transfer shares), the verified chunks
+ * are the PartialDownload's `have`.
  */
-export class DownloadJob {
+export class DownloadJob extends EventEmitter<{ change: [] }> {
   readonly shareId: string
-  readonly #init: DownloadJobInit
-  record: DownloadRecord
+  readonly #ctx: DownloadContext
+  readonly #link: ShareLink
+  readonly #linkText: string
+  #record: DownloadRecord
   #state: DownloadState
   #layout: ManifestLayout | null = null
   #data: PartialDownload | null = null
@@ -55,18 +63,25 @@ export class DownloadJob {
   #files: string[] | null = null
   #error: { code: ErrorCode, message: string } | null = null
   #abort = new AbortController()
-  readonly #candidates: Set<string>
+  readonly #candidates: CandidateList
 
-  constructor (init: DownloadJobInit) {
-    this.#init = init
-    this.shareId = init.link.shareId
-    this.record = init.record
-    this.#state = init.record.status === 'paused' ? 'paused' : init.record.status === 'complete' ? 'complete' : 'connecting'
-    this.#candidates = new Set([...init.link.peers, ...init.record.peers])
+  constructor (ctx: DownloadContext, link: ShareLink, record: DownloadRecord) {
+    super()
+    this.#ctx = ctx
+    this.shareId = link.shareId
+    this.#link = link
+    this.#linkText = formatLink(link)
+    this.#record = record
+    this.#state = record.status === 'paused' ? 'paused' : record.status === 'complete' ? 'complete' : 'connecting'
+    for (const p of record.peers) ctx.trust(p) // named by the user, or served this download before
+    this.#candidates = new CandidateList([...record.peers, ...link.peers]) // the link's addresses are the freshest
   }
 
   get state (): DownloadState { return this.#state }
+  get outDir (): string { return this.#record.outDir }
   get data (): PartialDownload | null { return this.#data }
+  /** The peers it was started with or that served it (what a restart dials first). */
+  get rememberedPeers (): readonly string[] { return this.#record.peers }
 
   /** Which source delivered each verified chunk; null until the manifest is known. */
   chunkMap (): ChunkMap | null {
@@ -81,10 +96,17 @@ export class DownloadJob {
     return this.#layout?.manifest.files.map(f => ({ path: f.path, size: f.size })) ?? null
   }
 
+  /** A peer (multiaddr or peer ID) that may have the share. */
   addCandidate (peer: string): void {
-    if (this.#candidates.has(peer)) return
     this.#candidates.add(peer)
-    this.#transfer?.addCandidate(peer)
+  }
+
+  /** Bytes per second received from each connected source now. */
+  sourceRates (): ReadonlyMap<string, number> {
+    const rates = new Map<string, number>()
+    if (this.#transfer?.running !== true) return rates
+    for (const s of this.#transfer.snapshot()) if (s.connected) rates.set(s.peerId, s.rate)
+    return rates
   }
 
   info (): DownloadInfo {
@@ -94,11 +116,11 @@ export class DownloadJob {
     if (layout != null && have != null) verifiedBytes = this.#state === 'complete' ? layout.totalSize : layout.totalSize - this.#data!.remainingBytes
     return {
       shareId: this.shareId,
-      link: this.#init.linkText,
-      name: layout?.manifest.name ?? this.#init.link.name ?? null,
-      outDir: this.record.outDir,
+      link: this.#linkText,
+      name: layout?.manifest.name ?? this.#link.name ?? null,
+      outDir: this.#record.outDir,
       state: this.#state,
-      totalBytes: layout?.totalSize ?? this.#init.link.size ?? null,
+      totalBytes: layout?.totalSize ?? this.#link.size ?? null,
       verifiedBytes,
       chunkCount: layout?.chunkCount ?? null,
       verifiedChunks: this.#state === 'complete' ? (layout?.chunkCount ?? 0) : (have?.count ?? 0),
@@ -127,19 +149,26 @@ export class DownloadJob {
     this.#setState('connecting')
     const discovery = new AbortController()
     this.#abort.signal.addEventListener('abort', () => { discovery.abort() }, { once: true })
-    this.#init.discover?.(discovery.signal, peer => { this.addCandidate(peer) }).catch(() => {})
+    this.#ctx.discover(this.shareId, discovery.signal, peer => { this.addCandidate(peer) })
+      .catch((err: unknown) => { log.warn('discovery for %s ended: %s', this.shareId, err) })
     try {
       if (this.#data == null) await this.#prepare() // a download that does not fit at all fails here
       await this.#data!.checkFreeSpace()
       if (this.#abort.signal.aborted) return 'done'
-      this.#init.onChange(this) // what was restored, before anything new arrives
+      this.emit('change') // what was restored, before anything new arrives
       const origins = this.#origins
-      const transfer = new SwarmTransfer({ data: this.#data!, downloadLimit: this.#init.downloadLimit, connect: this.#init.connect, isLan: this.#init.isLan, onChunk: (index, peerId) => { origins?.record(index, peerId) } })
+      const transfer = new SwarmTransfer({
+        data: this.#data!,
+        downloadLimit: this.#ctx.downloadLimit,
+        candidates: this.#candidates,
+        connect: async (peer, signal) => await this.#ctx.connect(peer, this.shareId, signal),
+        isLan: peerId => this.#ctx.isLan(peerId),
+        onChunk: (index, peerId) => { origins?.record(index, peerId) }
+      })
       this.#transfer = transfer
-      for (const p of this.#candidates) transfer.addCandidate(p)
       const done = new Promise<void>((resolve, reject) => {
         transfer.once('complete', resolve)
-        transfer.once('error', reject)
+        transfer.on('error', reject) // every one: a second failed write must not find no listener
         this.#abort.signal.addEventListener('abort', () => { resolve() }, { once: true })
       })
       transfer.on('source', source => {
@@ -150,13 +179,7 @@ export class DownloadJob {
       await done
       transfer.stop()
       if (this.#abort.signal.aborted) return 'done'
-      const files = await this.#data!.finish(this.record.targetName!)
-      this.#files = files
-      this.record = { ...this.record, status: 'complete' }
-      await this.#init.store.putDownload(this.record)
-      this.#state = 'complete'
-      await this.#init.onComplete(this, files)
-      this.#init.onChange(this)
+      await this.#complete()
       return 'done'
     } catch (err) {
       this.#transfer?.stop()
@@ -164,17 +187,34 @@ export class DownloadJob {
       const e = err as Error
       const noSpace = (e instanceof SwarmdropError && e.code === 'no-space') || (e as NodeJS.ErrnoException).code === 'ENOSPC'
       if (noSpace && this.#data != null) {
-        await this.#data.commit().catch(() => {}) // keep what was verified before the disk filled
-        this.#error = { code: 'no-space', message: `the disk holding ${this.record.outDir} is full (${e.message}); paused, resumes when space is freed` }
+        // keep what was verified before the disk filled
+        await this.#data.commit().catch((commitErr: unknown) => { log.error('could not record the verified chunks of %s: %s', this.shareId, commitErr) })
+        this.#error = { code: 'no-space', message: `the disk holding ${this.#record.outDir} is full (${e.message}); paused, resumes when space is freed` }
+        log.warn('%s paused: %s', this.shareId, this.#error.message)
         this.#setState('paused')
         return 'no-space'
       }
       this.#error = { code: e instanceof SwarmdropError ? e.code : (noSpace ? 'no-space' : 'error'), message: e.message }
+      log.error('download %s failed: %s', this.shareId, e)
       this.#setState('error')
       return 'done'
     } finally {
       discovery.abort()
     }
+  }
+
+  /** Every chunk is verified: move the files into place, record it, and seed them. */
+  async #complete (): Promise<void> {
+    const data = this.#data!
+    const targetName = this.#record.targetName!
+    const files = await data.finish(targetName, this.#record.reserved === true)
+    this.#files = files
+    this.#state = 'complete'
+    await this.#persist()
+    const filesInfo = await Promise.all(files.map(async f => { const s = await stat(f); return { absolutePath: f, size: s.size, mtimeMs: s.mtimeMs } }))
+    await this.#ctx.seed({ shareId: this.shareId, root: resolve(this.#record.outDir, targetName), files: filesInfo, addedAt: Date.now() }, data.manifestBytes, data.layout)
+    log.info('download %s complete: %d file(s) in %s', this.shareId, files.length, this.#record.outDir)
+    this.emit('change')
   }
 
   /** Polls free space until the rest of the download fits; false if the job was paused, resumed or closed meanwhile. */
@@ -189,49 +229,54 @@ export class DownloadJob {
   }
 
   async #prepare (): Promise<void> {
-    let manifestBytes = await this.#init.store.getManifest(this.shareId)
-    let manifest = manifestBytes == null ? null : await decodeManifest(manifestBytes, this.shareId).catch(() => null) // a damaged copy is fetched again
-    if (manifestBytes == null || manifest == null) {
-      manifestBytes = await this.#fetchManifest()
-      manifest = await decodeManifest(manifestBytes, this.shareId)
-      await this.#init.store.putManifest(this.shareId, manifestBytes)
+    const stored = await this.#ctx.store.getManifest(this.shareId)
+    // A damaged stored copy is fetched again.
+    let manifest: { bytes: Uint8Array, manifest: Manifest } | null = stored == null
+      ? null
+      : await decodeManifest(stored, this.shareId).then(m => ({ bytes: stored, manifest: m }), (err: unknown) => {
+        log.warn('stored manifest of %s is unreadable, fetching it again: %s', this.shareId, err)
+        return null
+      })
+    if (manifest == null) {
+      manifest = await this.#fetchManifest()
+      await this.#ctx.store.putManifest(this.shareId, manifest.bytes)
     }
-    const layout = new ManifestLayout(manifest)
+    const layout = new ManifestLayout(manifest.manifest)
     this.#layout = layout
     this.#origins = new ChunkOrigins(layout.chunkCount)
-    if (this.record.targetName == null) {
-      this.record = { ...this.record, targetName: await freeName(this.record.outDir, layout.manifest.name) }
-      await this.#init.store.putDownload(this.record)
+    if (this.#record.targetName == null) {
+      this.#record = { ...this.#record, targetName: await reserveTarget(this.#record.outDir, layout.manifest.name, targetKind(layout)), reserved: true }
+      await this.#persist()
     }
-    this.#data = await PartialDownload.open(this.shareId, manifestBytes, layout, this.record.outDir, this.#init.store, this.record.targetName)
-    this.#init.onServable(this.#data)
+    this.#data = await PartialDownload.open(this.shareId, manifest.bytes, layout, this.#record.outDir, this.#ctx.store, this.#record.targetName)
+    this.#ctx.serve(this.#data)
   }
 
-  /** Asks each known peer in turn for the manifest until one sends bytes that hash to the share ID. */
-  async #fetchManifest (): Promise<Uint8Array> {
+  /** Asks each known peer in turn for the manifest until one sends bytes that hash to the share ID (decoded once, here). */
+  async #fetchManifest (): Promise<{ bytes: Uint8Array, manifest: Manifest }> {
     const bad = new Set<string>()
     let lastError: Error | null = null
     for (let round = 0; round < MANIFEST_ROUNDS && !this.#abort.signal.aborted; round++) {
-      for (const peer of this.#candidates) {
-        if (bad.has(peerKey(peer))) continue
+      for (const { key, address } of [...this.#candidates.values()]) {
+        if (bad.has(key)) continue
         let session: SourceSession | null = null
         try {
-          session = await this.#init.connect(peer, AbortSignal.any([this.#abort.signal, AbortSignal.timeout(15_000)]))
+          session = await this.#ctx.connect(address, this.shareId, AbortSignal.any([this.#abort.signal, AbortSignal.timeout(15_000)]))
           session.start({ onBlock () {}, onHave () {}, onPeers: peers => { for (const p of peers) this.addCandidate(p) }, onError () {}, onClose () {} })
           for (const p of session.initialPeers) this.addCandidate(p)
           const bytes = await session.fetchManifest()
-          await decodeManifest(bytes, this.shareId)
-          return bytes
+          return { bytes, manifest: await decodeManifest(bytes, this.shareId) }
         } catch (err) {
           lastError = err as Error
-          if (err instanceof InvalidManifestError || err instanceof ProtocolError) bad.add(peerKey(peer))
-          if (err instanceof SessionRefusedError && err.code === 'unknown-share') bad.add(peerKey(peer))
+          log('no manifest of %s from %s: %s', this.shareId, key, err)
+          if (err instanceof InvalidManifestError || err instanceof ProtocolError) bad.add(key)
+          if (err instanceof SessionRefusedError && err.code === 'unknown-share') bad.add(key)
         } finally {
           session?.close()
         }
       }
-      if (this.#candidates.size === 0 && !this.#init.searching) throw new SwarmdropError('no-peers', 'no peers known for this share: add one with --peer or use a link with peer hints')
-      if (this.#candidates.size > 0 && [...this.#candidates].every(p => bad.has(peerKey(p)))) break // every peer known sent a bad manifest
+      if (this.#candidates.size === 0 && !this.#ctx.searching) throw new SwarmdropError('no-peers', 'no peers known for this share: add one with --peer or use a link with peer hints')
+      if (this.#candidates.size > 0 && [...this.#candidates.values()].every(c => bad.has(c.key))) break // every peer known sent a bad manifest
       await new Promise(resolve => setTimeout(resolve, Math.min(500 * 2 ** round, 5000)))
     }
     if (lastError instanceof InvalidManifestError) throw lastError
@@ -240,9 +285,17 @@ export class DownloadJob {
 
   /** Records a peer that served this share, so a restart dials it at once (its addresses are in the peer store). */
   #rememberPeer (peerId: string): void {
-    if (this.record.peers.some(p => peerKey(p) === peerId) || this.record.peers.length >= MAX_REMEMBERED_PEERS) return
-    this.record = { ...this.record, peers: [...this.record.peers, peerId] }
-    this.#init.store.putDownload(this.record).catch(() => {})
+    if (this.#record.peers.some(p => peerKey(p) === peerId) || this.#record.peers.length >= MAX_REMEMBERED_PEERS) return
+    this.#record = { ...this.#record, peers: [...this.#record.peers, peerId] }
+    this.#persist().catch((err: unknown) => { log.error('could not record peer %s of %s: %s', peerId, this.shareId, err) })
+  }
+
+  /** Merges more peers into the record (a link added again, `--peer`), so a restart dials them too. */
+  async rememberPeers (peers: readonly string[]): Promise<void> {
+    const merged = [...new Set([...this.#record.peers, ...peers])]
+    if (merged.length === this.#record.peers.length) return
+    this.#record = { ...this.#record, peers: merged }
+    await this.#persist()
   }
 
   async pause (): Promise<void> {
@@ -252,41 +305,36 @@ export class DownloadJob {
     this.#transfer?.stop()
     this.#transfer = null
     await this.#data?.commit()
-    this.record = { ...this.record, status: 'paused' }
-    await this.#init.store.putDownload(this.record)
-    this.#setState('paused')
+    this.#state = 'paused'
+    await this.#persist()
+    this.emit('change')
   }
 
   async resume (): Promise<void> {
     if (this.#state !== 'paused' && this.#state !== 'error') return
     this.#abort.abort() // ends a wait for free space; run() starts afresh
-    this.record = { ...this.record, status: 'active' }
-    await this.#init.store.putDownload(this.record)
+    this.#error = null
     this.#state = 'connecting'
-    this.run().catch(() => {})
+    await this.#persist()
+    this.run().catch((err: unknown) => { log.error('download %s: %s', this.shareId, err) })
   }
 
-  /** Stops the job; `discard` also deletes its partial data. */
+  /** Stops the job; `discard` also deletes its partial data and gives back its reserved name. */
   async close (discard = false): Promise<void> {
     this.#abort.abort()
     this.#transfer?.stop()
-    if (discard) await this.#data?.discard()
-    else await this.#data?.close()
+    if (!discard) { await this.#data?.close(); return }
+    await this.#data?.discard()
+    const { targetName, reserved, outDir } = this.#record
+    if (reserved === true && targetName != null && this.#state !== 'complete' && this.#layout != null) await releaseTarget(outDir, targetName, targetKind(this.#layout))
+  }
+
+  async #persist (): Promise<void> {
+    await this.#ctx.store.putDownload({ ...this.#record, status: statusOf(this.#state, this.#error) })
   }
 
   #setState (state: DownloadState): void {
     this.#state = state
-    this.#init.onChange(this)
+    this.emit('change')
   }
-}
-
-/** `name`, or `name (1)`, `name (2)`, ... : the first that does not exist in `dir`. */
-async function freeName (dir: string, name: string): Promise<string> {
-  const ext = extname(name)
-  const stem = ext.length > 0 && ext.length < name.length ? name.slice(0, -ext.length) : name
-  for (let i = 0; i < 1000; i++) {
-    const candidate = i === 0 ? name : `${stem} (${i})${ext.length < name.length ? ext : ''}`
-    if (await lstat(join(dir, candidate)).then(() => false, () => true)) return candidate
-  }
-  throw new SwarmdropError('exists', `${join(dir, name)} and 999 numbered variants already exist`)
 }

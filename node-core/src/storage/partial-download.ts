@@ -226,9 +226,11 @@ export class PartialDownload implements ServedShare {
 
   /**
    * Moves every file into `<outDir>/<targetName>/...` with an atomic rename and removes the
-   * partial area. Returns the final absolute paths, in manifest order.
+   * partial area. Returns the final absolute paths, in manifest order. `reserved`: the target name
+   * was reserved on disk for this download (storage/target-name.ts), so a single-file share may
+   * replace its empty placeholder; any other existing file is never overwritten.
    */
-  async finish (targetName: string): Promise<string[]> {
+  async finish (targetName: string, reserved = false): Promise<string[]> {
     if (!this.have.complete) throw new Error('download is not complete')
     await this.commit()
     await this.close()
@@ -245,7 +247,8 @@ export class PartialDownload implements ServedShare {
       const source = this.partPath(i)
       const [sourceStat, targetStat] = await Promise.all([lstat(source).catch(() => null), lstat(target).catch(() => null)])
       if (sourceStat == null && targetStat?.isFile() === true) { finals.push(target); continue } // moved before a crash
-      if (targetStat != null) throw new SwarmdropError('exists', `${target} already exists; not overwriting it`)
+      const placeholder = reserved && parts.length === 1 && targetStat?.isFile() === true && targetStat.size === 0
+      if (targetStat != null && !placeholder) throw new SwarmdropError('exists', `${target} already exists; not overwriting it`)
       await rename(source, target)
       finals.push(target)
     }

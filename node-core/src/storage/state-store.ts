@@ -19,6 +19,8 @@ export interface DownloadRecord {
   readonly outDir: string
   /** Top-level name written in outDir (the share's name, or "name (1)" if that was taken). */
   readonly targetName: string | null
+  /** The target name was created on disk at once (an empty folder or placeholder file) and is ours to fill. */
+  readonly reserved?: boolean
   readonly status: DownloadStatus
   readonly peers: readonly string[]
   readonly addedAt: number

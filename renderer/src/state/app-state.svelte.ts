@@ -1,10 +1,11 @@
 /**
- * The app's state: what the service reports (shares, downloads, peers, this node), the connection,
- * a short speed history per download and the notices shown to the user. Fed by the service's events
- * and by a `list` every few seconds (rates and peers change without events); replaced wholesale
+ * The app's state: what the service reports (shares, downloads, peers, this node, the transfer
+ * totals), the connection, a short speed history per download and the notices shown to the user.
+ * Read in full once per connection (`list`, `nodeInfo`), then fed only by the service's events
+ * (its progress stream publishes what changed, once a second): no polling. Replaced wholesale
  * ($state.raw) since every update is a fresh snapshot.
  */
-import type { DownloadInfo, NodeInfo, PeerInfo, ServiceEvent, ShareInfo } from 'swarmdrop/contract'
+import type { DownloadInfo, NodeInfo, PeerInfo, ServiceEvent, ShareInfo, TransferTotals } from 'swarmdrop/contract'
 import type { ConnectionState, ServiceClient } from '../lib/service-client.ts'
 import { errorMessage } from '../lib/format.ts'
 import { linksInText } from '../lib/dropped-files.ts'
@@ -16,7 +17,6 @@ export interface Notice {
   readonly text: string
 }
 
-const REFRESH_MS = 2000
 const SPEED_SAMPLES = 60
 const SAMPLE_MS = 900
 const NOTICE_MS = 10_000
@@ -27,13 +27,13 @@ export class AppState {
   downloads = $state.raw<readonly DownloadInfo[]>([])
   peers = $state.raw<readonly PeerInfo[]>([])
   node = $state.raw<NodeInfo | null>(null)
+  totals = $state.raw<TransferTotals | null>(null)
   connection = $state<ConnectionState>('connecting')
   notices = $state.raw<readonly Notice[]>([])
   /** Download rate samples (bytes/s), oldest first, per share ID. */
   speeds = $state.raw<Readonly<Record<string, readonly number[]>>>({})
   busy = $state(false)
   #noticeId = 0
-  #polling = false
   /** When each download's speed was last sampled (performance.now()); not reactive state. */
   readonly #sampledAt: Record<string, number> = {}
 
@@ -42,16 +42,13 @@ export class AppState {
     client.subscribe(event => { this.#apply(event) })
     client.onState(state => {
       this.connection = state
-      if (state === 'open') {
-        this.refresh().catch(err => { this.notify('error', errorMessage(err)) })
-        if (!this.#polling) setInterval(() => { if (this.connection === 'open') this.refresh().catch(() => {}) }, REFRESH_MS)
-        this.#polling = true
-      }
+      if (state === 'open') this.refresh().catch(err => { this.notify('error', errorMessage(err)) })
     })
   }
 
   get isElectron (): boolean { return this.client.shell === 'electron' }
 
+  /** Reads everything afresh (on each (re)connection; events keep it current after). */
   async refresh (): Promise<void> {
     const [listed, node] = await Promise.all([this.client.call('list', {}), this.client.call('nodeInfo', {})])
     this.shares = listed.shares
@@ -115,6 +112,7 @@ export class AppState {
     switch (event.type) {
       case 'share:added':
       case 'share:changed':
+      case 'share:progress':
         this.#upsertShare(event.share)
         break
       case 'share:removed':
@@ -128,17 +126,33 @@ export class AppState {
         this.#sample(event.download)
         if (event.type === 'download:error' && event.download.error != null) this.notify('error', `${event.download.name ?? 'Download'}: ${event.download.error.message}`)
         break
+      case 'download:hints': {
+        const name = this.downloads.find(d => d.shareId === event.shareId)?.name ?? 'this share'
+        this.notify('info', `Already downloading ${name}: added ${event.peers} peer address${event.peers === 1 ? '' : 'es'} from the link.`)
+        break
+      }
       case 'download:removed':
         this.downloads = this.downloads.filter(d => d.shareId !== event.shareId)
         break
       case 'peer:connected':
         this.peers = [...this.peers.filter(p => p.peerId !== event.peer.peerId), event.peer]
         break
+      case 'peer:updated': {
+        const i = this.peers.findIndex(p => p.peerId === event.peer.peerId)
+        this.peers = i < 0 ? [...this.peers, event.peer] : this.peers.with(i, event.peer)
+        break
+      }
       case 'peer:disconnected':
         this.peers = this.peers.filter(p => p.peerId !== event.peerId)
         break
       case 'dht':
         if (this.node != null) this.node = { ...this.node, dht: event.dht }
+        break
+      case 'node':
+        this.node = event.node
+        break
+      case 'totals':
+        this.totals = event.totals
         break
       default:
         break

@@ -1,0 +1,91 @@
+/**
+ * The peers that may have a download's share (from a link, `--peer`, the DHT, mDNS, peer exchange,
+ * or a peer that asked us for it), with each one's connection back-off: the one list of a
+ * download's candidates, filled before the manifest is known and used by the transfer after.
+ */
+
+/** The peer ID inside a multiaddr string (`/p2p/<id>`), or the string itself if it is a bare peer ID. */
+export function peerKey (peer: string): string {
+  const at = peer.lastIndexOf('/p2p/')
+  return at >= 0 ? peer.slice(at + 5) : peer
+}
+
+/** Full addresses kept per candidate, freshest first. */
+const MAX_ADDRESSES = 8
+
+export interface Candidate {
+  /** Peer ID. */
+  readonly key: string
+  /** Full addresses (multiaddrs ending in /p2p/<id>) heard for it, freshest first. */
+  readonly addresses: string[]
+  /** What to dial next: the freshest full address, or the bare peer ID (then libp2p's peer store supplies the addresses). */
+  readonly address: string
+  attempts: number
+  nextAttempt: number
+  connecting: boolean
+  /** Never asked again (it broke the protocol or sent bad chunks). */
+  dropped: boolean
+}
+
+export class CandidateList {
+  readonly #byKey = new Map<string, Candidate>()
+  readonly #onAdded = new Set<() => void>()
+
+  constructor (peers: Iterable<string> = []) {
+    for (const p of peers) this.add(p)
+  }
+
+  get size (): number { return this.#byKey.size }
+
+  /**
+   * Adds a peer. A full address is dialed before every address heard earlier (a peer that moved,
+   * restarted on another port or changed network is reached at its new address at once, and its
+   * back-off is cleared); a bare peer ID adds the peer only. True if the peer is new.
+   */
+  add (peer: string): boolean {
+    const key = peerKey(peer)
+    const full = peer.startsWith('/')
+    const existing = this.#byKey.get(key)
+    if (existing != null) {
+      if (!full || existing.addresses[0] === peer) return false
+      const at = existing.addresses.indexOf(peer)
+      if (at >= 0) existing.addresses.splice(at, 1)
+      existing.addresses.unshift(peer)
+      if (existing.addresses.length > MAX_ADDRESSES) existing.addresses.pop()
+      if (at < 0 && !existing.dropped) { existing.attempts = 0; existing.nextAttempt = 0 } // a new address: worth a try now
+      for (const listener of this.#onAdded) listener()
+      return false
+    }
+    const addresses = full ? [peer] : []
+    this.#byKey.set(key, { key, addresses, get address () { return addresses[0] ?? key }, attempts: 0, nextAttempt: 0, connecting: false, dropped: false })
+    for (const listener of this.#onAdded) listener()
+    return true
+  }
+
+  /** Dialing `candidate` failed: its next attempt tries its next address (the failed one goes last). */
+  failed (candidate: Candidate): void {
+    if (candidate.addresses.length > 1) candidate.addresses.push(candidate.addresses.shift()!)
+  }
+
+  get (key: string): Candidate | undefined { return this.#byKey.get(key) }
+
+  /**
+   * Clears every candidate's back-off and drop: a new transfer (a download resumed after a pause,
+   * a full disk or a failure) judges each peer afresh, as a fresh list would.
+   */
+  judgeAfresh (): void {
+    for (const c of this.#byKey.values()) {
+      c.attempts = 0
+      c.nextAttempt = 0
+      c.dropped = false
+    }
+  }
+
+  values (): IterableIterator<Candidate> { return this.#byKey.values() }
+
+  /** Calls `listener` after each new candidate; returns an unsubscribe function. */
+  onAdded (listener: () => void): () => void {
+    this.#onAdded.add(listener)
+    return () => { this.#onAdded.delete(listener) }
+  }
+}

@@ -1,0 +1,139 @@
+import { stat } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { InvalidArgumentError, NotFoundError } from '../errors.ts'
+import { validatePeerAddress } from '../link/link.ts'
+import { logger } from '../log/logger.ts'
+import { peerKey } from '../scheduler/candidates.ts'
+import { DownloadJob } from './download-job.ts'
+import type { CommandArgs, DownloadInfo, ServiceEvent } from '../contract/index.ts'
+import type { ShareLink } from '../link/link.ts'
+import type { DownloadRecord, StateStore } from '../storage/state-store.ts'
+import type { DownloadContext } from './download-context.ts'
+import type { PeerBook } from './peer-book.ts'
+import type { ShareRegistry } from './share-registry.ts'
+
+const log = logger('swarmdrop:downloads')
+
+export interface DownloadsInit {
+  readonly store: StateStore
+  readonly context: DownloadContext
+  readonly peers: PeerBook
+  readonly shares: ShareRegistry
+  emit (event: ServiceEvent): void
+}
+
+/**
+ * The node's downloads: starts them (from a link, or the profile at start-up), pauses, resumes
+ * and removes them, and hands every new LAN peer to each as a candidate. Each job's state changes
+ * become service events here; its progress is published by the progress emitter.
+ */
+export class Downloads {
+  readonly #init: DownloadsInit
+  readonly #jobs = new Map<string, DownloadJob>()
+
+  constructor (init: DownloadsInit) {
+    this.#init = init
+  }
+
+  values (): IterableIterator<DownloadJob> { return this.#jobs.values() }
+
+  get (shareId: string): DownloadJob {
+    const job = this.#jobs.get(shareId)
+    if (job == null) throw new NotFoundError(`no download ${shareId}`)
+    return job
+  }
+
+  /** Resumes the profile's unfinished downloads. */
+  async restore (): Promise<void> {
+    for (const record of await this.#init.store.listDownloads()) {
+      if (record.status === 'complete') continue
+      this.#start(new DownloadJob(this.#init.context, { shareId: record.shareId, peers: [] }, record))
+    }
+  }
+
+  /**
+   * Starts downloading a parsed link into `outDir`. A link for a share already downloading adds
+   * its peers to that download (a resumed record keeps its folder and chunks).
+   */
+  async add (link: ShareLink, args: Pick<CommandArgs<'addDownload'>, 'outDir' | 'peers'>, defaultDir: string): Promise<DownloadInfo> {
+    const direct = (args.peers ?? []).map(validatePeerAddress)
+    const named = [...link.peers, ...direct]
+    for (const p of named) this.#init.peers.trust(p) // named by the user
+    for (const p of link.peers) this.#init.peers.found(peerKey(p), 'link')
+    for (const p of direct) this.#init.peers.found(peerKey(p), 'direct')
+    const existing = this.#jobs.get(link.shareId)
+    if (existing != null) {
+      // A fresh link for a running download (a seeder that moved): its addresses are dialed first, now.
+      for (const p of named) existing.addCandidate(p)
+      await existing.rememberPeers(named)
+      if (named.length > 0) this.#init.emit({ type: 'download:hints', shareId: link.shareId, peers: named.length })
+      return existing.info()
+    }
+    const dir = resolve(args.outDir ?? defaultDir)
+    const s = await stat(dir).catch(() => null) // absent: created when the download starts writing
+    if (s != null && !s.isDirectory()) throw new InvalidArgumentError(`${dir} is not a folder: downloads go into a folder`)
+    const old = await this.#init.store.getDownload(link.shareId)
+    const record: DownloadRecord = old == null || old.outDir !== dir || old.status === 'complete'
+      ? { shareId: link.shareId, outDir: dir, targetName: null, status: 'active', peers: named, addedAt: Date.now() }
+      : { ...old, status: 'active', peers: [...new Set([...old.peers, ...named])] }
+    await this.#init.store.putDownload(record)
+    const job = new DownloadJob(this.#init.context, link, record)
+    for (const p of direct) job.addCandidate(p)
+    this.#start(job)
+    const info = job.info()
+    this.#init.emit({ type: 'download:added', download: info })
+    for (const p of link.peers) this.#init.emit({ type: 'download:provider', shareId: link.shareId, peerId: peerKey(p), via: 'link' })
+    for (const p of direct) this.#init.emit({ type: 'download:provider', shareId: link.shareId, peerId: peerKey(p), via: 'direct' })
+    return info
+  }
+
+  async remove (shareId: string, deleteData: boolean): Promise<void> {
+    const job = this.get(shareId)
+    this.#jobs.delete(shareId)
+    job.removeAllListeners('change')
+    this.#init.shares.withdrawDownloading(shareId)
+    await job.close(deleteData)
+    await this.#init.store.deleteDownload(shareId)
+    this.#init.emit({ type: 'download:removed', shareId })
+  }
+
+  /** A peer on the local network: a candidate for every unfinished download. */
+  lanPeerFound (peerId: string): void {
+    for (const job of this.#jobs.values()) {
+      if (job.state === 'complete') continue
+      job.addCandidate(peerId)
+      this.#init.emit({ type: 'download:provider', shareId: job.shareId, peerId, via: 'mdns' })
+    }
+  }
+
+  /** A peer opened a session with us for a share we are downloading: it may have chunks of it too. */
+  peerJoined (shareId: string, peerId: string): void {
+    const job = this.#jobs.get(shareId)
+    if (job != null && job.state !== 'complete') job.addCandidate(peerId)
+  }
+
+  /** Bytes per second received from each peer, over every running download. */
+  rateByPeer (): Map<string, number> {
+    const rates = new Map<string, number>()
+    for (const job of this.#jobs.values()) {
+      for (const [peerId, rate] of job.sourceRates()) rates.set(peerId, (rates.get(peerId) ?? 0) + rate)
+    }
+    return rates
+  }
+
+  async close (): Promise<void> {
+    for (const job of this.#jobs.values()) await job.close()
+  }
+
+  #start (job: DownloadJob): void {
+    this.#jobs.set(job.shareId, job)
+    job.on('change', () => {
+      const download = job.info()
+      if (download.state === 'complete') this.#init.emit({ type: 'download:complete', download })
+      else if (download.state === 'error') this.#init.emit({ type: 'download:error', download })
+      else this.#init.emit({ type: 'download:progress', download })
+    })
+    for (const peerId of this.#init.peers.lanPeers) job.addCandidate(peerId)
+    job.run().catch((err: unknown) => { log.error('download %s stopped: %s', job.shareId, err) })
+  }
+}

@@ -1,0 +1,47 @@
+import { mkdir, open, rmdir, lstat, unlink } from 'node:fs/promises'
+import { extname, join } from 'node:path'
+import { SwarmdropError } from '../errors.ts'
+
+/** A share lands as a folder (`name/...`) or as one file (`name`). */
+export type TargetKind = 'folder' | 'file'
+
+const MAX_VARIANTS = 1000
+
+/** `name`, `name (1)`, `name (2)`, … (before the extension of a file name). */
+function variant (name: string, i: number): string {
+  if (i === 0) return name
+  const ext = extname(name)
+  const stem = ext.length > 0 && ext.length < name.length ? name.slice(0, -ext.length) : name
+  return `${stem} (${i})${ext.length < name.length ? ext : ''}`
+}
+
+/**
+ * Reserves the top-level name a download will be written under in `dir`: the first of `name`,
+ * `name (1)`, … that does not exist, created at once and exclusively (an empty folder, or an
+ * empty placeholder file), so two downloads that start together never pick the same name and
+ * never mix their files. The reservation stays on disk across restarts until the files move in.
+ */
+export async function reserveTarget (dir: string, name: string, kind: TargetKind): Promise<string> {
+  await mkdir(dir, { recursive: true })
+  for (let i = 0; i < MAX_VARIANTS; i++) {
+    const candidate = variant(name, i)
+    const path = join(dir, candidate)
+    try {
+      if (kind === 'folder') await mkdir(path)
+      else await (await open(path, 'wx')).close()
+      return candidate
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+    }
+  }
+  throw new SwarmdropError('exists', `${join(dir, name)} and ${MAX_VARIANTS - 1} numbered variants already exist`)
+}
+
+/** Gives a reservation back (a download removed before it finished): only while it is still empty. */
+export async function releaseTarget (dir: string, name: string, kind: TargetKind): Promise<void> {
+  const path = join(dir, name)
+  const s = await lstat(path).catch(() => null)
+  if (s == null) return
+  if (kind === 'folder' && s.isDirectory()) await rmdir(path).catch(() => { /* not empty: something else was put there, kept */ })
+  if (kind === 'file' && s.isFile() && s.size === 0) await unlink(path)
+}
