@@ -1,8 +1,10 @@
 /**
  * Desktop notifications: a finished download (click: show it in its folder), a failed one, a
- * node restart, and a share's link copied.
+ * node restart, and a share's link copied. Names and messages may come from peers: they are shown
+ * as the contract's displayText (controls, bidi and zero-width characters escaped).
  */
 import type { Notification, NotificationConstructorOptions, Shell } from 'electron'
+import { displayText } from 'swarmdrop/contract'
 import type { DownloadInfo, ServiceEvent, SwarmdropApi } from 'swarmdrop/contract'
 import type { SupervisorFault } from './service-supervisor.ts'
 
@@ -14,11 +16,11 @@ export function revealPathOf (download: DownloadInfo): string {
 }
 
 export function downloadCompleteNotice (download: DownloadInfo): NotificationConstructorOptions {
-  return { title: 'Download complete', body: `${download.name ?? download.shareId} is ready. Click to show it in its folder.` }
+  return { title: 'Download complete', body: `${displayText(download.name ?? download.shareId)} is ready. Click to show it in its folder.` }
 }
 
 export function downloadErrorNotice (download: DownloadInfo): NotificationConstructorOptions {
-  return { title: 'Download failed', body: `${download.name ?? download.shareId}: ${download.error?.message ?? 'unknown error'}` }
+  return { title: 'Download failed', body: displayText(`${download.name ?? download.shareId}: ${download.error?.message ?? 'unknown error'}`) }
 }
 
 export function faultNotice (fault: SupervisorFault): NotificationConstructorOptions {

@@ -9,6 +9,8 @@
  *   oversized-block answers a request with a frame over the downloader's cap (4 MiB + 64 KiB)
  *   wrong-length    answers each request with the right chunk minus its last byte
  *   unrequested     answers each request with another chunk's (correct) bytes, never the one asked for
+ *   hostile-text    refuses every HELLO (unknown-share) with an error message made of terminal escape
+ *                   sequences and a U+202E (REFUSAL_TEXT)
  * Prints one JSON line { event: 'listening', peerId, addresses, shareId, shareIds: { case: id } }, then one line
  * { event: 'session' } per accepted HELLO and { event: 'request', index } per REQUEST it gets.
  */
@@ -32,7 +34,7 @@ import type { Manifest } from '../../node-core/src/manifest/types.ts'
 import type { ServedShare } from '../../node-core/src/storage/served-share.ts'
 import type { Stream } from '@libp2p/interface'
 
-const MODES = ['corrupt', 'wrong-manifest', 'evil-manifest', 'stall', 'oversized-block', 'wrong-length', 'unrequested'] as const
+const MODES = ['corrupt', 'wrong-manifest', 'evil-manifest', 'stall', 'oversized-block', 'wrong-length', 'unrequested', 'hostile-text'] as const
 type Mode = typeof MODES[number]
 
 const { values } = parseArgs({ options: { mode: { type: 'string' }, folder: { type: 'string' }, listen: { type: 'string' }, case: { type: 'string', multiple: true } } })
@@ -40,7 +42,8 @@ const { values } = parseArgs({ options: { mode: { type: 'string' }, folder: { ty
 /**
  * Hostile names and paths, each as (share name, file paths): climbing out, absolute, UNC, drive
  * and backslash paths, Windows device names, control characters, over-long names, case,
- * Unicode-normalisation and zero-width collisions, a path that is both a file and a directory.
+ * Unicode-normalisation and zero-width collisions, a path that is both a file and a directory, a
+ * right-to-left override (U+202E) and terminal escape sequences in a name or a path.
  */
 const EVIL_CASES: Record<string, { name: string, paths: string[] }> = {
   dotdot: { name: 'x', paths: ['x/../../evil.txt', 'x/ok'] },
@@ -63,8 +66,15 @@ const EVIL_CASES: Record<string, { name: string, paths: string[] }> = {
   'nfc-nfd-collision': { name: 'x', paths: ['x/caf\u00e9', 'x/cafe\u0301'] },
   'zero-width-collision': { name: 'x', paths: ['x/ab', 'x/a\u200bb'] },
   'file-and-directory': { name: 'x', paths: ['x/a', 'x/a/b'] },
-  'empty-component': { name: 'x', paths: ['x//evil.txt'] }
+  'empty-component': { name: 'x', paths: ['x//evil.txt'] },
+  'rlo-name': { name: 'invoice\u202Etxt.exe', paths: ['invoice\u202Etxt.exe'] },
+  'rlo-path': { name: 'x', paths: ['x/photo\u202Egpj.exe'] },
+  'ansi-name': { name: 'x\x1b[2K\rcomplete\x1b]0;pwned\x07', paths: ['x\x1b[2K\rcomplete\x1b]0;pwned\x07/a'] },
+  'osc52-path': { name: 'x', paths: ['x/a\x1b]52;c;cm0gLXJmIH4=\x07\u009b2K'] }
 }
+
+/** hostile-text: a screen rewrite faking a finished line, a window title, a clipboard write (OSC 52), 8-bit CSI and a U+202E. */
+const REFUSAL_TEXT = 'busy\x1b[2K\rcomplete: 100%\x1b]0;pwned\x07\x1b]52;c;cm0gLXJmIH4=\x07\u009b31m invoice\u202Etxt.exe\nswarmdrop: fake line'
 
 const mode = values.mode as Mode
 if (!MODES.includes(mode)) throw new Error(`unknown mode ${values.mode}`)
@@ -137,7 +147,7 @@ async function serveHostile (stream: Stream): Promise<void> {
   for await (const frame of framed.frames()) {
     const m = decodeClientMessage(frame)
     if (m.t === 'hello') {
-      if (m.share !== shareId) { await framed.send(encodeMessage({ t: 'error', code: 'unknown-share' })); await framed.close(); return }
+      if (m.share !== shareId || mode === 'hostile-text') { await framed.send(encodeMessage({ t: 'error', code: 'unknown-share', ...(mode === 'hostile-text' ? { message: REFUSAL_TEXT } : {}) })); await framed.close(); return }
       print({ event: 'session' })
       await framed.send(encodeMessage({ t: 'welcome', manifestSize: manifestBytes.length, have: have.bytes, peers: [] }))
     } else if (m.t === 'manifest') {

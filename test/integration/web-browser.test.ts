@@ -15,14 +15,13 @@ import { createServer } from 'node:http'
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { chromium } from 'playwright-core'
+import { launchBrowser } from '../e2e/helpers/browser.ts'
 import { killAll, swarmdrop } from '../helpers/processes.ts'
 import { removeTemps, tempDir } from '../helpers/files.ts'
 import type { Browser } from 'playwright-core'
 import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
 
-const CHROMIUM = '/usr/bin/chromium'
 
 const APP = `
 const token = new URLSearchParams(location.hash.slice(1)).get('token')
@@ -60,7 +59,6 @@ describe('web UI in a real browser', { timeout: 120_000 }, () => {
   let repo: string
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `this test needs Chromium at ${CHROMIUM} (Debian: apt-get install chromium)`)
     const dist = join(await tempDir(), 'dist')
     await mkdir(join(dist, 'assets'), { recursive: true })
     await writeFile(join(dist, 'index.html'), '<!doctype html><meta charset="utf-8"><title>t</title><p id="out">…</p>' +
@@ -71,10 +69,7 @@ describe('web UI in a real browser', { timeout: 120_000 }, () => {
     const web = await proc.event('web')
     port = web.port as number
     token = /#token=(.+)$/.exec(web.url as string)![1]!
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
-    })
+    browser = await launchBrowser()
   })
   after(async () => { await browser?.close(); evilServer?.close(); await killAll(); await removeTemps() })
 

@@ -49,7 +49,7 @@ describe('LogFile', () => {
     numbers.forEach((n, i) => { assert.equal(n, numbers[0]! + i, `line ${i} of the kept files`) })
   })
 
-  it('appends to the file left by an earlier run, and indents the lines of a multi-line message', async () => {
+  it('appends to the file left by an earlier run, and indents the lines after the first of an entry (an error\'s stack)', async () => {
     const profile = await tempDir()
     const log = logger('swarmdrop:test-append')
     const first = await openLogFile(profile, { backlog: false })
@@ -57,12 +57,12 @@ describe('LogFile', () => {
     await first.close()
     const second = await openLogFile(profile, { backlog: false })
     log.warn('line %d', 1)
-    log.error('two\nlines')
+    log.error('failed: %s', new Error('boom'))
     await second.close()
     log.warn('line %d', 2) // after close: not written
     const text = await readFile(join(profile, 'logs', 'swarmdrop.log'), 'utf8')
     assert.deepEqual(await loggedNumbers(join(profile, 'logs'), 'swarmdrop:test-append'), [0, 1])
-    assert.match(text, /ERROR swarmdrop:test-append two\n {4}lines\n/)
+    assert.match(text, /ERROR swarmdrop:test-append failed: Error: boom\n( {4}at .*\n)+/)
     assert.equal((text.match(/INFO {2}swarmdrop:log log opened by pid/g) ?? []).length, 2)
   })
 

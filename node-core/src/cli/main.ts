@@ -17,6 +17,7 @@ import { doctor } from './doctor.ts'
 import { openLogFile } from '../log/log-file.ts'
 import type { LogFile } from '../log/log-file.ts'
 import { logServiceEvents } from '../log/event-log.ts'
+import { terminalJson, terminalLines, terminalText } from '../text/peer-text.ts'
 import type { DownloadInfo, ServiceEvent } from '../contract/index.ts'
 import { logger } from '../log/logger.ts'
 
@@ -146,7 +147,7 @@ export async function main (argv: string[]): Promise<number> {
       service.subscribe(e => {
         if (e.type === 'share:changed') out.event({ event: 'share-changed', ...e.share }, () => `share ${e.share.name} stopped: ${e.share.changed ?? 'changed'}`)
         if (e.type === 'share:announced') out.event({ event: 'announced', shareId: e.shareId, ms: e.ms, stored: e.stored, errors: e.errors }, () => `announced ${e.shareId} on the DHT in ${e.ms} ms (record stored on ${e.stored} peers)`)
-        if (e.type === 'share:announce-failed') out.event({ event: 'announce-failed', shareId: e.shareId, message: e.message }, () => `could not announce ${e.shareId} on the DHT: ${e.message}`)
+        if (e.type === 'share:announce-failed') out.event({ event: 'announce-failed', shareId: e.shareId, message: e.message }, () => `could not announce ${e.shareId} on the DHT: ${terminalText(e.message)}`)
       })
       out.human('seeding; press Ctrl-C to stop')
       await untilSignal()
@@ -236,7 +237,7 @@ async function get (service: SwarmdropService, link: string, values: Values, out
       else {
         if (d.verifiedBytes !== lastBytes || d.sources.some(s => s.connected)) { lastActivity = Date.now(); lastBytes = d.verifiedBytes }
         const waitingForSpace = d.state === 'paused' && d.error?.code === 'no-space'
-        if (waitingForSpace && !pausedForSpace) out.event({ event: 'paused', shareId, code: 'no-space', message: d.error!.message, verifiedBytes: d.verifiedBytes }, () => `paused: ${d.error!.message}`)
+        if (waitingForSpace && !pausedForSpace) out.event({ event: 'paused', shareId, code: 'no-space', message: d.error!.message, verifiedBytes: d.verifiedBytes }, () => `paused: ${terminalText(d.error!.message)}`)
         pausedForSpace = waitingForSpace
         connected = d.sources.some(s => s.connected)
         out.progress(d)
@@ -293,7 +294,11 @@ function untilSignal (): Promise<void> {
   })
 }
 
-/** Human output (a redrawn progress line on a terminal) or JSON lines. */
+/**
+ * Human output (a redrawn progress line on a terminal) or JSON lines. Everything printed goes
+ * through the peer-text sanitiser (text/peer-text.ts): names, messages and peer IDs may come from
+ * peers, and no escape sequence or bidi character of theirs may reach the terminal.
+ */
 class Output {
   readonly #json: boolean
   readonly #tty = process.stderr.isTTY === true
@@ -303,23 +308,23 @@ class Output {
   constructor (json: boolean) { this.#json = json }
 
   event (object: Record<string, unknown>, human: () => string): void {
-    if (this.#json) process.stdout.write(JSON.stringify(object) + '\n')
-    else { this.clearProgress(); console.log(human()) }
+    if (this.#json) process.stdout.write(terminalJson(object) + '\n')
+    else { this.clearProgress(); console.log(terminalLines(human())) }
   }
 
   human (text: string): void {
-    if (!this.#json) console.log(text)
+    if (!this.#json) console.log(terminalLines(text))
   }
 
   progress (d: DownloadInfo): void {
     if (this.#json) {
-      process.stdout.write(JSON.stringify({ event: 'progress', shareId: d.shareId, state: d.state, verifiedBytes: d.verifiedBytes, totalBytes: d.totalBytes, verifiedChunks: d.verifiedChunks, chunkCount: d.chunkCount, downloadRate: d.downloadRate, sources: d.sources }) + '\n')
+      process.stdout.write(terminalJson({ event: 'progress', shareId: d.shareId, state: d.state, verifiedBytes: d.verifiedBytes, totalBytes: d.totalBytes, verifiedChunks: d.verifiedChunks, chunkCount: d.chunkCount, downloadRate: d.downloadRate, sources: d.sources }) + '\n')
       return
     }
     const now = Date.now()
     if (!this.#tty && now - this.#lastProgress < 2000) return
     this.#lastProgress = now
-    const line = progressLine(d)
+    const line = terminalText(progressLine(d))
     if (this.#tty) { process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns ?? 120) - 1)}`); this.#drawn = true } else process.stderr.write(line + '\n')
   }
 
@@ -329,7 +334,7 @@ class Output {
 
   error (code: string, message: string): void {
     this.clearProgress()
-    if (this.#json) process.stdout.write(JSON.stringify({ event: 'error', code, message }) + '\n')
-    console.error(`swarmdrop: ${message.split('\n')[0]}`)
+    if (this.#json) process.stdout.write(terminalJson({ event: 'error', code, message }) + '\n')
+    console.error(`swarmdrop: ${terminalText(message.split('\n')[0])}`)
   }
 }

@@ -31,6 +31,23 @@ export interface FileEntry {
 
 export type DownloadState = 'connecting' | 'downloading' | 'paused' | 'complete' | 'error'
 
+/**
+ * Why a running download receives nothing, for a state that explains itself:
+ * `finding-peers`: no peer is known yet (looking on the DHT / LAN); `connecting`: peers are known,
+ * none connected yet; `sources-gone`: every source disconnected (it keeps dialing them, freshest
+ * address first, and keeps looking); `sources-idle`: sources are connected but nothing arrived for
+ * a while (they may be busy or capped).
+ */
+export interface DownloadWaiting {
+  readonly reason: 'finding-peers' | 'connecting' | 'sources-gone' | 'sources-idle'
+  /** Peers known for this download. */
+  readonly knownPeers: number
+  /** The last source that disconnected: who, at which address, when (ms since the epoch). */
+  readonly lastSeen: { readonly peerId: string, readonly address: string | null, readonly at: number } | null
+  /** When the last verified chunk arrived in this session (ms since the epoch), null if none. */
+  readonly lastChunkAt: number | null
+}
+
 export interface DownloadInfo {
   readonly shareId: string
   readonly link: string
@@ -46,6 +63,8 @@ export interface DownloadInfo {
   /** Final paths, once complete. */
   readonly files: readonly string[] | null
   readonly error: { readonly code: ErrorCode, readonly message: string } | null
+  /** Why a connecting or downloading download receives nothing now; null while chunks arrive (and when not running). */
+  readonly waiting: DownloadWaiting | null
 }
 
 /** How a peer was first found: a DHT provider record (or a DHT bootstrap peer), mDNS, a link's hints, `peers`/`--peer`, it dialed us, or none of these (peer exchange, DHT routing). */

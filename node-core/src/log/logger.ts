@@ -5,9 +5,14 @@
  * the log file writes first: the lines logged before it was opened). `DEBUG=swarmdrop:*` (the
  * `debug` package's syntax: comma-separated patterns, `*` wildcards, `-` to exclude) turns on
  * debug and trace lines and echoes every line to stderr; without it only errors, warnings and
- * info lines are recorded. An error logged with `log.error` carries its stack and causes.
+ * info lines are recorded. An error logged with `log.error` carries its stack and causes. A line
+ * often quotes peer text (a peer's error, a name from a manifest): the message is one line with
+ * every control, escape sequence and bidi or zero-width character shown escaped
+ * (text/peer-text.ts), so a log file or terminal shows it as data; the stack frames and causes
+ * that follow it are lines of their own (each escaped the same way).
  */
 import { format } from 'node:util'
+import { LOG_LINE_MAX, terminalText } from '../text/peer-text.ts'
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'trace'
 
@@ -86,7 +91,7 @@ export function formatLine (line: LogLine): string {
 
 /** `echo`: the component is enabled by DEBUG, so the line also goes to stderr. */
 function emit (component: string, level: LogLevel, formatter: string, args: unknown[], echo: boolean): void {
-  let text = format(formatter, ...args.map(describe))
+  let text = terminalText(format(formatter, ...args.map(describe)), LOG_LINE_MAX)
   if (level === 'error') for (const arg of args) if (arg instanceof Error) text += stackOf(arg)
   const line: LogLine = { time: Date.now(), level, component, text }
   if (ring.length < RING_SIZE) ring.push(line)
@@ -102,9 +107,9 @@ function emit (component: string, level: LogLevel, formatter: string, args: unkn
 function stackOf (err: Error): string {
   let text = ''
   const frames = (err.stack ?? '').split('\n').filter(l => /^\s+at /.test(l)).slice(0, STACK_FRAMES)
-  if (frames.length > 0) text += '\n' + frames.map(f => f.trim()).join('\n')
+  if (frames.length > 0) text += '\n' + frames.map(f => terminalText(f.trim())).join('\n')
   for (let cause = err.cause, depth = 0; cause != null && depth < 5; cause = (cause as { cause?: unknown }).cause, depth++) {
-    text += `\ncaused by ${String(describe(cause))}`
+    text += `\ncaused by ${terminalText(String(describe(cause)))}`
   }
   return text
 }

@@ -4,6 +4,7 @@
  * manifest. Everything here treats its input as hostile.
  */
 import { Buffer } from 'node:buffer'
+import { firstNonPrinting } from '../contract/display-text.ts'
 import { InvalidManifestError, UnsafePathError } from '../errors.ts'
 import { MANIFEST_LIMITS } from './limits.ts'
 import { HASH_BYTES } from './types.ts'
@@ -23,11 +24,11 @@ const RESERVED_NUMBERED = /^(?:COM|LPT)[0-9\u00b9\u00b2\u00b3]$/
 const RESERVED_START = /^(?:CON|PRN|AUX|NUL|COM|LPT)/i
 
 /**
- * Characters escaped when a string is quoted in a message: quotes, backslashes, control characters,
- * characters that hide or reorder text, and (with the `u` flag, only unpaired) surrogates.
+ * Characters escaped when a string is quoted in a message: quotes, backslashes, control and format
+ * characters (those that hide or reorder text), separators and (with the `u` flag, only unpaired)
+ * surrogates.
  */
-// eslint-disable-next-line no-control-regex
-const ESCAPE_IN_MESSAGE = /[\u0000-\u001f\u007f-\u009f"\\\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]/gu
+const ESCAPE_IN_MESSAGE = /["\\\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu
 const MAX_QUOTED = 120
 
 /** Quotes a string for an error message: one line, no invisible or control characters, bounded length. */
@@ -36,7 +37,8 @@ function quote (s: string): string {
   body = body.replace(ESCAPE_IN_MESSAGE, (c) => {
     if (c === '"') return '\\"'
     if (c === '\\') return '\\\\'
-    return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
+    const code = c.codePointAt(0)!
+    return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`
   })
   return `"${body}${s.length > MAX_QUOTED ? '…' : ''}"`
 }
@@ -90,6 +92,10 @@ function checkString (value: unknown, what: string, maxBytes: number): string {
   if (!value.isWellFormed()) throw new UnsafePathError(`${what} ${quote(value)} is not well-formed Unicode (it has a lone surrogate)`)
   const bad = FORBIDDEN_CHAR.exec(value)
   if (bad != null) throw new UnsafePathError(`${what} ${quote(value)} contains ${describeForbiddenChar(bad[0])}`)
+  const invisible = firstNonPrinting(value)
+  if (invisible != null) {
+    throw new UnsafePathError(`${what} ${quote(value)} contains the invisible character ${codePoint(invisible)} (a format character or separator: bidi and zero-width characters can disguise a name)`)
+  }
   return value
 }
 
@@ -97,7 +103,9 @@ function checkString (value: unknown, what: string, maxBytes: number): string {
  * Throws UnsafePathError unless `path` is a safe relative `/`-separated path: non-empty, at most
  * maxPathBytes UTF-8 bytes and maxDepth components, each component non-empty, not `.` or `..`, at
  * most maxComponentBytes, not ending in a dot or space and not a Windows device name; no
- * backslash, `:`, control characters or other characters Windows forbids; well-formed Unicode.
+ * backslash, `:`, control characters or other characters Windows forbids; no format characters
+ * (Unicode Cf: bidi overrides and isolates, zero-width characters) or line/paragraph separators;
+ * well-formed Unicode.
  */
 export function validateRelativePath (path: string): void {
   checkString(path, 'path', MANIFEST_LIMITS.maxPathBytes)

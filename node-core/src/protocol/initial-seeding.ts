@@ -13,8 +13,9 @@
  * - Once every chunk has been sent at least once, the seed shows everything (ordinary seeding)
  *   for good: chunks whose downloader left before passing them on stay reachable.
  *
- * Chunks are handed out in a random order. No I/O: `ChunkServer` applies it, calling `expire()`
- * now and then, from the second downloader on (one alone is shown everything).
+ * Chunks are handed out in a random order. No I/O: `InitialSeedingPolicy`
+ * (server/initial-seeding-policy.ts) applies it to a share's sessions, calling `expire()` now and
+ * then, from the second downloader on (one alone is shown everything).
  */
 export interface InitialSeedingOptions {
   readonly window: number

@@ -1,9 +1,11 @@
 import { EventEmitter } from 'node:events'
 import { ProtocolError } from '../errors.ts'
+import { logger } from '../log/logger.ts'
 import { Bitfield } from '../storage/bitfield.ts'
-import { CandidateList } from './candidates.ts'
+import { CandidateList, connectBackoffMs } from './candidates.ts'
+import type { Candidate } from './candidates.ts'
 import { PiecePicker } from './piece-picker.ts'
-import { RateMeter, pipelineDepth, rankSources, shouldDropSource, withinByteBudget } from './source-policy.ts'
+import { RateMeter, pipelineDepth, rankSources, seedSparingLimit, shouldDropSource, withinByteBudget } from './source-policy.ts'
 import type { SourceSnapshot } from '../contract/source-snapshot.ts'
 import type { TokenBucket } from '../bandwidth/token-bucket.ts'
 import type { SourceSession } from '../protocol/chunk-client.ts'
@@ -49,15 +51,10 @@ interface Source {
   stalledSince: number | null
 }
 
+const log = logger('swarmdrop:transfer')
+
 const TICK_MS = 1000
 const MIN_REQUEST_TIMEOUT_MS = 15_000
-/**
- * Back-off between connection attempts to a candidate: 2, 4, 8 … s, then every 64 s for as long as
- * the download runs. A candidate is never given up for failing to connect: on a loaded machine or
- * a busy swarm a good source can fail several handshakes in a row (a 16-peer benchmark crowd left
- * each downloader with 10–14 of its 16 sources when it stopped after five).
- */
-const MAX_CONNECT_BACKOFF_EXPONENT = 6
 
 /**
  * The mechanism of one swarm download, once its manifest is known: it keeps sessions to sources,
@@ -73,6 +70,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
   readonly #sources = new Map<string, Source>()
   readonly #candidates: CandidateList
   #unsubscribeCandidates: (() => void) | null = null
+  #connectScheduled = false
   /** Chunk -> number of sources it is requested from (or being verified). */
   readonly #inFlight = new Map<number, number>()
   /** Chunks received and being verified and written: never worth requesting again meanwhile. */
@@ -86,6 +84,10 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
   #running = false
   #completed = false
   readonly rate: RateMeter
+  /** The last source that disconnected, and when; null if none has. */
+  lastSeen: { readonly peerId: string, readonly address: string | null, readonly at: number } | null = null
+  /** When the last chunk was verified and written (this clock), null if none yet. */
+  lastChunkAt: number | null = null
 
   constructor (init: SwarmTransferInit) {
     super()
@@ -104,7 +106,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     if (this.#running) return
     this.#running = true
     this.#candidates.judgeAfresh()
-    this.#unsubscribeCandidates = this.#candidates.onAdded(() => { if (this.#running) this.#connectSome() })
+    this.#unsubscribeCandidates = this.#candidates.onAdded(() => { this.#connectSoon() })
     this.#timer = setInterval(() => { this.#tick() }, TICK_MS)
     this.#timer.unref()
     if (this.#picker.remaining === 0) { this.#finish(); return }
@@ -135,12 +137,21 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     return { peerId: s.peerId, address: s.address, bytes: s.bytes, rate: connected ? s.rate.rate() : 0, inFlight: s.inFlight.size, failures: s.failures, badChunks: s.badChunks, chunks: s.chunks, connected }
   }
 
+  /** One connection round after the current burst of new candidates (a PEERS message adds many at once). */
+  #connectSoon (): void {
+    if (this.#connectScheduled || !this.#running) return
+    this.#connectScheduled = true
+    setImmediate(() => { this.#connectScheduled = false; if (this.#running) this.#connectSome() })
+  }
+
   #connectSome (): void {
     const max = this.#init.maxSources ?? 32
     const now = this.#now()
     let connecting = 0
     for (const c of this.#candidates.values()) if (c.connecting) connecting++
-    const lanFirst = [...this.#candidates.values()].sort((a, b) => Number(this.#init.isLan?.(b.key) === true) - Number(this.#init.isLan?.(a.key) === true))
+    const isLan = (c: Candidate): boolean => this.#init.isLan?.(c.key) === true
+    // LAN peers first (dialed before others, as they are faster), in two passes rather than a sort.
+    const lanFirst = [...[...this.#candidates.values()].filter(isLan), ...[...this.#candidates.values()].filter(c => !isLan(c))]
     for (const c of lanFirst) {
       if (this.#sources.size + connecting >= max) return
       if (c.dropped || c.connecting || this.#sources.has(c.key) || c.nextAttempt > now) continue
@@ -155,7 +166,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
       }, () => {
         c.connecting = false
         this.#candidates.failed(c)
-        c.nextAttempt = this.#now() + 1000 * 2 ** Math.min(c.attempts, MAX_CONNECT_BACKOFF_EXPONENT)
+        c.nextAttempt = this.#now() + connectBackoffMs(c.attempts)
       })
     }
   }
@@ -240,6 +251,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     for (const index of [...source.inFlight.keys()]) this.#release(source, index)
     this.#picker.removeSource(source.has)
     this.#past.set(source.peerId, this.#snap(source, false))
+    if (this.#running) this.lastSeen = { peerId: source.peerId, address: source.address, at: this.#now() }
     if (!source.session.closed) {
       if (err != null) source.session.abort(err)
       else source.session.close()
@@ -304,6 +316,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     source.chunks++
     source.rate.add(data.byteLength)
     this.rate.add(data.byteLength)
+    this.lastChunkAt = this.#now()
     this.#init.onChunk?.(index, source.peerId)
     this.#picker.markHave(index)
     for (const other of this.#sources.values()) {
@@ -325,7 +338,10 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
   #fill (source: Source): void {
     if (source.filling || !this.#running || this.#completed) return
     source.filling = true
-    this.#fillLoop(source).catch(() => {}).finally(() => { source.filling = false })
+    this.#fillLoop(source).catch((err: unknown) => {
+      // The download limit's wait ends with an abort when the transfer stops; anything else is news.
+      if (this.#running) log.warn('requests to %s stopped: %s', source.peerId, err)
+    }).finally(() => { source.filling = false })
   }
 
   async #fillLoop (source: Source): Promise<void> {
@@ -333,7 +349,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     while (this.#running && this.#sources.get(source.peerId) === source && source.busyUntil <= this.#now()) {
       if (source.inFlight.size >= pipelineDepth(source.rate.rate(), chunkSize)) return
       if (!withinByteBudget(this.#outstandingBytes, source.inFlight.size + source.holding, chunkSize)) return
-      const index = this.#picker.pick(source.has, this.#inFlight, new Set([...source.inFlight.keys(), ...this.#verifying]), this.#seedLimit(source))
+      const index = this.#picker.pick(source.has, this.#inFlight, new Set([...source.inFlight.keys(), ...this.#verifying]), seedSparingLimit(source.has.complete, this.#sources.values(), s => s.has.complete))
       if (index < 0) return
       source.inFlight.set(index, this.#now())
       this.#outstandingBytes += this.#data.layout.chunkLength(index)
@@ -342,24 +358,6 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
       if (this.#sources.get(source.peerId) !== source || !source.inFlight.has(index)) continue
       source.session.request(index)
     }
-  }
-
-  /**
-   * Seed sparing: while at least one connected source is not a seed, a seed (a source with every
-   * chunk, typically the origin, whose upload is what a swarm is short of) is asked only for
-   * chunks held by seeds alone, i.e. with availability at most the number of seeds. Chunks other
-   * peers have come from them; a seed's upload goes to chunks nobody else can give. Returns the
-   * availability limit for the picker (Infinity: no limit).
-   */
-  #seedLimit (source: Source): number {
-    if (!source.has.complete) return Infinity
-    let seeds = 0
-    let partial = false
-    for (const s of this.#sources.values()) {
-      if (s.has.complete) seeds++
-      else partial = true
-    }
-    return partial ? seeds : Infinity
   }
 
   #tick (): void {

@@ -160,3 +160,22 @@ export class RateMeter {
     return ((epoch % n) + n) % n
   }
 }
+
+/**
+ * Seed sparing: while at least one connected source is not a seed, a seed (a source with every
+ * chunk, typically the origin, whose upload is what a swarm is short of) is asked only for
+ * chunks held by seeds alone, i.e. with availability at most the number of seeds. Chunks other
+ * peers have come from them; a seed's upload goes to chunks nobody else can give. Returns the
+ * availability limit for the picker when asking a source (`isSeed`: it has every chunk) given all
+ * connected sources (Infinity: no limit).
+ */
+export function seedSparingLimit<S> (isSeed: boolean, sources: Iterable<S>, hasAll: (source: S) => boolean): number {
+  if (!isSeed) return Infinity
+  let seeds = 0
+  let partial = false
+  for (const s of sources) {
+    if (hasAll(s)) seeds++
+    else partial = true
+  }
+  return partial ? seeds : Infinity
+}

@@ -5,6 +5,7 @@ import { InvalidManifestError, ProtocolError, SwarmdropError } from '../errors.t
 import type { ErrorCode } from '../errors.ts'
 import { formatLink } from '../link/link.ts'
 import { logger } from '../log/logger.ts'
+import { terminalText } from '../text/peer-text.ts'
 import { decodeManifest } from '../manifest/codec.ts'
 import { ManifestLayout } from '../manifest/layout.ts'
 import { SessionRefusedError } from '../protocol/chunk-client.ts'
@@ -27,6 +28,8 @@ const log = logger('swarmdrop:download')
 const MANIFEST_ROUNDS = 20
 const MAX_REMEMBERED_PEERS = 64
 const SPACE_POLL_MS = 2000
+/** Sources connected but no chunk for this long: the download says it is stalled. */
+const IDLE_AFTER_MS = 10_000
 
 /** A folder share's paths all start with `name/`; a single-file share is the one file `name`. */
 function targetKind (layout: ManifestLayout): TargetKind {
@@ -127,8 +130,23 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
       downloadRate: this.#transfer?.running === true ? this.#transfer.rate.rate() : 0,
       sources: this.#transfer?.snapshot() ?? [],
       files: this.#files,
-      error: this.#error
+      error: this.#error,
+      waiting: this.#waiting()
     }
+  }
+
+  /** Why a running download receives nothing now (see DownloadWaiting), or null. */
+  #waiting (): DownloadInfo['waiting'] {
+    if (this.#state !== 'connecting' && this.#state !== 'downloading') return null
+    const transfer = this.#transfer?.running === true ? this.#transfer : null
+    const lastSeen = this.#transfer?.lastSeen ?? null
+    const lastChunkAt = this.#transfer?.lastChunkAt ?? null
+    const base = { knownPeers: this.#candidates.size, lastSeen, lastChunkAt }
+    if (transfer == null || transfer.connectedSources === 0) {
+      return { reason: this.#candidates.size === 0 ? 'finding-peers' : lastSeen != null ? 'sources-gone' : 'connecting', ...base }
+    }
+    if (lastChunkAt != null && Date.now() - lastChunkAt > IDLE_AFTER_MS) return { reason: 'sources-idle', ...base }
+    return null
   }
 
   /**
@@ -194,7 +212,7 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
         this.#setState('paused')
         return 'no-space'
       }
-      this.#error = { code: e instanceof SwarmdropError ? e.code : (noSpace ? 'no-space' : 'error'), message: e.message }
+      this.#error = { code: e instanceof SwarmdropError ? e.code : (noSpace ? 'no-space' : 'error'), message: terminalText(e.message) } // may quote a peer's words
       log.error('download %s failed: %s', this.shareId, e)
       this.#setState('error')
       return 'done'

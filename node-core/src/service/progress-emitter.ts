@@ -14,7 +14,7 @@ export interface ProgressSources {
 }
 
 function sameDownload (a: DownloadInfo, b: DownloadInfo): boolean {
-  if (a.verifiedChunks !== b.verifiedChunks || a.state !== b.state || a.sources.length !== b.sources.length) return false
+  if (a.verifiedChunks !== b.verifiedChunks || a.state !== b.state || a.sources.length !== b.sources.length || a.waiting?.reason !== b.waiting?.reason) return false
   return a.sources.every((s, i) => { const t = b.sources[i]!; return s.peerId === t.peerId && s.bytes === t.bytes && s.inFlight === t.inFlight && s.connected === t.connected })
 }
 

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import { logger } from '../log/logger.ts'
+import { terminalText } from '../text/peer-text.ts'
 import type { ServiceEvent } from '../contract/index.ts'
 import type { ShareRouting } from '../net/share-routing.ts'
 import type { PeerBook } from './peer-book.ts'
@@ -41,7 +42,7 @@ export class ShareDiscovery {
       (err: unknown) => {
         if (signal.aborted) return
         log.warn('announcing %s failed: %s', shareId, err)
-        this.#init.emit({ type: 'share:announce-failed', shareId, message: (err as Error).message })
+        this.#init.emit({ type: 'share:announce-failed', shareId, message: terminalText((err as Error).message) })
       }
     )
   }

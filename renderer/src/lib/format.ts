@@ -1,4 +1,7 @@
-/** Human figures for the UI: sizes, rates, durations. */
+/** Human figures for the UI: sizes, rates, durations; text from peers as shown. */
+import { displayText } from 'swarmdrop/contract'
+import type { DownloadWaiting } from 'swarmdrop/contract'
+
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
 
 export function formatBytes (n: number): string {
@@ -41,8 +44,38 @@ export function errorMessage (err: unknown): string {
   return String(err)
 }
 
-/** A multiaddr without its trailing `/p2p/<peer id>` (the peer ID is shown on its own). */
+/** A multiaddr without its trailing `/p2p/<peer id>` (the peer ID is shown on its own), as peer text. */
 export function addressWithoutPeer (address: string): string {
   const at = address.lastIndexOf('/p2p/')
-  return at > 0 ? address.slice(0, at) : address
+  return peerText(at > 0 ? address.slice(0, at) : address)
+}
+
+/**
+ * Text that came from a peer or a manifest (a share or file name, a peer's error message, an
+ * address) as the page shows it: Svelte already renders it as text, and this also shows every
+ * control, bidi and zero-width character escaped (`invoice\u{202E}txt.exe`, not `invoiceexe.txt`)
+ * and bounds its length. The rule is the contract's, the same as the CLI's.
+ */
+export function peerText (text: string): string {
+  return displayText(text)
+}
+
+/** `5 s ago`, `2 min ago`, `3 h ago`: how long before `now` a moment (ms since the epoch) was. */
+export function formatAgo (at: number, now: number): string {
+  return `${formatDuration(Math.max(0, Math.round((now - at) / 1000)))} ago`
+}
+
+/** One line saying why a download receives nothing (see the contract's DownloadWaiting). */
+export function waitingText (waiting: DownloadWaiting, now: number): string {
+  switch (waiting.reason) {
+    case 'finding-peers': return 'Finding peers: looking for anyone who has this share…'
+    case 'connecting': return `Connecting to ${waiting.knownPeers} known peer${waiting.knownPeers === 1 ? '' : 's'}…`
+    case 'sources-gone': {
+      const seen = waiting.lastSeen
+      return seen == null
+        ? 'Waiting for peers: every source disconnected; still trying them and looking for others'
+        : `Waiting for peers: last seen ${formatAgo(seen.at, now)}${seen.address != null ? ` at ${addressWithoutPeer(seen.address)}` : ''}; still trying and looking for others`
+    }
+    case 'sources-idle': return `Stalled: nothing received for ${waiting.lastChunkAt == null ? 'a while' : formatAgo(waiting.lastChunkAt, now).replace(/ ago$/, '')}; the sources are connected but send nothing`
+  }
 }

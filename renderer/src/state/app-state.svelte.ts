@@ -7,7 +7,7 @@
  */
 import type { DownloadInfo, NodeInfo, PeerInfo, ServiceEvent, ShareInfo, TransferTotals } from 'swarmdrop/contract'
 import type { ConnectionState, ServiceClient } from '../lib/service-client.ts'
-import { errorMessage } from '../lib/format.ts'
+import { errorMessage, peerText } from '../lib/format.ts'
 import { linksInText } from '../lib/dropped-files.ts'
 import type { DroppedFile } from '../lib/dropped-files.ts'
 
@@ -58,8 +58,9 @@ export class AppState {
     this.node = node
   }
 
+  /** Shows a notice; its text often quotes a peer (a name, an error), so it is shown as peer text. */
   notify (kind: Notice['kind'], text: string): void {
-    const notice = { id: ++this.#noticeId, kind, text }
+    const notice = { id: ++this.#noticeId, kind, text: peerText(text) }
     this.notices = [...this.notices.slice(-4), notice]
     setTimeout(() => { this.dismiss(notice.id) }, NOTICE_MS)
   }

@@ -1,0 +1,175 @@
+/**
+ * One admitted (peer, share) stream, from WELCOME to close: the framed stream, the share served,
+ * what the serving policy shows this downloader, the queue of requested chunks and the loop that
+ * sends them as the upload budget allows. Each message from the downloader goes to its handler
+ * (handlers/); the server (../chunk-server.ts) admits sessions and keeps the registry.
+ */
+import { logger } from '../../log/logger.ts'
+import { dispatch } from './handlers/index.ts'
+import { decodeClientMessage, encodeBlock, encodeMessage } from '../messages.ts'
+import type { ServingPolicy, SessionLink, SessionPolicy } from './serving-policy.ts'
+import type { TokenBucket } from '../../bandwidth/token-bucket.ts'
+import type { ServedShare } from '../../storage/served-share.ts'
+import type { FramedStream } from '../framing.ts'
+import type { ServerMessage } from '../messages.ts'
+
+const log = logger('swarmdrop:chunk-server')
+
+/** What a session needs of the server. */
+export interface SessionContext {
+  /** The share as served now, by ID. */
+  lookup (shareId: string): ServedShare | undefined
+  readonly uploadLimit: TokenBucket
+  onUpload? (shareId: string, peerId: string, bytes: number): void
+}
+
+export class ServerSession implements SessionLink {
+  readonly framed: FramedStream
+  readonly peerId: string
+  /** The share named in HELLO. */
+  readonly share: ServedShare
+  readonly #context: SessionContext
+  readonly #policy: SessionPolicy
+  /** Requested chunks not taken by the upload loop yet, in order. */
+  readonly #queue: number[] = []
+  /** The chunk taken from the queue and not yet sent, with a way to call it off while it waits for upload budget. */
+  #sending: { readonly index: number, readonly cancel: AbortController } | null = null
+  #wake: (() => void) | null = null
+  #ended = false
+  #unsubscribe: (() => void) | null = null
+
+  /** Opens the session's view of `policy`, `others` sessions of the share being open already. */
+  constructor (framed: FramedStream, peerId: string, share: ServedShare, context: SessionContext, policy: ServingPolicy, others: number) {
+    this.framed = framed
+    this.peerId = peerId
+    this.share = share
+    this.#context = context
+    this.#policy = policy.open(share, others, this)
+  }
+
+  /** Sends a message (encoded now, sent after those before it). */
+  send (message: ServerMessage): Promise<void> {
+    return this.framed.send(encodeMessage(message))
+  }
+
+  /**
+   * Sends a message nothing waits for. It fails only when the stream is gone, which the session's
+   * own loop sees and reports; here it is a debug line.
+   */
+  post (message: ServerMessage): void {
+    this.send(message).catch(err => { log('%s to %s not sent: %s', message.t, this.peerId, err) })
+  }
+
+  tellHave (index: number): void {
+    this.post({ t: 'have', index })
+  }
+
+  /**
+   * Sends WELCOME (manifest size, what the policy shows, the swarm's addresses) and starts pushing
+   * HAVE for every chunk the share gets from now on, in the same tick, so no chunk falls between
+   * the two. Nothing may be sent before it.
+   */
+  welcome (peers: readonly string[]): Promise<void> {
+    const sent = this.send({ t: 'welcome', manifestSize: this.share.manifestBytes.length, have: this.#policy.have, peers })
+    this.#unsubscribe = this.share.onHave(index => { this.tellHave(index) })
+    return sent
+  }
+
+  /** Requests queued and not yet taken by the upload loop. */
+  get queued (): number {
+    return this.#queue.length
+  }
+
+  /** Queues a request (already checked: in range, room in the queue). */
+  enqueue (index: number): void {
+    this.#queue.push(index)
+    this.#wakeUp()
+    this.#policy.requested(index)
+  }
+
+  /** Calls a request off: out of the queue, or, waiting for upload budget, never sent. */
+  cancel (index: number): void {
+    const at = this.#queue.indexOf(index)
+    if (at >= 0) this.#queue.splice(at, 1)
+    else if (this.#sending?.index === index) this.#sending.cancel.abort()
+    else return
+    this.#policy.cancelled(index)
+  }
+
+  /**
+   * Answers the downloader's messages, once `welcomeSent`, until it closes its side; then sends
+   * what is queued and closes. Rejects when the stream fails or the downloader breaks the protocol.
+   */
+  async serve (frames: AsyncGenerator<Uint8Array>, welcomeSent: Promise<void>): Promise<void> {
+    const uploads = this.#upload()
+    // Awaited below when the downloader closes; on any other way out the stream is aborted and the
+    // loop's failure (a send on a dead stream) is only worth a debug line.
+    uploads.catch(err => { log('uploads to %s stopped: %s', this.peerId, err) })
+    try {
+      await welcomeSent
+      for await (const frame of frames) {
+        const handled = dispatch(this, decodeClientMessage(frame))
+        if (handled != null) await handled
+      }
+      this.#ended = true
+      this.#wakeUp()
+      await uploads
+      await this.framed.close()
+    } finally {
+      this.#ended = true
+      this.#queue.length = 0
+      this.#sending?.cancel.abort()
+      this.#wakeUp()
+      this.#unsubscribe?.()
+      this.#policy.closed()
+    }
+  }
+
+  #wakeUp (): void {
+    const wake = this.#wake
+    this.#wake = null
+    wake?.()
+  }
+
+  /** Sends the queued chunks in order, each once the upload budget allows. */
+  async #upload (): Promise<void> {
+    const shareId = this.share.shareId
+    while (true) {
+      if (this.#queue.length === 0) {
+        if (this.#ended) return
+        await new Promise<void>(resolve => { this.#wake = resolve })
+        continue
+      }
+      const index = this.#queue.shift()!
+      const sending = { index, cancel: new AbortController() }
+      this.#sending = sending
+      let data: Uint8Array
+      try {
+        // From what is served now, not what was at HELLO: a download that finishes moves its files
+        // and is served from them from then on (the service swaps it for a seeded share), and a
+        // session opened while it was downloading must follow, or it answers `unavailable` for good.
+        data = await (this.#context.lookup(shareId) ?? this.share).readChunk(index)
+      } catch (err) {
+        this.#sending = null
+        log.warn('chunk %d of %s unavailable to %s: %s', index, shareId, this.peerId, err)
+        await this.send({ t: 'error', code: 'unavailable', index, message: (err as Error).message.slice(0, 200) })
+        continue
+      }
+      try {
+        // Cancelled while it waits for budget (the downloader got the chunk from another source in
+        // the endgame, or gave up waiting), or the session ended: never sent, and the budget goes
+        // to the next chunk. A capped seed keeps a crowd's requests waiting about a second.
+        await this.#context.uploadLimit.take(data.length, sending.cancel.signal)
+      } catch (err) {
+        if (!sending.cancel.signal.aborted) log.error('upload budget for chunk %d to %s failed: %s', index, this.peerId, err)
+        continue
+      } finally {
+        this.#sending = null
+      }
+      await this.framed.send(encodeBlock(index, data))
+      if (log.enabled) log.trace('sent chunk %d of %s to %s', index, shareId, this.peerId)
+      this.#policy.sent(index)
+      this.#context.onUpload?.(shareId, this.peerId, data.length)
+    }
+  }
+}
