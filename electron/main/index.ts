@@ -6,7 +6,7 @@
 import { join } from 'node:path'
 import { homedir } from 'node:os'
 import { app, BrowserWindow, clipboard, dialog, ipcMain, Menu, nativeTheme, Notification, protocol, shell, Tray } from 'electron'
-import { defaultProfileDir, loadServiceOptions, SwarmdropService } from 'swarmdrop/node'
+import { defaultProfileDir, loadServiceOptions, logger, logServiceEvents, openLogFile, SwarmdropService } from 'swarmdrop/node'
 import { APP_SCHEME, createAppProtocolHandler, registerAppSchemeAsPrivileged } from './app-protocol.ts'
 import { DesktopSettingsSync } from './desktop-settings-sync.ts'
 import { LinkInbox } from './links.ts'
@@ -21,6 +21,7 @@ import { followTotals, formatTrayTooltip, pauseAll, resumeAll } from './tray-sta
 import { createMainWindow } from './window.ts'
 
 const LINK_WAIT_MS = 120_000
+const log = logger('swarmdrop:electron')
 
 registerAppSchemeAsPrivileged(protocol)
 const inbox = new LinkInbox()
@@ -60,15 +61,17 @@ async function main (): Promise<void> {
   const profileDir = defaultProfileDir()
   protocol.handle(APP_SCHEME, createAppProtocolHandler(join(app.getAppPath(), 'renderer', 'dist')))
 
+  const logFile = await openLogFile(profileDir) // <profile>/logs/swarmdrop.log, as the daemon's
   const notifier = new Notifier(Notification, shell)
   const supervisor = new ServiceSupervisor({
     create: async () => await SwarmdropService.create(await loadServiceOptions(profileDir)),
-    onFault: fault => { console.error('node failed:', fault.error); notifier.show(faultNotice(fault)) },
+    onFault: fault => { log.error('the node failed (attempt %d, restart in %d ms): %s', fault.attempt, fault.retryInMs, fault.error); notifier.show(faultNotice(fault)) },
     onStateChange: state => {
       refreshTray()
-      if (state === 'running') desktop?.refresh().catch((err: unknown) => { console.error('could not read the desktop settings', err) })
+      if (state === 'running') desktop?.refresh().catch((err: unknown) => { log.error('could not read the desktop settings: %s', err) })
     }
   })
+  logServiceEvents(supervisor) // for as long as the app runs
   routeProcessFaults(process, supervisor)
   registerServiceIpc(ipcMain, supervisor, () => window != null && !window.isDestroyed() ? window.webContents.mainFrame : null)
   notifier.watch(supervisor)
@@ -138,7 +141,11 @@ async function main (): Promise<void> {
     quitting = true
     event.preventDefault()
     stopFollowing()
-    supervisor.stop().finally(() => { tray.destroy(); app.quit() })
+    supervisor.stop().finally(async () => {
+      await logFile.close().catch((err: unknown) => { console.error('could not close the log file', err) })
+      tray.destroy()
+      app.quit()
+    })
   })
 
   if (!process.argv.includes(HIDDEN_FLAG)) showWindow()

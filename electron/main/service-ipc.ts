@@ -4,13 +4,16 @@
  * with node-core's `parseCommand` before anything runs.
  */
 import { parseCommand } from 'swarmdrop/contract'
-import { toWireError } from 'swarmdrop/contract'
+import { SwarmdropError, toWireError } from 'swarmdrop/contract'
+import { logger } from 'swarmdrop/node'
 import { IpcChannel } from '../ipc/channels.ts'
 import { UntrustedSenderError } from './errors.ts'
 import { isAppUrl } from './window.ts'
 import type { IpcMain, IpcMainEvent, IpcMainInvokeEvent, WebContents, WebFrameMain } from 'electron'
 import type { CommandArgs, CommandName, SwarmdropApi } from 'swarmdrop/contract'
 import type { IpcCallReply } from '../ipc/channels.ts'
+
+const log = logger('swarmdrop:electron')
 
 export type FrameLike = Pick<WebFrameMain, 'url' | 'processId' | 'routingId'>
 
@@ -36,6 +39,7 @@ export async function handleCall (api: SwarmdropApi, trusted: boolean, command: 
     const result = await api.call(parsed.command, parsed.args as CommandArgs<CommandName>)
     return { ok: true, result }
   } catch (err) {
+    if (!(err instanceof SwarmdropError)) log.error('%s failed: %s', String(command), err) // a bug: the window sees only its message
     return { ok: false, error: toWireError(err) }
   }
 }

@@ -6,7 +6,10 @@
  * survive restarts.
  */
 import { EventEmitter } from 'node:events'
+import { logger } from 'swarmdrop/node'
 import { ServiceUnavailableError } from './errors.ts'
+
+const log = logger('swarmdrop:electron')
 import type { CommandArgs, CommandName, CommandResults, ServiceEvent, SwarmdropApi } from 'swarmdrop/contract'
 
 /** What the supervisor runs: the service's contract plus `stop()`. */
@@ -148,7 +151,7 @@ export class ServiceSupervisor implements SwarmdropApi {
   /** Runs lifecycle steps one at a time. */
   #serialize (step: () => Promise<void>): Promise<void> {
     const next = this.#cycle.then(step, step)
-    this.#cycle = next.catch(() => {})
+    this.#cycle = next.catch((err: unknown) => { log('a lifecycle step failed (its caller has the error): %s', err) })
     return next
   }
 
@@ -163,7 +166,7 @@ export class ServiceSupervisor implements SwarmdropApi {
       return
     }
     if ((this.#state as SupervisorState) === 'stopped') { // quit while starting
-      await service.stop().catch(() => {})
+      await service.stop().catch((err: unknown) => { log.warn('stopping the node started during quit failed: %s', err) })
       return
     }
     this.#service = service
@@ -181,7 +184,7 @@ export class ServiceSupervisor implements SwarmdropApi {
     if (this.#state === 'running' && Date.now() - this.#startedAt >= this.#policy.stableAfterMs) this.#failures = 0
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<void>(resolve => { timer = setTimeout(resolve, this.#policy.stopTimeoutMs) })
-    await Promise.race([service.stop().catch(() => {}), timeout])
+    await Promise.race([service.stop().catch((err: unknown) => { log.warn('stopping the node failed: %s', err) }), timeout])
     clearTimeout(timer)
   }
 
@@ -195,14 +198,14 @@ export class ServiceSupervisor implements SwarmdropApi {
       this.#restarts++
       void this.#serialize(() => this.#startOnce())
     }, retryInMs)
-    try { this.#onFault({ error, attempt: this.#failures, retryInMs }) } catch { /* a failing notifier must not stop restarts */ }
+    try { this.#onFault({ error, attempt: this.#failures, retryInMs }) } catch (err) { log.error('the fault handler failed (restarts go on): %s', err) }
   }
 
   #setState (state: SupervisorState): void {
     if (this.#state === state) return
     this.#state = state
     if (state === 'running' || state === 'stopped') for (const waiter of [...this.#runningWaiters]) waiter()
-    try { this.#onStateChange(state) } catch { /* ignore */ }
+    try { this.#onStateChange(state) } catch (err) { log.error('the state-change handler failed on %s: %s', state, err) }
   }
 }
 

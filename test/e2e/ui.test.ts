@@ -196,7 +196,7 @@ describe('the UI in a browser', { timeout: 180_000 }, () => {
     await bobPage.getByText(/Running on network “swarmdrop-test”/).waitFor()
     assert.equal(await bobPage.getByRole('checkbox', { name: 'Start at login' }).isDisabled(), true)
     await bobPage.getByRole('spinbutton', { name: /Upload limit/ }).fill('2048')
-    await bobPage.getByRole('button', { name: 'Save' }).click()
+    await bobPage.getByRole('button', { name: 'Save', exact: true }).click()
     await bobPage.getByText('Settings saved.').waitFor()
     assert.equal((await bob.call('getSettings', {})).maxUploadBytesPerSecond, 2048 * 1024)
     await bobPage.screenshot({ path: join(ARTIFACTS, 'settings.png') })

@@ -13,8 +13,13 @@ import { loadOrCreateWebToken } from '../web/web-token.ts'
 import { loadConfigFile } from '../config/config-file.ts'
 import type { ConfigFile } from '../config/config-file.ts'
 import { progressLine } from './progress.ts'
+import { doctor } from './doctor.ts'
+import { openLogFile } from '../log/log-file.ts'
+import type { LogFile } from '../log/log-file.ts'
+import { logServiceEvents } from '../log/event-log.ts'
 import { terminalJson, terminalLines, terminalText } from '../text/peer-text.ts'
 import type { DownloadInfo, ServiceEvent } from '../contract/index.ts'
+import { logger } from '../log/logger.ts'
 
 const USAGE = `usage:
   swarmdrop share <path>... [options]        share files or folders, print their links, seed until Ctrl-C
@@ -23,6 +28,8 @@ const USAGE = `usage:
                                              (--out: the download folder for new downloads; default
                                              the one saved in Settings, else ~/Downloads)
   swarmdrop psk <file>                       write a new pre-shared key for a closed swarm (--psk)
+  swarmdrop doctor [--out FILE]              write a bug report (log tail, stored state, versions) of
+                                             the profile; default file <repo>/logs/bug-report-<time>.json
 
 options:
   --repo DIR              profile folder (identity key, state); default ${defaultProfileDir()}
@@ -94,11 +101,13 @@ export async function main (argv: string[]): Promise<number> {
   const out = new Output(values.json === true)
   let service: SwarmdropService | null = null
   let web: WebServer | null = null
+  let logFile: LogFile | null = null
+  let stopEventLog: (() => void) | undefined
   try {
     if (command === 'get' && (rest.length !== 1 || values.out == null)) throw new UsageError('get needs one link and --out DIR')
     if (command === 'share' && rest.length === 0) throw new UsageError('share needs at least one path')
     if (command === 'get') parseLink(rest[0]!) // a malformed link fails before anything starts
-    if (!['share', 'get', 'daemon', 'psk'].includes(command)) throw new UsageError(`unknown command "${command}"`)
+    if (!['share', 'get', 'daemon', 'psk', 'doctor'].includes(command)) throw new UsageError(`unknown command "${command}"`)
     if (command !== 'daemon' && (values.web === true || values['web-port'] != null || values['web-root'] != null)) throw new UsageError('--web, --web-port and --web-root are daemon options')
     const webPort = values['web-port'] != null ? Number(values['web-port']) : undefined
     if (webPort != null && !(Number.isInteger(webPort) && webPort >= 0 && webPort <= 65535)) throw new UsageError('--web-port takes a port number (0 = any free port)')
@@ -111,16 +120,24 @@ export async function main (argv: string[]): Promise<number> {
       return 0
     }
     const profileDir = values.repo ?? defaultProfileDir()
+    if (command === 'doctor') {
+      const report = await doctor(profileDir, values.out)
+      out.event({ event: 'bug-report', ...report }, () => `wrote a bug report to ${report.path} (${report.bytes} bytes)\nnode state: ${report.state}`)
+      return 0
+    }
     const config = withFlags(await loadConfigFile(profileDir), values)
     const psk = config.psk != null ? await readFile(resolve(profileDir, config.psk)) : undefined
     service = await SwarmdropService.create({
       ...serviceOptionsFrom(profileDir, config, psk, command === 'daemon'),
       ...(command === 'daemon' && values.out != null ? { downloadDir: resolve(values.out) } : {})
     })
+    logFile = await openLogFile(profileDir) // once the profile is ours (its store is locked)
+    stopEventLog = logServiceEvents(service)
     for (const m of service.movedAside) {
       out.event({ event: 'state-recovered', path: m.path, movedTo: m.movedTo, reason: m.reason }, () => `warning: ${m.path} could not be read (${m.reason}); moved it to ${m.movedTo} and started it empty: unfinished downloads are re-checked from disk`)
     }
     const info = await service.call('nodeInfo', {})
+    log.info('%s: peer %s listening on %s', command, info.peerId, info.addresses.join(' '))
     out.event({ event: 'listening', peerId: info.peerId, addresses: info.addresses }, () => `peer ${info.peerId}\nlistening on:\n${info.addresses.map(a => '  ' + a).join('\n')}`)
 
     if (command === 'share') {
@@ -156,15 +173,21 @@ export async function main (argv: string[]): Promise<number> {
   } catch (err) {
     const e = err as Error
     const code = e instanceof SwarmdropError ? e.code : e instanceof UsageError ? 'usage' : 'error'
+    if (!(e instanceof UsageError)) log.error('%s failed: %s', command, e)
     out.error(code, e.message)
     return e instanceof UsageError ? 2 : 1
   } finally {
-    await web?.close().catch(() => {})
-    await service?.stop().catch(() => {})
+    await web?.close().catch((err: unknown) => { log.error('closing the web UI failed: %s', err) })
+    if (logFile != null) log.info('%s: stopping', command)
+    stopEventLog?.()
+    await service?.stop().catch((err: unknown) => { log.error('stopping the node failed: %s', err) })
+    await logFile?.close()
   }
 }
 
 class UsageError extends Error {}
+
+const log = logger('swarmdrop:cli')
 
 /** The profile's config.json with the flags given laid over it (flags win; a --psk path is relative to the working folder). */
 function withFlags (config: ConfigFile, values: Values): ConfigFile {
@@ -191,6 +214,7 @@ async function startWeb (service: SwarmdropService, profileDir: string, port: nu
   const ui = await web.uiAvailable()
   if (!ui) console.error('swarmdrop: web UI not built: run npm run build:renderer (the API is served meanwhile)')
   const url = web.url(token)
+  log.info('web UI on port %d', web.port) // swarmdrop doctor finds the running daemon's API by this line
   out.event({ event: 'web', url, port: web.port, ui }, () => `web UI: ${url}\n(the link holds this profile's secret token: do not share it)`)
   return web
 }

@@ -134,6 +134,8 @@ export interface CommandResults {
   files: { files: FileEntry[] }
   getSettings: AppSettings
   setSettings: AppSettings
+  /** Where the report was written and its size. */
+  bugReport: { path: string, bytes: number }
 }
 
 export type ServiceEvent =

@@ -1,4 +1,7 @@
 import { multiaddr } from '@multiformats/multiaddr'
+import { logger } from '../log/logger.ts'
+
+const log = logger('swarmdrop:net')
 import type { SingleKadDHT } from '@libp2p/kad-dht'
 import type { SwarmNode } from './node.ts'
 
@@ -19,11 +22,17 @@ export function keepJoined (node: SwarmNode, bootstrap: readonly string[], signa
   if (bootstrap.length === 0) return
   const dht = node.services.dht as SingleKadDHT
   let running = false
+  let failures = 0
   const timer = setInterval(() => {
     if (running || signal.aborted || (dht.routingTable?.size ?? 0) >= MIN_ROUTING_PEERS) return
     running = true
     rejoin(node, bootstrap, AbortSignal.any([signal, AbortSignal.timeout(REJOIN_TIMEOUT_MS)]))
-      .catch(() => {})
+      .then(() => { failures = 0 }, (err: unknown) => {
+        if (signal.aborted) return // stopping
+        // The first failure in a row is a warning; the next ones (every 10 s while isolated) debug lines.
+        if (failures++ === 0) log.warn('rejoining the DHT through the bootstrap peers failed: %s', err)
+        else log('rejoining the DHT failed again (%d in a row): %s', failures, err)
+      })
       .finally(() => { running = false })
   }, REJOIN_INTERVAL_MS)
   timer.unref()

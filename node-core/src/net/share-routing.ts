@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import { CID } from 'multiformats/cid'
+import { logger } from '../log/logger.ts'
 import { orderAddresses } from './announce.ts'
 import type { AbortOptions } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
@@ -42,6 +43,7 @@ const RETRY_DELAY_MS = 5_000
 
 /** SWARMDROP_DEBUG_DHT=1: one JSON line per provide round and per lookup on stderr. */
 const DEBUG = process.env.SWARMDROP_DEBUG_DHT === '1'
+const log = logger('swarmdrop:net')
 function debug (line: Record<string, unknown>): void {
   if (DEBUG) process.stderr.write(JSON.stringify({ debug: 'dht', ...line }) + '\n')
 }
@@ -99,7 +101,7 @@ export class ShareRouting {
       const wholeNetwork = closest.size > 0 && [...closest].every(p => stored.has(p)) && sameSet(closest, lastClosest)
       lastClosest = closest
       if (stored.size >= MIN_STORED || wholeNetwork || signal.aborted) break
-      await delay(RETRY_DELAY_MS, undefined, { signal }).catch(() => {})
+      await delay(RETRY_DELAY_MS, undefined, { signal }).catch((err: unknown) => { if (!signal.aborted) log.warn('the wait between provide rounds failed: %s', err) }) // aborted: stopping, checked next
       if (signal.aborted) break
     }
     if (options.signal?.aborted === true) throw options.signal.reason
@@ -111,7 +113,7 @@ export class ShareRouting {
   }
 
   async withdraw (shareId: string): Promise<void> {
-    await this.#dht.cancelReprovide(CID.parse(shareId)).catch(() => {})
+    await this.#dht.cancelReprovide(CID.parse(shareId)).catch((err: unknown) => { log.warn('could not stop reproviding %s: %s', shareId, err) })
   }
 
   /** Yields providers of a share until the lookup ends or times out. */

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { NotFoundError } from '../errors.ts'
 import { parseLink } from '../link/link.ts'
+import { liveState, writeBugReport } from '../log/bug-report.ts'
 import { logger } from '../log/logger.ts'
 import { HashPool } from '../manifest/hash-pool.ts'
 import { ShareRouting } from '../net/share-routing.ts'
@@ -53,6 +54,7 @@ export class SwarmdropService implements SwarmdropApi {
   readonly #downloads: Downloads
   readonly #server: ChunkServer
   readonly #progress: ProgressEmitter
+  readonly #profileDir: string
 
   private constructor (node: SwarmNode, stores: NodeStores, dialPolicy: DialPolicy, settings: SettingsStore, options: SwarmdropServiceOptions) {
     this.node = node
@@ -61,6 +63,7 @@ export class SwarmdropService implements SwarmdropApi {
     this.#datastore = stores.datastore
     this.#dialPolicy = dialPolicy
     this.#settings = settings
+    this.#profileDir = options.profileDir
     this.#events.setMaxListeners(0)
     const emit = (event: ServiceEvent): void => { this.#events.emit('event', event) }
     this.#peers = new PeerBook(node, dialPolicy)
@@ -190,6 +193,7 @@ export class SwarmdropService implements SwarmdropApi {
         return { files }
       }
       case 'getSettings': return await this.#settings.get()
+      case 'bugReport': return await writeBugReport({ profileDir: this.#profileDir, state: await liveState(this) })
       case 'setSettings': {
         const settings = await this.#settings.set(args as CommandArgs<'setSettings'>)
         this.#events.emit('event', { type: 'settings:changed', settings })

@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto'
 import { open } from 'node:fs/promises'
+import { logger } from '../log/logger.ts'
+
+const log = logger('swarmdrop:storage')
 import type { FileHandle } from 'node:fs/promises'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
@@ -81,7 +84,13 @@ interface CachedHandle {
 }
 
 async function closeQuietly (entry: CachedHandle): Promise<void> {
-  await entry.handle.then(async fh => { await fh.close() }, () => {}).catch(() => {})
+  let fh: FileHandle
+  try {
+    fh = await entry.handle
+  } catch {
+    return // the open failed: that error went to the caller that opened it; nothing to close
+  }
+  await fh.close().catch((err: unknown) => { log.warn('could not close a file handle: %s', err) })
 }
 
 /** Reads exactly `length` bytes at `position`; fails if the file is shorter. */

@@ -1,6 +1,9 @@
 import { rename } from 'node:fs/promises'
 import { Level } from 'level'
 import { SwarmdropError } from '../errors.ts'
+import { logger } from '../log/logger.ts'
+
+const log = logger('swarmdrop:storage')
 
 /** A LevelDB folder that could not be read and was moved aside (the store was started empty). */
 export interface MovedAside {
@@ -37,9 +40,24 @@ async function tryOpen (path: string): Promise<{ db: Level<string, Uint8Array> }
     for await (const entry of db.iterator()) void entry // every block is read and checksummed
     return { db }
   } catch (err) {
-    await db.close().catch(() => {})
+    await db.close().catch((closeErr: unknown) => { log.warn('could not close %s after a failed read: %s', path, closeErr) })
     return { error: describe(err) }
   }
+}
+
+/**
+ * Opens an existing LevelDB folder as it is, for reading (a bug report): nothing is created,
+ * recovered or moved. A store locked by another process is a `profile-in-use` error.
+ */
+export async function openLevelExisting (path: string): Promise<Level<string, Uint8Array>> {
+  const db = new Level<string, Uint8Array>(path, { keyEncoding: 'utf8', valueEncoding: 'view', createIfMissing: false })
+  try {
+    await db.open()
+  } catch (err) {
+    if (isLocked(err)) throw new SwarmdropError('profile-in-use', `${path} is in use by another swarmdrop process`, { cause: err })
+    throw describe(err)
+  }
+  return db
 }
 
 function isLocked (err: unknown): boolean {

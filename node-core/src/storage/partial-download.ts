@@ -6,9 +6,12 @@ import { Bitfield } from './bitfield.ts'
 import { FileHandleCache, bytesEqual, readExactly, sha256, writeExactly } from './file-handles.ts'
 import type { ChunkBytes } from './file-handles.ts'
 import { ChunkUnavailableError } from './served-share.ts'
+import { logger } from '../log/logger.ts'
 import type { ServedShare } from './served-share.ts'
 import type { ManifestLayout } from '../manifest/layout.ts'
 import type { StateStore } from './state-store.ts'
+
+const log = logger('swarmdrop:storage')
 
 /** Folder, inside the download folder, that holds downloads in progress. */
 export const PARTIAL_DIR = '.swarmdrop-partial'
@@ -68,7 +71,11 @@ export class PartialDownload implements ServedShare {
     const recorded = await store.getHave(shareId)
     let trusted: Bitfield | null = null
     if (recorded != null) {
-      try { trusted = new Bitfield(layout.chunkCount, recorded) } catch { /* unreadable: re-checked from disk below */ }
+      try {
+        trusted = new Bitfield(layout.chunkCount, recorded)
+      } catch (err) {
+        log.warn('the recorded chunks of %s are unreadable (%s): re-checking them from disk', shareId, err)
+      }
     }
     const d = new PartialDownload(shareId, manifestBytes, layout, outDir, new Bitfield(layout.chunkCount), store)
     await mkdir(outDir, { recursive: true })
@@ -186,13 +193,14 @@ export class PartialDownload implements ServedShare {
     if (this.#commitTimer != null || this.#closed) return
     this.#commitTimer = setTimeout(() => {
       this.#commitTimer = null
-      this.commit().catch(() => {})
+      this.commit().catch((err: unknown) => { log.error('recording the verified chunks of %s failed (retried at the next commit): %s', this.shareId, err) })
     }, COMMIT_INTERVAL_MS)
   }
 
   /** fsyncs written part files, then records the bitfield: what is recorded is on disk. */
   commit (): Promise<void> {
-    this.#committing = this.#committing.catch(() => {}).then(async () => { // a failed commit does not block later ones
+    // After the previous commit whatever its outcome (its failure went to its own caller): a failed commit does not block later ones.
+    const run = async (): Promise<void> => {
       const snapshot = Uint8Array.from(this.have.bytes)
       const dirty = [...this.#dirty]
       this.#dirty.clear()
@@ -203,7 +211,8 @@ export class PartialDownload implements ServedShare {
         for (const path of dirty) this.#dirty.add(path) // synced again by the next commit
         throw err
       }
-    })
+    }
+    this.#committing = this.#committing.then(run, run)
     return this.#committing
   }
 
@@ -244,7 +253,9 @@ export class PartialDownload implements ServedShare {
       finals.push(target)
     }
     await rm(this.partialDir, { recursive: true, force: true })
-    await rmdir(join(this.outDir, PARTIAL_DIR)).catch(() => {}) // only if empty (other downloads may use it)
+    await rmdir(join(this.outDir, PARTIAL_DIR)).catch((err: NodeJS.ErrnoException) => { // only if empty (other downloads may use it)
+      if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST' && err.code !== 'ENOENT') log.warn('could not remove %s: %s', join(this.outDir, PARTIAL_DIR), err)
+    })
     return finals
   }
 
@@ -264,7 +275,7 @@ export class PartialDownload implements ServedShare {
       await this.commit()
       this.#closed = true
     }
-    await this.#committing.catch(() => {})
+    await this.#committing.catch((err: unknown) => { log('the last commit of %s had failed (logged when it ran): %s', this.shareId, err) })
     await this.#handles.close()
   }
 }

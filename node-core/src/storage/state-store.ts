@@ -1,6 +1,7 @@
 import { Level } from 'level'
 import { join } from 'node:path'
-import { openLevelRecovering } from './level-recovery.ts'
+import { openLevelExisting, openLevelRecovering } from './level-recovery.ts'
+import { logger } from '../log/logger.ts'
 import type { MovedAside } from './level-recovery.ts'
 
 /** A share seeded in place: where its files are and the size and mtime they had when hashed. */
@@ -35,6 +36,7 @@ export interface Settings {
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
+const log = logger('swarmdrop:storage')
 
 /**
  * The app's state in one embedded LevelDB (`level`, the store the libp2p/IPFS ecosystem uses):
@@ -59,6 +61,11 @@ export class StateStore {
     return new StateStore(db, movedAside)
   }
 
+  /** Opens the profile's store as it is, to read it (nothing created or recovered); see openLevelExisting. */
+  static async openExisting (profileDir: string): Promise<StateStore> {
+    return new StateStore(await openLevelExisting(join(profileDir, 'state')), null)
+  }
+
   async close (): Promise<void> {
     await this.#db.close()
   }
@@ -66,7 +73,12 @@ export class StateStore {
   async #getJson<T> (key: string): Promise<T | undefined> {
     const v = await this.#db.get(key)
     if (v == null) return undefined
-    try { return JSON.parse(decoder.decode(v)) as T } catch { return undefined }
+    try {
+      return JSON.parse(decoder.decode(v)) as T
+    } catch (err) {
+      log.warn('unreadable record %s taken as absent: %s', key, err)
+      return undefined
+    }
   }
 
   async #putJson (key: string, value: unknown): Promise<void> {
@@ -75,7 +87,14 @@ export class StateStore {
 
   async * #values<T> (prefix: string): AsyncGenerator<T> {
     for await (const v of this.#db.values({ gte: prefix, lt: prefix + '\xff' })) {
-      try { yield JSON.parse(decoder.decode(v)) as T } catch { /* unreadable record: skipped */ }
+      let value: T
+      try {
+        value = JSON.parse(decoder.decode(v)) as T
+      } catch (err) {
+        log.warn('unreadable %s record skipped: %s', prefix, err)
+        continue
+      }
+      yield value
     }
   }
 

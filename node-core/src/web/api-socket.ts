@@ -1,11 +1,14 @@
 import { WebSocketServer } from 'ws'
 import { parseCommand } from '../contract/index.ts'
-import { toWireError, WIRE_PROTOCOL } from '../contract/index.ts'
+import { SwarmdropError, toWireError, WIRE_PROTOCOL } from '../contract/index.ts'
+import { logger } from '../log/logger.ts'
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { RawData, WebSocket } from 'ws'
 import type { SwarmdropApi } from '../contract/index.ts'
 import type { ServerMessage } from '../contract/index.ts'
+
+const log = logger('swarmdrop:web')
 
 export const SOCKET_LIMITS = {
   /** Largest frame a client may send. */
@@ -92,7 +95,10 @@ export class ApiSocketBridge {
       }
       run().then(
         result => { send({ type: 'result', id: frame.id, result: result ?? null }) },
-        (err: unknown) => { send({ type: 'error', id: frame.id, error: toWireError(err) }) }
+        (err: unknown) => {
+          if (!(err instanceof SwarmdropError)) log.error('%s failed: %s', String(frame.command), err) // a bug: the caller sees only its message
+          send({ type: 'error', id: frame.id, error: toWireError(err) })
+        }
       ).finally(() => { inFlight-- })
     })
   }

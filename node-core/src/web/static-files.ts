@@ -2,6 +2,9 @@ import { createReadStream } from 'node:fs'
 import { realpath, stat } from 'node:fs/promises'
 import { extname, join, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { logger } from '../log/logger.ts'
+
+const log = logger('swarmdrop:web')
 import type { ServerResponse } from 'node:http'
 
 /** The built renderer, relative to the package root (not the working directory). */
@@ -124,7 +127,8 @@ export class StaticFiles {
       if (!real.startsWith(this.#realRoot + sep)) return null
       const s = await stat(real)
       return s.isFile() ? { path: real, size: s.size } : null
-    } catch {
+    } catch (err) {
+      log('not serving %s: %s', relative, err) // answered 404
       this.#realRoot = null // the folder may appear later (npm run build:renderer while running)
       return null
     }

@@ -3,6 +3,9 @@ import { lstat, mkdir, open, readdir, statfs, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { InsufficientSpaceError, InvalidArgumentError, SwarmdropError, UnsafePathError } from '../errors.ts'
 import { validateRelativePath } from '../manifest/validate.ts'
+import { logger } from '../log/logger.ts'
+
+const log = logger('swarmdrop:web')
 import type { Readable } from 'node:stream'
 
 /** Free space an upload always leaves on the library's file system. */
@@ -70,8 +73,8 @@ export class UploadLibrary {
       if (declaredLength != null && written !== declaredLength) throw new InvalidArgumentError(`${path}: body shorter than its Content-Length`)
       await handle.sync()
     } catch (err) {
-      await handle.close().catch(() => {})
-      await unlink(file).catch(() => {})
+      await handle.close().catch((closeErr: unknown) => { log.warn('could not close the failed upload %s: %s', file, closeErr) })
+      await unlink(file).catch((unlinkErr: unknown) => { log.warn('could not remove the failed upload %s: %s', file, unlinkErr) })
       throw err
     }
     await handle.close()

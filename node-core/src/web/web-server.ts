@@ -5,6 +5,9 @@ import { ApiSocketBridge } from './api-socket.ts'
 import { checkBearer, checkHostAndOrigin, checkSocketToken } from './request-guard.ts'
 import { plain, SECURITY_HEADERS, StaticFiles } from './static-files.ts'
 import { UploadLibrary } from './uploads.ts'
+import { logger } from '../log/logger.ts'
+
+const log = logger('swarmdrop:web')
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { SwarmdropApi } from '../contract/index.ts'
@@ -53,7 +56,8 @@ export class WebServer {
     const state = { port: 0 }
     const make = (): Server => {
       const server = createServer({ requestTimeout: 0, headersTimeout: 30_000 }, (req, res) => {
-        handleRequest(req, res, { ...options, port: state.port }, staticFiles, library).catch(err => {
+        handleRequest(req, res, { ...options, port: state.port }, staticFiles, library).catch((err: unknown) => {
+          if (!(err instanceof SwarmdropError)) log.error('%s %s failed: %s', req.method, splitTarget(req.url ?? '/').path, err)
           if (!res.headersSent) sendError(res, err)
           else res.destroy()
         })
