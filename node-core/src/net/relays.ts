@@ -161,7 +161,7 @@ export class SwarmRelays implements Startable {
       if (this.#relays.size >= RELAY_RESERVATIONS) return
       this.#components.peerStore.get(connection.remotePeer).then(peer => {
         if (this.#isSwarmRelay(peer.protocols)) this.#reserve(peer.id, connection)
-      }, () => {})
+      }, (err: unknown) => { this.#log('peer %p not in the peer store yet: %e', connection.remotePeer, err) })
     }
   }
 
