@@ -241,3 +241,25 @@ test('default clock and sleep work (no timing assertions)', async () => {
   ac.abort(new Error('stop'))
   await assert.rejects(p, /stop/)
 })
+
+test('idle time fills the bucket only up to the burst', async () => {
+  // 1 MiB/s: the default burst is a quarter second, 256 KiB; an explicit burst caps the same way.
+  for (const burst of [undefined, 100 * KiB]) {
+    const cap = burst ?? 256 * KiB
+    const clock = new ManualClock()
+    const bucket = new TokenBucket(MiB, { burst, now: clock.now, sleep: clock.sleep })
+    await bucket.take(cap) // empty it
+    await clock.advance(10_000) // ten seconds idle would earn 10 MiB without the cap
+    let passed = 0
+    const pending: Array<Promise<void>> = []
+    for (let k = 0; k < 128; k++) pending.push(bucket.take(4 * KiB).then(() => { passed += 4 * KiB }))
+    await clock.advance(0)
+    assert.equal(passed, cap, `at once after idling: ${passed} bytes, the burst is ${cap}`)
+    // The rest passes at the rate: 4 KiB every 4 ms.
+    await clock.advance(4)
+    assert.equal(passed, cap + 4 * KiB)
+    await clock.advance(1000)
+    await Promise.all(pending)
+    assert.equal(passed, 512 * KiB)
+  }
+})
