@@ -24,17 +24,30 @@ export function killGroup (child: ChildProcess, signal: NodeJS.Signals = 'SIGKIL
   if (signal === 'SIGKILL') groups.delete(child.pid)
 }
 
-function killEveryGroup (): void {
+/** Synchronous clean-ups run after the groups are killed, at exit or interruption (e.g. removing network namespaces). */
+const cleanups = new Set<() => void>()
+
+/** Runs `cleanup` (synchronous) when this process exits or is interrupted; returns a function that cancels it. */
+export function onExitOrInterrupt (cleanup: () => void): () => void {
+  cleanups.add(cleanup)
+  return () => { cleanups.delete(cleanup) }
+}
+
+function cleanUp (): void {
   for (const pgid of groups) {
     try { process.kill(-pgid, 'SIGKILL') } catch { /* gone */ }
   }
   groups.clear()
+  for (const cleanup of [...cleanups]) {
+    cleanups.delete(cleanup)
+    try { cleanup() } catch { /* the others still run */ }
+  }
 }
 
-process.on('exit', killEveryGroup)
+process.on('exit', cleanUp)
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(signal, () => {
-    killEveryGroup()
+    cleanUp()
     process.kill(process.pid, signal)
   })
 }
