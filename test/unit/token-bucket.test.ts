@@ -1,5 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { getEventListeners } from 'node:events'
 import { TokenBucket } from '../../node-core/src/bandwidth/token-bucket.ts'
 import { seededRandom } from '../helpers/random.ts'
 
@@ -147,7 +148,8 @@ test('callers are served in FIFO order', async () => {
 
 test('unlimited (0 or Infinity) resolves immediately without sleeping', async () => {
   for (const rate of [0, Infinity]) {
-    const bucket = new TokenBucket(rate, { sleep: () => { throw new Error('must not sleep') } })
+    // A clock that never moves: nothing may depend on time passing.
+    const bucket = new TokenBucket(rate, { now: () => 0, sleep: () => { throw new Error('must not sleep') } })
     assert.equal(bucket.rate, rate)
     for (let k = 0; k < 100; k++) await bucket.take(1024 * MiB)
   }
@@ -222,13 +224,57 @@ test('abort rejects with the reason and leaves no debt', async () => {
 })
 
 test('argument checks', async () => {
-  assert.throws(() => new TokenBucket(-1), RangeError)
+  assert.throws(() => new TokenBucket(-1), { name: 'RangeError', message: 'bad rate -1' })
   assert.throws(() => new TokenBucket(NaN), RangeError)
-  assert.throws(() => new TokenBucket(100, { burst: 0 }), RangeError)
+  assert.throws(() => new TokenBucket(100, { burst: 0 }), { name: 'RangeError', message: 'bad burst 0' })
   const bucket = new TokenBucket(100)
   assert.throws(() => bucket.setRate(-5), RangeError)
-  await assert.rejects(bucket.take(-1), RangeError)
+  await assert.rejects(bucket.take(-1), { name: 'RangeError', message: 'bad byte count -1' })
   await assert.rejects(bucket.take(NaN), RangeError)
+})
+
+test('at a low rate the burst is still 64 KiB', async () => {
+  const clock = new ManualClock()
+  const bucket = new TokenBucket(1000, { now: clock.now, sleep: clock.sleep })
+  await bucket.take(64 * KiB) // a full bucket
+  let passed = false
+  const next = bucket.take(1).then(() => { passed = true })
+  await clock.advance(0)
+  assert.equal(passed, false, 'the bucket is empty')
+  await clock.advance(1) // one byte at 1000 B/s
+  assert.equal(passed, true)
+  await next
+})
+
+test('lowering the rate lowers the burst: tokens above the new burst are dropped', async () => {
+  const clock = new ManualClock()
+  const bucket = new TokenBucket(MiB, { now: clock.now, sleep: clock.sleep }) // burst 256 KiB, full
+  bucket.setRate(100 * 1024) // burst 64 KiB (a quarter second is less)
+  await bucket.take(64 * KiB)
+  let passed = false
+  const next = bucket.take(64 * KiB).then(() => { passed = true })
+  await clock.advance(639)
+  assert.equal(passed, false, 'the 192 KiB above the new burst are gone')
+  await clock.advance(1) // 64 KiB at 100 KiB/s
+  assert.equal(passed, true)
+  await next
+})
+
+test('a granted or aborted take leaves no listener on its signal', async () => {
+  const clock = new ManualClock()
+  const bucket = new TokenBucket(1000, { burst: 1000, now: clock.now, sleep: clock.sleep })
+  await bucket.take(1000)
+  const granted = new AbortController()
+  const p = bucket.take(500, granted.signal)
+  assert.equal(getEventListeners(granted.signal, 'abort').length, 1, 'listening while it waits')
+  await clock.advance(500)
+  await p
+  assert.equal(getEventListeners(granted.signal, 'abort').length, 0)
+  const aborted = new AbortController()
+  const q = bucket.take(500, aborted.signal)
+  aborted.abort()
+  await assert.rejects(q)
+  assert.equal(getEventListeners(aborted.signal, 'abort').length, 0)
 })
 
 test('default clock and sleep work (no timing assertions)', async () => {
