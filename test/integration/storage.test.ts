@@ -53,9 +53,11 @@ describe('disk full mid-download', { timeout: 300_000 }, () => {
     assert.equal(paused.code, 'no-space')
     assert.match(paused.message as string, /full/)
     assert.ok((paused.verifiedBytes as number) > 2 * MiB, 'verified chunks kept')
-    await new Promise(resolve => setTimeout(resolve, 3000))
+    // Still running and waiting for space: it keeps reporting progress, paused (a later line than
+    // the 'paused' event, not a guessed wait).
+    const pausedAt = get.lines.indexOf(paused)
+    const during = await get.waitFor(l => l.event === 'progress' && l.state === 'paused' && get.lines.indexOf(l) > pausedAt)
     assert.equal(get.child.exitCode, null, 'still running, waiting for space')
-    const during = get.lines.filter(l => l.event === 'progress' && l.state === 'paused').at(-1)!
     assert.ok((during.verifiedBytes as number) >= (paused.verifiedBytes as number), 'nothing verified was dropped')
     await rm(filler)
     await get.event('complete', 120_000)
