@@ -6,7 +6,7 @@ import globals from 'globals'
 import svelte from 'eslint-plugin-svelte'
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'out/**', 'renderer/dist/**', 'bench/results/**', 'test/e2e/artifacts/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'out/**', 'renderer/dist/**', 'bench/results/**', 'test/e2e/artifacts/**', '.stryker-tmp/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -55,6 +55,17 @@ class ManualClock {
   }
 }
 
+/** Takes `bytes` and checks on the manual clock that they pass after exactly `ms`, not a millisecond sooner. */
+async function passesAfter (clock: ManualClock, bucket: TokenBucket, bytes: number, ms: number): Promise<void> {
+  let passed = false
+  const take = bucket.take(bytes).then(() => { passed = true })
+  await clock.advance(ms - 1)
+  assert.equal(passed, false, `${bytes} bytes passed before ${ms} ms`)
+  await clock.advance(1)
+  assert.equal(passed, true, `${bytes} bytes did not pass at ${ms} ms`)
+  await take
+}
+
 /** Lets pending promise callbacks run (not a timing assertion: no clock is read). */
 function settle (): Promise<void> {
   return new Promise(resolve => setImmediate(resolve))
@@ -237,13 +248,7 @@ test('at a low rate the burst is still 64 KiB', async () => {
   const clock = new ManualClock()
   const bucket = new TokenBucket(1000, { now: clock.now, sleep: clock.sleep })
   await bucket.take(64 * KiB) // a full bucket
-  let passed = false
-  const next = bucket.take(1).then(() => { passed = true })
-  await clock.advance(0)
-  assert.equal(passed, false, 'the bucket is empty')
-  await clock.advance(1) // one byte at 1000 B/s
-  assert.equal(passed, true)
-  await next
+  await passesAfter(clock, bucket, 1, 1) // one byte at 1000 B/s: the bucket was empty
 })
 
 test('lowering the rate lowers the burst: tokens above the new burst are dropped', async () => {
@@ -251,13 +256,7 @@ test('lowering the rate lowers the burst: tokens above the new burst are dropped
   const bucket = new TokenBucket(MiB, { now: clock.now, sleep: clock.sleep }) // burst 256 KiB, full
   bucket.setRate(100 * 1024) // burst 64 KiB (a quarter second is less)
   await bucket.take(64 * KiB)
-  let passed = false
-  const next = bucket.take(64 * KiB).then(() => { passed = true })
-  await clock.advance(639)
-  assert.equal(passed, false, 'the 192 KiB above the new burst are gone')
-  await clock.advance(1) // 64 KiB at 100 KiB/s
-  assert.equal(passed, true)
-  await next
+  await passesAfter(clock, bucket, 64 * KiB, 640) // 64 KiB at 100 KiB/s: the 192 KiB above the new burst are gone
 })
 
 test('a granted or aborted take leaves no listener on its signal', async () => {
