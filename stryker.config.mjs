@@ -27,7 +27,7 @@ export const MODULES = {
   },
   'web-guard-static': {
     mutate: ['node-core/src/web/request-guard.ts', 'node-core/src/web/static-files.ts'],
-    tests: ['test/unit/web-guard.test.ts', 'test/unit/fuzz-web.test.ts']
+    tests: ['test/unit/web-guard.test.ts', 'test/unit/fuzz-web.test.ts', 'test/unit/static-files.test.ts']
   },
   'picker-policy': {
     mutate: ['node-core/src/scheduler/piece-picker.ts', 'node-core/src/scheduler/source-policy.ts'],

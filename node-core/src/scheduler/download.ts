@@ -95,6 +95,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
   #timer: NodeJS.Timeout | null = null
   #running = false
   #completed = false
+  #failed = false
   readonly rate: RateMeter
 
   constructor (init: SwarmTransferInit) {
@@ -205,7 +206,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     this.#picker.addSource(has)
     for (const peer of session.initialPeers) this.addCandidate(peer)
     session.start({
-      onBlock: (index, data) => { this.#onBlock(source, index, data).catch(err => { this.emit('error', err as Error) }) },
+      onBlock: (index, data) => { this.#onBlock(source, index, data).catch(err => { this.#fail(err as Error) }) },
       onHave: index => {
         if (index < has.length && has.set(index)) { this.#picker.addSourceChunk(index); this.#fill(source) }
       },
@@ -228,6 +229,17 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     })
     this.emit('source', this.#snap(source, true))
     this.#fill(source)
+  }
+
+  /**
+   * Reports the transfer's failure once. Several chunks are written at a time, so a full disk fails
+   * them all; their owner stops listening after the first error, and a second 'error' event with
+   * no listener would end the process.
+   */
+  #fail (err: Error): void {
+    if (this.#failed) return
+    this.#failed = true
+    this.emit('error', err)
   }
 
   #release (source: Source, index: number): void {
