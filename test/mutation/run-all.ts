@@ -6,9 +6,10 @@
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { MODULES } from '../../stryker.config.mjs'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+const CONFIG = new URL('../../stryker.config.mjs', import.meta.url).href
+const { MODULES } = await import(CONFIG) as { MODULES: Record<string, { mutate: string[], tests: string[] }> }
 const names = process.argv.length > 2 ? process.argv.slice(2) : Object.keys(MODULES)
 const scores: string[] = []
 let failed = false
