@@ -5,6 +5,7 @@
  * SIGHUP: the signal is then raised again so the process still ends as it would have).
  */
 import { spawn } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
 import type { ChildProcess, SpawnOptions } from 'node:child_process'
 
 /** Process group IDs (the leaders' PIDs). Kept after a leader exits: its descendants may live on. */
@@ -17,11 +18,49 @@ export function spawnInGroup (command: string, args: readonly string[], options:
   return child
 }
 
-/** Sends `signal` to every process in the child's group (nothing if it is gone). */
-export function killGroup (child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): void {
+/**
+ * The PIDs of every live descendant of `roots` (from /proc, Linux). A child that put its own children
+ * in groups of their own (bench/run.ts through this module) has descendants outside its group: they
+ * are found before anything is killed, while they still have their parent.
+ */
+function descendantsOf (roots: Iterable<number>): number[] {
+  const children = new Map<number, number[]>()
+  let entries: string[]
+  try { entries = readdirSync('/proc') } catch { return [] }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      const list = children.get(ppid) ?? []
+      list.push(Number(entry))
+      children.set(ppid, list)
+    } catch { /* gone meanwhile */ }
+  }
+  const found: number[] = []
+  const todo = [...roots]
+  while (todo.length > 0) {
+    for (const child of children.get(todo.pop()!) ?? []) { found.push(child); todo.push(child) }
+  }
+  return found
+}
+
+/** SIGKILLs the groups led by `leaders` and every descendant of theirs, wherever its group. */
+function killTrees (leaders: readonly number[]): void {
+  const descendants = descendantsOf(leaders)
+  for (const pgid of leaders) {
+    try { process.kill(-pgid, 'SIGKILL') } catch { /* the group is gone */ }
+  }
+  for (const pid of descendants) {
+    try { process.kill(pid, 'SIGKILL') } catch { /* gone */ }
+  }
+}
+
+/** SIGKILLs every process in the child's group and every descendant of it (nothing if it is gone). */
+export function killGroup (child: ChildProcess): void {
   if (child.pid === undefined) return
-  try { process.kill(-child.pid, signal) } catch { /* the group is gone */ }
-  if (signal === 'SIGKILL') groups.delete(child.pid)
+  killTrees([child.pid])
+  groups.delete(child.pid)
 }
 
 /** Synchronous clean-ups run after the groups are killed, at exit or interruption (e.g. removing network namespaces). */
@@ -34,9 +73,7 @@ export function onExitOrInterrupt (cleanup: () => void): () => void {
 }
 
 function cleanUp (): void {
-  for (const pgid of groups) {
-    try { process.kill(-pgid, 'SIGKILL') } catch { /* gone */ }
-  }
+  killTrees([...groups])
   groups.clear()
   for (const cleanup of [...cleanups]) {
     cleanups.delete(cleanup)
