@@ -10,7 +10,7 @@ const RESTRICTED_PATHS = [
   ...['vm', 'node:vm'].map(name => ({ name, message: 'vm compiles strings to code.' }))]
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'out/**', 'renderer/dist/**', 'bench/results/**', 'test/e2e/artifacts/**', 'test/fixtures/lint/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'out/**', 'renderer/dist/**', 'bench/results/**', 'test/e2e/artifacts/**', 'test/fixtures/lint/**', '.stryker-tmp/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

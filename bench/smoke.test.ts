@@ -5,12 +5,11 @@
  */
 import { it } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
+import { killGroup, spawnInGroup } from '../test/helpers/process-groups.ts'
 import type { ScenarioResult } from './lib/result.ts'
 
 const RUN = fileURLToPath(new URL('./run.ts', import.meta.url))
@@ -19,7 +18,16 @@ const IDS = ['one-to-one', 'capped-seeders', 'share-creation', 'latency', 'small
 it('runs every benchmark scenario in quick mode and writes its figures', { timeout: 600_000 }, async () => {
   const out = await mkdtemp(join(tmpdir(), 'swarmdrop-bench-smoke-'))
   try {
-    await promisify(execFile)(process.execPath, [RUN, '--quick', '--out', out], { timeout: 540_000, maxBuffer: 16 * 1024 * 1024 })
+    // run.ts and the swarmdrop nodes it starts share a process group: a timeout, a failure or an
+    // interruption of this test kills them all, not run.ts alone.
+    const run = spawnInGroup(process.execPath, [RUN, '--quick', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    for (const stream of [run.stdout!, run.stderr!]) stream.setEncoding('utf8').on('data', (d: string) => { output = (output + d).slice(-4000) })
+    const timer = setTimeout(() => { killGroup(run) }, 540_000)
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(resolve => run.on('close', (c, s) => { resolve([c, s]) }))
+    clearTimeout(timer)
+    killGroup(run) // anything it left behind
+    assert.equal(code, 0, `run.ts ended with ${code ?? signal}: ${output}`)
     const json = JSON.parse(await readFile(join(out, 'latest.json'), 'utf8')) as { scenarios: ScenarioResult[], failures: unknown[], load: Record<string, number> }
     assert.deepEqual(json.failures, [])
     assert.deepEqual(json.scenarios.map(s => s.id), IDS)

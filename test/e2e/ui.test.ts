@@ -48,11 +48,14 @@ describe('the UI in a browser', { timeout: 180_000 }, () => {
   })
 
   after(async () => {
-    await browser?.close()
-    alice?.close()
-    bob?.close()
-    await killAll()
-    await removeTemps()
+    try {
+      await browser?.close()
+    } finally { // a browser that fails to close must not leave the daemons running
+      alice?.close()
+      bob?.close()
+      await killAll()
+      await removeTemps()
+    }
   })
 
   it('removes the token from the address bar and keeps it for reloads', async () => {

@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { NODE_FLAGS } from '../../node-core/bin/node-flags.mjs'
+import { killGroup, spawnInGroup } from './process-groups.ts'
 
 export { NODE_FLAGS }
 
@@ -9,7 +9,17 @@ export const CLI = fileURLToPath(new URL('../../node-core/bin/swarmdrop.mjs', im
 
 const running = new Set<ChildProcess>()
 
-/** A real process whose stdout is JSON lines; every one started is killed by `killAll`. */
+/**
+ * How long a wait for a process's line may take before the test fails: generous, since the machine
+ * may be busy; a wait that hits it is a hang, not a slow run. Tests pass a longer cap where the
+ * awaited thing takes long by design.
+ */
+export const WAIT_CAP_MS = 120_000
+
+/**
+ * A real process whose stdout is JSON lines, in a process group of its own; every one started is
+ * killed (with its group) by `killAll`, and by this process's exit or interruption.
+ */
 export class JsonProcess {
   readonly child: ChildProcess
   readonly lines: Array<Record<string, unknown>> = []
@@ -19,9 +29,10 @@ export class JsonProcess {
   stderr = ''
   readonly exited: Promise<number | null>
   readonly #waiters = new Set<() => void>()
+  #closed = false
 
-  constructor (command: string, args: string[], env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
+  constructor (command: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string) {
+    this.child = spawnInGroup(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, cwd })
     running.add(this.child)
     let buffer = ''
     this.child.stdout!.setEncoding('utf8').on('data', (d: string) => {
@@ -36,20 +47,21 @@ export class JsonProcess {
       for (const w of this.#waiters) w()
     })
     this.child.stderr!.setEncoding('utf8').on('data', (d: string) => { this.stderr += d; for (const w of this.#waiters) w() })
+    // 'close', not 'exit': every line it wrote has been read by then.
     this.exited = new Promise(resolve => {
-      this.child.on('exit', code => { running.delete(this.child); for (const w of this.#waiters) w(); resolve(code) })
+      this.child.on('close', code => { this.#closed = true; running.delete(this.child); for (const w of this.#waiters) w(); resolve(code) })
     })
   }
 
   get pid (): number { return this.child.pid! }
 
   /** Resolves with the first line matching `predicate`; rejects after `timeoutMs` or if the process exits first. */
-  waitFor (predicate: (line: Record<string, unknown>) => boolean, timeoutMs = 60_000): Promise<Record<string, unknown>> {
+  waitFor (predicate: (line: Record<string, unknown>) => boolean, timeoutMs = WAIT_CAP_MS): Promise<Record<string, unknown>> {
     return new Promise((resolve, reject) => {
       const check = (): boolean => {
         const hit = this.lines.find(predicate)
         if (hit != null) { done(); resolve(hit); return true }
-        if (this.child.exitCode != null || this.child.signalCode != null) {
+        if (this.#closed) {
           done()
           reject(new Error(`process exited (${this.child.exitCode ?? this.child.signalCode}) before the expected line; stderr: ${this.stderr.slice(-2000)}`))
           return true
@@ -100,6 +112,6 @@ export function killAll (): Promise<void> {
 export async function killAllExcept (keep: readonly JsonProcess[]): Promise<void> {
   const kept = new Set(keep.map(p => p.child))
   const all = [...running].filter(c => !kept.has(c))
-  for (const c of all) c.kill('SIGKILL')
+  for (const c of all) killGroup(c)
   await Promise.all(all.map(c => new Promise(resolve => { if (c.exitCode != null || c.signalCode != null) resolve(null); else c.once('exit', resolve) })))
 }

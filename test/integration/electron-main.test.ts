@@ -6,9 +6,9 @@
  * test/fixtures/electron-main-driver.ts). Checks the wiring of index.ts that the unit tests do
  * not reach: window, app://, IPC, links from argv and a second launch, tray, fault restart, quit.
  */
-import { after, before, describe, it } from 'node:test'
+import { after, afterEach, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -16,7 +16,7 @@ import { promisify } from 'node:util'
 import { formatLink } from '../../node-core/src/link/link.ts'
 import { shareIdOf } from '../../node-core/src/manifest/codec.ts'
 import { makeTree, removeTemps, tempDir } from '../helpers/files.ts'
-import { TEST_NETWORK } from '../helpers/processes.ts'
+import { JsonProcess, TEST_NETWORK, killAll } from '../helpers/processes.ts'
 
 const ROOT = new URL('../..', import.meta.url).pathname
 const DRIVER = join(ROOT, 'test/fixtures/electron-main-driver.ts')
@@ -24,6 +24,7 @@ const DRIVER = join(ROOT, 'test/fixtures/electron-main-driver.ts')
 before(async () => {
   await promisify(execFile)(process.execPath, [join(ROOT, 'electron/build.ts')], { cwd: ROOT, timeout: 60_000 })
 })
+afterEach(killAll)
 after(removeTemps)
 
 describe('built main process with the Electron API stood in', { timeout: 180_000 }, () => {
@@ -38,20 +39,12 @@ describe('built main process with the Electron API stood in', { timeout: 180_000
     const folder = join(home, 'to-share')
     await makeTree(folder, { 'photo.jpg': 300_000, 'notes/readme.txt': 100 })
 
-    const child = spawn(process.execPath, [DRIVER, first, second, folder], {
-      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config') }
-    })
-    let out = ''
-    let err = ''
-    child.stdout.on('data', (d: Buffer) => { out += d.toString() })
-    child.stderr.on('data', (d: Buffer) => { err += d.toString() })
-    const killer = setTimeout(() => child.kill('SIGKILL'), 150_000)
-    const code = await new Promise<number | null>(resolve => child.on('exit', resolve))
-    clearTimeout(killer)
-    assert.equal(code, 0, `driver failed:\n${err}\n${out}`)
-    const line = out.split('\n').find(l => l.startsWith('{"event":"result"'))
-    assert.ok(line != null, out)
-    const r = JSON.parse(line) as Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+    const driver = new JsonProcess(process.execPath, [DRIVER, first, second, folder], { HOME: home, XDG_CONFIG_HOME: join(home, '.config') }, ROOT)
+    const result = await driver.event('result', 150_000)
+    const code = await driver.exited
+    assert.equal(code, 0, `driver failed:\n${driver.stderr}`)
+    const r = result as Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+    const err = driver.stderr
 
     const prefs = r.window.options.webPreferences
     assert.deepEqual([prefs.contextIsolation, prefs.sandbox, prefs.nodeIntegration, prefs.webSecurity], [true, true, false, true])
@@ -62,6 +55,9 @@ describe('built main process with the Electron API stood in', { timeout: 180_000
     assert.deepEqual(r.privilegedSchemes, [{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }])
     assert.deepEqual(r.protocolClients, [['swarmdrop']])
     assert.ok(r.addresses.every((a: string) => a.startsWith('/ip4/127.0.0.1/')), 'loopback only')
+    assert.equal(r.routingTableBefore, 0, 'no bootstrap peer in the routing table')
+    assert.equal(r.routingTableWithProbe, 1, `a DHT server on ${TEST_NETWORK} joined the node's routing table`)
+    assert.deepEqual(r.refusedConnects, [], 'no connection beyond loopback was attempted (bootstrap list empty)')
     assert.match(r.trayImage, /resources\/tray\/tray-light\.png$/)
 
     assert.equal(r.firstLinkDownload, 'connecting', 'the link on the command line became a download')

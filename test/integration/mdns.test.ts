@@ -8,12 +8,30 @@ import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { makeTree, removeTemps, tempDir, treeHashes } from '../helpers/files.ts'
+import { onExitOrInterrupt } from '../helpers/process-groups.ts'
 import { CLI, JsonProcess, NODE_FLAGS, TEST_NETWORK, killAll } from '../helpers/processes.ts'
 
+/** Namespaces of this run: named after its PID, so a run can tell its leftovers from a live run's. */
 const NS = [`sd-lan-a-${process.pid}`, `sd-lan-b-${process.pid}`]
-const ip = (...args: string[]): void => { execFileSync('ip', args, { stdio: 'pipe' }) }
+const ip = (...args: string[]): string => execFileSync('ip', args, { stdio: 'pipe', encoding: 'utf8' })
+
+function removeNamespaces (): void {
+  for (const ns of NS) { try { ip('netns', 'delete', ns) } catch { /* already gone */ } }
+}
+
+/** Removes the namespaces of earlier runs whose process is gone (killed before it could clean up). */
+function removeStaleNamespaces (): void {
+  for (const line of ip('netns', 'list').split('\n')) {
+    const m = /^(sd-lan-[ab]-(\d+))\b/.exec(line)
+    if (m == null) continue
+    try { process.kill(Number(m[2]), 0); continue } catch { /* that run is gone */ }
+    try { ip('netns', 'delete', m[1]!) } catch { /* removed meanwhile */ }
+  }
+}
 
 before(() => {
+  removeStaleNamespaces()
+  onExitOrInterrupt(removeNamespaces)
   for (const ns of NS) ip('netns', 'add', ns)
   ip('link', 'add', 'sdveth-a', 'netns', NS[0]!, 'type', 'veth', 'peer', 'name', 'sdveth-b', 'netns', NS[1]!)
   NS.forEach((ns, i) => {
@@ -26,7 +44,8 @@ before(() => {
 })
 afterEach(killAll)
 after(async () => {
-  for (const ns of NS) { try { ip('netns', 'delete', ns) } catch { /* already gone */ } }
+  await killAll()
+  removeNamespaces()
   await removeTemps()
 })
 

@@ -13,6 +13,8 @@ import { TEST_NETWORK } from '../helpers/processes.ts'
 import type { AppSettings, ServiceEvent } from '../../node-core/src/contract/index.ts'
 
 const MiB = 1024 * 1024
+/** The upload cap set while the download runs: low enough that 6 MiB take 24 s under it. */
+const CAP = 256 * 1024
 const services: SwarmdropService[] = []
 after(async () => { for (const s of services) await s.stop(); await removeTemps() })
 
@@ -42,8 +44,9 @@ describe('service API', { timeout: 120_000 }, () => {
     const bob = await service()
     const src = await tempDir()
     await makeTree(join(src, 'docs'), { 'a.bin': 6 * MiB, 'b/c.txt': 1234 })
-    const limits = await alice.call('setLimits', { maxUploadBytesPerSecond: 2 * MiB })
-    assert.equal(limits.maxUploadBytesPerSecond, 2 * MiB)
+    const limits = await alice.call('setLimits', { maxUploadBytesPerSecond: CAP })
+    assert.equal(limits.maxUploadBytesPerSecond, CAP)
+    const cappedFrom = performance.now()
     const share = await alice.call('share', { path: join(src, 'docs') })
     assert.equal(share.fileCount, 2)
     assert.match(share.link, /^swarmdrop:\/\//)
@@ -52,15 +55,26 @@ describe('service API', { timeout: 120_000 }, () => {
     bob.subscribe(e => events.push(e))
     const out = await tempDir()
     const complete = new Promise<ServiceEvent>(resolve => bob.subscribe(e => { if (e.type === 'download:complete') resolve(e) }))
+    const verified = (atLeast: number): Promise<number> => new Promise(resolve => bob.subscribe(e => { if ((e.type === 'download:progress' || e.type === 'download:complete') && e.download.verifiedBytes >= atLeast) resolve(e.download.verifiedBytes) }))
+    const capped = verified(MiB)
     const added = await bob.call('addDownload', { link: share.link, outDir: out })
     assert.equal(added.shareId, share.shareId)
-    // Lift the cap while the download runs.
-    await new Promise(resolve => setTimeout(resolve, 1000))
+    // While capped: every byte bob has verified was sent by alice after the cap was set, so no more
+    // than the cap times the time since then plus one bucket (a quarter second, at least 64 KiB)
+    // and the chunks in flight. A slow machine only lowers the count.
+    const cappedBytes = await capped
+    const cappedSeconds = (performance.now() - cappedFrom) / 1000
+    assert.ok(cappedBytes <= CAP * cappedSeconds + 64 * 1024 + 4 * 64 * 1024, `${cappedBytes} bytes in ${cappedSeconds} s under a cap of ${CAP} B/s`)
+    // Lift the cap while the download runs: the rest (over 5 MiB, 20 s at the cap) comes faster than the cap allows.
+    const liftedAt = performance.now()
     await alice.call('setLimits', { maxUploadBytesPerSecond: 0 })
     const done = await complete
+    const liftedSeconds = (performance.now() - liftedAt) / 1000
     assert.equal(done.type, 'download:complete')
     if (done.type !== 'download:complete') return
     assert.equal(done.download.verifiedBytes, 6 * MiB + 1234)
+    const rest = 6 * MiB + 1234 - cappedBytes
+    assert.ok(rest / liftedSeconds > CAP, `after the cap was lifted: ${rest} bytes in ${liftedSeconds} s`)
     assert.equal(done.download.files?.length, 2)
     assert.deepEqual(await treeHashes(join(out, 'docs')), await treeHashes(join(src, 'docs')))
 

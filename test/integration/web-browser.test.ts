@@ -71,7 +71,15 @@ describe('web UI in a real browser', { timeout: 120_000 }, () => {
     token = /#token=(.+)$/.exec(web.url as string)![1]!
     browser = await launchBrowser()
   })
-  after(async () => { await browser?.close(); evilServer?.close(); await killAll(); await removeTemps() })
+  after(async () => {
+    try {
+      await browser?.close()
+    } finally { // a browser that fails to close must not leave the daemons running
+      evilServer?.close()
+      await killAll()
+      await removeTemps()
+    }
+  })
 
   it('loads the page, connects with the token from the fragment, uploads and shares; CSP blocks inline script', async () => {
     const page = await browser.newPage()

@@ -158,6 +158,22 @@ describe('daemon --web', { timeout: 120_000 }, () => {
     assert.equal((await http(a.port, 'POST', '/', {})).status, 405)
   })
 
+  it('listens on 127.0.0.1 and ::1 only, never on a network interface', async () => {
+    // Every listening TCP socket on the web port, from the kernel's tables (hex address:port).
+    const listeners: string[] = []
+    for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+      for (const row of (await readFile(table, 'utf8')).trim().split('\n').slice(1)) {
+        const [, local, , state] = row.trim().split(/\s+/)
+        const [address, port] = local!.split(':')
+        if (state === '0A' && parseInt(port!, 16) === a.port) listeners.push(address!)
+      }
+    }
+    // 127.0.0.1 and ::1 as the kernel prints them (little-endian 32-bit words).
+    assert.deepEqual(listeners.sort(), ['0100007F', '00000000000000000000000001000000'].sort())
+    // So another loopback address of this machine (a listener on 0.0.0.0 would take it) is refused.
+    await assert.rejects(http(a.port, 'GET', '/', {}, undefined, '127.0.0.2'), { code: 'ECONNREFUSED' })
+  })
+
   it('never serves a file outside dist, whatever the spelling', async () => {
     const paths = ['/../secret.txt', '/assets/../../secret.txt', '/%2e%2e/secret.txt', '/%2E%2E/secret.txt', '/assets/%2e%2e/%2e%2e/secret.txt',
       '/..%2fsecret.txt', '/..%2Fsecret.txt', '/%2e%2e%2fsecret.txt', '/..\\secret.txt', '/..%5csecret.txt', '/assets/..%5c..%5csecret.txt',

@@ -38,6 +38,17 @@ function setup (): { ipcMain: StandInIpcMain, window: StandInWebContents, render
   return { ipcMain, window, renderer, bridge, dispose }
 }
 
+/**
+ * Resolves with the next service event matching `predicate`. Registered after the IPC bridge's
+ * own subscription, so when it resolves the bridge has already forwarded (or not) the same event.
+ */
+function serviceEvent (predicate: (e: ServiceEvent) => boolean, timeoutMs = 30_000): Promise<ServiceEvent> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { stop(); reject(new Error('timed out waiting for a service event')) }, timeoutMs)
+    const stop = service.subscribe(e => { if (predicate(e)) { clearTimeout(timer); stop(); resolve(e) } })
+  })
+}
+
 async function rejection (p: Promise<unknown>): Promise<unknown> {
   try { await p } catch (err) { return err }
   throw new Error('expected a rejection')
@@ -116,8 +127,9 @@ describe('window.swarmdrop over IPC to the real service', { timeout: 60_000 }, (
     renderer.send(IpcChannel.subscribe)
     await service.call('setLimits', { maxUploadBytesPerSecond: 0 })
     await makeTree(join(src, 'public'), { 'p.bin': 10 })
-    await service.call('share', { path: join(src, 'public') })
-    await delay(50)
+    const added = serviceEvent(e => e.type === 'share:added')
+    const shared = await service.call('share', { path: join(src, 'public') })
+    assert.deepEqual(await added, { type: 'share:added', share: shared }, 'the event was raised')
     assert.deepEqual(other.sent, [])
     assert.deepEqual(window.sent, [])
     // handleCall alone: untrusted beats even valid arguments.
@@ -138,15 +150,17 @@ describe('window.swarmdrop over IPC to the real service', { timeout: 60_000 }, (
     assert.ok(window.sent.every(m => m.channel === IpcChannel.event))
     stop()
     const count = window.sent.length
+    const removed = serviceEvent(e => e.type === 'share:removed' && e.shareId === share.shareId)
     await bridge.call('unshare', { shareId: share.shareId })
-    await delay(50)
+    await removed
     assert.equal(window.sent.length, count, 'nothing after unsubscribe')
     // Subscribe again, then the window closes: it is dropped.
     bridge.subscribe(() => {})
     window.destroy()
     await makeTree(join(src, 'two'), { 'y.bin': 10 })
+    const addedTwo = serviceEvent(e => e.type === 'share:added')
     await service.call('share', { path: join(src, 'two') })
-    await delay(50)
+    await addedTwo
     assert.equal(window.sent.length, count, 'nothing to a destroyed window')
     dispose()
   })

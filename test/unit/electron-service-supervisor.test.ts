@@ -4,19 +4,19 @@
  * Failures are real too: a profile locked by another running service, and an uncaught exception
  * thrown in a child process that runs the supervisor.
  */
-import { after, describe, it } from 'node:test'
+import { after, afterEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { SwarmdropService } from '../../node-core/src/service/service.ts'
 import { ServiceSupervisor, restartDelay, DEFAULT_RESTART_POLICY } from '../../electron/main/service-supervisor.ts'
 import { makeTree, removeTemps, tempDir } from '../helpers/files.ts'
-import { TEST_NETWORK } from '../helpers/processes.ts'
+import { JsonProcess, TEST_NETWORK, killAll } from '../helpers/processes.ts'
 import type { SupervisorFault } from '../../electron/main/service-supervisor.ts'
 import type { ServiceEvent } from '../../node-core/src/contract/index.ts'
 
 const supervisors: ServiceSupervisor[] = []
+afterEach(killAll)
 const services: SwarmdropService[] = []
 after(async () => {
   for (const s of supervisors) await s.stop()
@@ -104,15 +104,52 @@ describe('ServiceSupervisor with the real service', { timeout: 120_000 }, () => 
     assert.deepEqual(list.downloads, [])
   })
 
+  it('resets the back-off once a node has run for the stable time (2 minutes by default)', async () => {
+    assert.equal(DEFAULT_RESTART_POLICY.stableAfterMs, 2 * 60_000)
+    const profile = await tempDir()
+    const faults: SupervisorFault[] = []
+    const stableAfterMs = 3000
+    const sup = new ServiceSupervisor({ create: () => createService(profile), policy: { initialDelayMs: 50, factor: 2, stableAfterMs }, onFault: f => faults.push(f) })
+    supervisors.push(sup)
+    let runningSince = 0
+    const restartAfterFault = async (): Promise<void> => {
+      sup.reportFault(new Error(`fault ${faults.length + 1}`))
+      await waitFor('the fault to stop the node', () => sup.state !== 'running')
+      await sup.whenRunning(AbortSignal.timeout(60_000))
+      runningSince = Date.now()
+    }
+    await sup.start()
+    runningSince = Date.now()
+    await restartAfterFault() // may come after the stable time: the start above is not timed
+    const first = faults[0]!.attempt
+    await restartAfterFault() // at once after a restart: the back-off grows
+    assert.equal(faults[1]!.attempt, first + 1)
+    assert.equal(faults[1]!.retryInMs, 50 * 2 ** first)
+    // Running for longer than the stable time: the next fault starts the back-off again.
+    await waitFor('the stable time to pass', () => Date.now() - runningSince > stableAfterMs)
+    await restartAfterFault()
+    assert.deepEqual([faults[2]!.attempt, faults[2]!.retryInMs], [1, 50])
+  })
+
   it('stop() ends it for good: no restart after a late fault, calls are refused', async () => {
     const profile = await tempDir()
     let created = 0
     const sup = new ServiceSupervisor({ create: async () => { created++; return await createService(profile) }, policy: { initialDelayMs: 50 } })
     supervisors.push(sup)
+    // A control with the same policy that is not stopped: the same late fault restarts it. Its path
+    // (stop a running node, wait 50 ms, create) is longer than the stopped one's would be (no node
+    // to stop), so once the control has created its second node, a restart of the stopped one
+    // would have begun too.
+    const controlProfile = await tempDir()
+    let controlCreated = 0
+    const control = new ServiceSupervisor({ create: async () => { controlCreated++; return await createService(controlProfile) }, policy: { initialDelayMs: 50 } })
+    supervisors.push(control)
     await sup.start()
+    await control.start()
     await sup.stop()
     sup.reportFault(new Error('late'))
-    await delay(300)
+    control.reportFault(new Error('late'))
+    await waitFor('the control to restart', () => controlCreated === 2 && control.state === 'running')
     assert.equal(sup.state, 'stopped')
     assert.equal(created, 1)
     await assert.rejects(sup.call('nodeInfo', {}), { name: 'ServiceUnavailableError', message: /stopped/ })
@@ -122,18 +159,10 @@ describe('ServiceSupervisor with the real service', { timeout: 120_000 }, () => 
   it('an uncaught exception in the main process restarts the node instead of ending the process', async () => {
     const profile = await tempDir()
     const script = new URL('../fixtures/supervised-main.ts', import.meta.url).pathname
-    const child = spawn(process.execPath, [script, profile, TEST_NETWORK], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    let err = ''
-    child.stdout.on('data', (d: Buffer) => { out += d.toString() })
-    child.stderr.on('data', (d: Buffer) => { err += d.toString() })
-    const killer = setTimeout(() => child.kill('SIGKILL'), 90_000)
-    const code = await new Promise<number | null>(resolve => child.on('exit', resolve))
-    clearTimeout(killer)
-    assert.equal(code, 0, `child failed: ${err}`)
-    const lines = out.trim().split('\n').map(l => JSON.parse(l) as Record<string, unknown>)
-    const result = lines.find(l => l.event === 'result')
-    assert.ok(result != null, out)
+    const child = new JsonProcess(process.execPath, [script, profile, TEST_NETWORK])
+    const result = await child.event('result', 90_000)
+    assert.equal(await child.exited, 0, `child failed: ${child.stderr}`)
+    const err = child.stderr
     assert.equal(result.fault, 'thrown from a node timer')
     assert.equal(result.restarts, 1)
     assert.equal(result.samePeer, true)

@@ -5,12 +5,14 @@
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { generateKeyPair } from '@libp2p/crypto/keys'
 import { TokenBucket } from '../../node-core/src/bandwidth/token-bucket.ts'
 import { SourceSession } from '../../node-core/src/protocol/chunk-client.ts'
 import { ChunkServer } from '../../node-core/src/protocol/chunk-server.ts'
 import { CHUNK_PROTOCOL, INITIAL_SEEDING_WINDOW } from '../../node-core/src/protocol/constants.ts'
 import { InitialSeeding } from '../../node-core/src/protocol/initial-seeding.ts'
 import { Bitfield } from '../../node-core/src/storage/bitfield.ts'
+import { createSwarmNode } from '../../node-core/src/net/node.ts'
 import type { SwarmNode } from '../../node-core/src/net/node.ts'
 import type { Manifest } from '../../node-core/src/manifest/types.ts'
 import { seededRandom } from '../helpers/random.ts'
@@ -129,19 +131,24 @@ const manifest: Manifest = { version: 1, name: 'seeded', chunkSize: 65536, files
 describe('ChunkServer: initial seeding', () => {
   let server: SwarmNode
   let client: SwarmNode
+  /** A second downloader node: its sessions count as another peer in `peersFetching`. */
+  let otherClient: SwarmNode
+  let chunkServer: ChunkServer
   let shareId = ''
 
   before(async () => {
     const share = await memoryShare(manifest, { initialSeeding: true })
     shareId = share.shareId
     ;({ server, client } = await nodePair())
-    await new ChunkServer(server, { lookup: id => id === shareId ? share : undefined, swarmPeers: async () => [], uploadLimit: new TokenBucket(0) }).start()
+    otherClient = await createSwarmNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
+    chunkServer = new ChunkServer(server, { lookup: id => id === shareId ? share : undefined, swarmPeers: async () => [], uploadLimit: new TokenBucket(0) })
+    await chunkServer.start()
   })
-  after(async () => { await client?.stop(); await server?.stop() })
+  after(async () => { await client?.stop(); await otherClient?.stop(); await server?.stop() })
 
   /** A session and what it has been shown so far (WELCOME, then HAVEs). */
-  async function open (): Promise<{ session: SourceSession, shown: Set<number>, blocks: number[], changed: () => Promise<void> }> {
-    const stream = await client.dialProtocol(server.getMultiaddrs()[0]!, CHUNK_PROTOCOL)
+  async function open (from = client): Promise<{ session: SourceSession, shown: Set<number>, blocks: number[], changed: () => Promise<void> }> {
+    const stream = await from.dialProtocol(server.getMultiaddrs()[0]!, CHUNK_PROTOCOL)
     const session = await SourceSession.open(stream, server.peerId.toString(), shareId)
     const shown = new Set(new Bitfield(CHUNKS, session.initialHave).indices())
     const blocks: number[] = []
@@ -171,7 +178,7 @@ describe('ChunkServer: initial seeding', () => {
     assert.equal(first.shown.size, CHUNKS, 'a downloader alone is shown everything')
     const a = await open()
     assert.equal(a.shown.size, INITIAL_SEEDING_WINDOW, 'from the second on, initial seeding: the whole window for the first view')
-    const b = await open()
+    const b = await open(otherClient)
     assert.equal(b.shown.size, INITIAL_SEEDING_WINDOW / 2, 'the second is shown half of it')
     for (const i of a.shown) assert.ok(!b.shown.has(i), `chunk ${i} shown to both`)
 
@@ -186,8 +193,14 @@ describe('ChunkServer: initial seeding', () => {
     assert.ok(!b.shown.has(added[0]!))
 
     // B leaves without requesting anything; a newcomer is shown chunks A was not (some of them B's).
+    assert.equal(chunkServer.peersFetching(shareId), 2)
     b.session.close()
-    await new Promise(resolve => setTimeout(resolve, 200))
+    // The server forgets B's view in the same step that ends its session, which `peersFetching` shows.
+    const deadline = Date.now() + 30_000
+    while (chunkServer.peersFetching(shareId) !== 1) {
+      assert.ok(Date.now() < deadline, 'the server did not see B leave')
+      await new Promise(resolve => setTimeout(resolve, 10))
+    }
     const c = await open()
     assert.equal(c.shown.size, INITIAL_SEEDING_WINDOW / 2)
     for (const i of c.shown) assert.ok(!a.shown.has(i), `chunk ${i} shown to A and C`)

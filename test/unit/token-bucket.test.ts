@@ -1,5 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { getEventListeners } from 'node:events'
 import { TokenBucket } from '../../node-core/src/bandwidth/token-bucket.ts'
 import { seededRandom } from '../helpers/random.ts'
 
@@ -52,6 +53,17 @@ class ManualClock {
     this.t = target
     await settle()
   }
+}
+
+/** Takes `bytes` and checks on the manual clock that they pass after exactly `ms`, not a millisecond sooner. */
+async function passesAfter (clock: ManualClock, bucket: TokenBucket, bytes: number, ms: number): Promise<void> {
+  let passed = false
+  const take = bucket.take(bytes).then(() => { passed = true })
+  await clock.advance(ms - 1)
+  assert.equal(passed, false, `${bytes} bytes passed before ${ms} ms`)
+  await clock.advance(1)
+  assert.equal(passed, true, `${bytes} bytes did not pass at ${ms} ms`)
+  await take
 }
 
 /** Lets pending promise callbacks run (not a timing assertion: no clock is read). */
@@ -147,7 +159,8 @@ test('callers are served in FIFO order', async () => {
 
 test('unlimited (0 or Infinity) resolves immediately without sleeping', async () => {
   for (const rate of [0, Infinity]) {
-    const bucket = new TokenBucket(rate, { sleep: () => { throw new Error('must not sleep') } })
+    // A clock that never moves: nothing may depend on time passing.
+    const bucket = new TokenBucket(rate, { now: () => 0, sleep: () => { throw new Error('must not sleep') } })
     assert.equal(bucket.rate, rate)
     for (let k = 0; k < 100; k++) await bucket.take(1024 * MiB)
   }
@@ -222,13 +235,45 @@ test('abort rejects with the reason and leaves no debt', async () => {
 })
 
 test('argument checks', async () => {
-  assert.throws(() => new TokenBucket(-1), RangeError)
+  assert.throws(() => new TokenBucket(-1), { name: 'RangeError', message: 'bad rate -1' })
   assert.throws(() => new TokenBucket(NaN), RangeError)
-  assert.throws(() => new TokenBucket(100, { burst: 0 }), RangeError)
+  assert.throws(() => new TokenBucket(100, { burst: 0 }), { name: 'RangeError', message: 'bad burst 0' })
   const bucket = new TokenBucket(100)
   assert.throws(() => bucket.setRate(-5), RangeError)
-  await assert.rejects(bucket.take(-1), RangeError)
+  await assert.rejects(bucket.take(-1), { name: 'RangeError', message: 'bad byte count -1' })
   await assert.rejects(bucket.take(NaN), RangeError)
+})
+
+test('at a low rate the burst is still 64 KiB', async () => {
+  const clock = new ManualClock()
+  const bucket = new TokenBucket(1000, { now: clock.now, sleep: clock.sleep })
+  await bucket.take(64 * KiB) // a full bucket
+  await passesAfter(clock, bucket, 1, 1) // one byte at 1000 B/s: the bucket was empty
+})
+
+test('lowering the rate lowers the burst: tokens above the new burst are dropped', async () => {
+  const clock = new ManualClock()
+  const bucket = new TokenBucket(MiB, { now: clock.now, sleep: clock.sleep }) // burst 256 KiB, full
+  bucket.setRate(100 * 1024) // burst 64 KiB (a quarter second is less)
+  await bucket.take(64 * KiB)
+  await passesAfter(clock, bucket, 64 * KiB, 640) // 64 KiB at 100 KiB/s: the 192 KiB above the new burst are gone
+})
+
+test('a granted or aborted take leaves no listener on its signal', async () => {
+  const clock = new ManualClock()
+  const bucket = new TokenBucket(1000, { burst: 1000, now: clock.now, sleep: clock.sleep })
+  await bucket.take(1000)
+  const granted = new AbortController()
+  const p = bucket.take(500, granted.signal)
+  assert.equal(getEventListeners(granted.signal, 'abort').length, 1, 'listening while it waits')
+  await clock.advance(500)
+  await p
+  assert.equal(getEventListeners(granted.signal, 'abort').length, 0)
+  const aborted = new AbortController()
+  const q = bucket.take(500, aborted.signal)
+  aborted.abort()
+  await assert.rejects(q)
+  assert.equal(getEventListeners(aborted.signal, 'abort').length, 0)
 })
 
 test('default clock and sleep work (no timing assertions)', async () => {
@@ -240,4 +285,26 @@ test('default clock and sleep work (no timing assertions)', async () => {
   const p = bucket.take(64 * KiB, ac.signal)
   ac.abort(new Error('stop'))
   await assert.rejects(p, /stop/)
+})
+
+test('idle time fills the bucket only up to the burst', async () => {
+  // 1 MiB/s: the default burst is a quarter second, 256 KiB; an explicit burst caps the same way.
+  for (const burst of [undefined, 100 * KiB]) {
+    const cap = burst ?? 256 * KiB
+    const clock = new ManualClock()
+    const bucket = new TokenBucket(MiB, { burst, now: clock.now, sleep: clock.sleep })
+    await bucket.take(cap) // empty it
+    await clock.advance(10_000) // ten seconds idle would earn 10 MiB without the cap
+    let passed = 0
+    const pending: Array<Promise<void>> = []
+    for (let k = 0; k < 128; k++) pending.push(bucket.take(4 * KiB).then(() => { passed += 4 * KiB }))
+    await clock.advance(0)
+    assert.equal(passed, cap, `at once after idling: ${passed} bytes, the burst is ${cap}`)
+    // The rest passes at the rate: 4 KiB every 4 ms.
+    await clock.advance(4)
+    assert.equal(passed, cap + 4 * KiB)
+    await clock.advance(1000)
+    await Promise.all(pending)
+    assert.equal(passed, 512 * KiB)
+  }
 })
