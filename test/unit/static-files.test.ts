@@ -12,7 +12,7 @@ import { mkdir, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { SECURITY_HEADERS, StaticFiles, contentTypeOf, staticTarget } from '../../node-core/src/web/static-files.ts'
 import { checkBearer, checkSocketToken, offeredProtocols } from '../../node-core/src/web/request-guard.ts'
-import { TOKEN_PROTOCOL_PREFIX, WIRE_PROTOCOL } from '../../node-core/src/service/wire.ts'
+import { TOKEN_PROTOCOL_PREFIX, WIRE_PROTOCOL } from '../../node-core/src/contract/index.ts'
 import { removeTemps, tempDir } from '../helpers/files.ts'
 
 let server: Server
