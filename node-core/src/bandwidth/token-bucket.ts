@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises'
+import { InvalidArgumentError } from '../errors.ts'
 
 export interface TokenBucketOptions {
   /** Bucket capacity in bytes. Default: a quarter second at the rate, at least 64 KiB. */
@@ -44,7 +45,7 @@ export class TokenBucket {
   /** rate: bytes per second; 0 or Infinity = unlimited. */
   constructor (rate: number, options: TokenBucketOptions = {}) {
     checkRate(rate)
-    if (options.burst !== undefined && !(options.burst > 0 && Number.isFinite(options.burst))) throw new RangeError(`bad burst ${options.burst}`)
+    if (options.burst !== undefined && !(options.burst > 0 && Number.isFinite(options.burst))) throw new InvalidArgumentError(`bad burst ${options.burst}`)
     this.#fixedBurst = options.burst
     this.#now = options.now ?? (() => performance.now())
     this.#sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }))
@@ -78,7 +79,7 @@ export class TokenBucket {
    * and an aborted request takes no tokens. Unlimited: resolves at once.
    */
   take (bytes: number, signal?: AbortSignal): Promise<void> {
-    if (!(bytes >= 0) || !Number.isFinite(bytes)) return Promise.reject(new RangeError(`bad byte count ${bytes}`))
+    if (!(bytes >= 0) || !Number.isFinite(bytes)) return Promise.reject(new InvalidArgumentError(`bad byte count ${bytes}`))
     if (signal?.aborted === true) return Promise.reject(signal.reason)
     if (this.#unlimited) return Promise.resolve()
     if (this.#queue.length === 0 && this.#tryPass(bytes)) return Promise.resolve()
@@ -175,5 +176,5 @@ export class TokenBucket {
 }
 
 function checkRate (rate: number): void {
-  if (!(rate >= 0)) throw new RangeError(`bad rate ${rate}`)
+  if (!(rate >= 0)) throw new InvalidArgumentError(`bad rate ${rate}`)
 }

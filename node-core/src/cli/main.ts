@@ -172,7 +172,7 @@ export async function main (argv: string[]): Promise<number> {
     return code
   } catch (err) {
     const e = err as Error
-    const code = e instanceof SwarmdropError ? e.code : e instanceof UsageError ? 'usage' : 'error'
+    const code = e instanceof SwarmdropError ? e.code : 'error'
     if (!(e instanceof UsageError)) log.error('%s failed: %s', command, e)
     out.error(code, e.message)
     return e instanceof UsageError ? 2 : 1
@@ -185,7 +185,13 @@ export async function main (argv: string[]): Promise<number> {
   }
 }
 
-class UsageError extends Error {}
+/** The command line is wrong: exit code 2 and the usage. */
+class UsageError extends SwarmdropError {
+  constructor (message: string) {
+    super('usage', message)
+    this.name = 'UsageError'
+  }
+}
 
 const log = logger('swarmdrop:cli')
 

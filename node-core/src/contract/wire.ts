@@ -3,6 +3,7 @@
  * see docs/WEB-API.md. Plain JSON; a call's arguments are validated by `parseCommand` on arrival.
  */
 import { SwarmdropError } from './errors.ts'
+import type { ErrorCode } from './errors.ts'
 import type { CommandName } from './commands.ts'
 import type { ServiceEvent } from './types.ts'
 
@@ -27,11 +28,10 @@ export function toWireError (err: unknown): WireError {
 }
 
 /** An error on the calling side with the remote `code`. */
-export class RemoteError extends Error {
-  readonly code: string
+export class RemoteError extends SwarmdropError {
   constructor (error: WireError) {
-    super(error.message)
+    // A newer node may send a code this front end does not know yet: it is passed on as it came.
+    super(error.code as ErrorCode, error.message)
     this.name = 'RemoteError'
-    this.code = error.code
   }
 }

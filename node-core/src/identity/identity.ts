@@ -3,6 +3,7 @@ import type { PrivateKey } from '@libp2p/interface'
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { writePrivateFile } from '../config/private-file.ts'
+import { SwarmdropError } from '../errors.ts'
 
 const KEY_FILE = 'identity.key'
 
@@ -17,7 +18,7 @@ export async function loadOrCreateIdentity (profileDir: string): Promise<Private
     return privateKeyFromProtobuf(await readFile(file))
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new Error(`cannot read the identity key ${file}: ${(err as Error).message}`, { cause: err })
+      throw new SwarmdropError('error', `cannot read the identity key ${file}: ${(err as Error).message}`, { cause: err })
     }
   }
   const key = await generateKeyPair('Ed25519')

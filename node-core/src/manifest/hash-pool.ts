@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os'
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
+import { InvalidArgumentError } from '../errors.ts'
 
 export interface HashRange { readonly file: string, readonly start: number, readonly end: number }
 export interface HashJob { readonly id: number, readonly chunkSize: number, readonly ranges: readonly HashRange[] }
@@ -33,7 +34,7 @@ export class HashPool {
   #closed = false
 
   constructor (size = Math.min(4, availableParallelism()), idleMs = HASH_POOL_IDLE_MS) {
-    if (!Number.isInteger(size) || size < 1) throw new RangeError(`bad hash pool size ${size}`)
+    if (!Number.isInteger(size) || size < 1) throw new InvalidArgumentError(`bad hash pool size ${size}`)
     this.#size = size
     this.#idleMs = idleMs
   }

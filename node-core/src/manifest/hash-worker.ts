@@ -6,8 +6,9 @@ import { createHash } from 'node:crypto'
 import { open } from 'node:fs/promises'
 import { parentPort } from 'node:worker_threads'
 import type { HashJob, HashResult } from './hash-pool.ts'
+import { SwarmdropError } from '../errors.ts'
 
-if (parentPort == null) throw new Error('hash-worker must run as a worker thread')
+if (parentPort == null) throw new SwarmdropError('internal', 'hash-worker must run as a worker thread')
 const port = parentPort
 let buffer = Buffer.alloc(0)
 
@@ -32,7 +33,7 @@ async function run (job: HashJob): Promise<HashResult> {
         let got = 0
         while (got < want) {
           const { bytesRead } = await fh.read(buffer, got, want - got, pos + got)
-          if (bytesRead === 0) throw new Error(`${range.file} shrank while being hashed`)
+          if (bytesRead === 0) throw new SwarmdropError('error', `${range.file} shrank while being hashed`)
           got += bytesRead
         }
         hashes.set(createHash('sha256').update(buffer.subarray(0, want)).digest(), out)

@@ -1,6 +1,7 @@
 import { HASH_BYTES } from './types.ts'
 import { chunkCountFor } from './validate.ts'
 import type { Manifest } from './types.ts'
+import { InvalidArgumentError } from '../errors.ts'
 
 /** Where one chunk lives: which file, at which offset, how long. */
 export interface ChunkLocation {
@@ -50,7 +51,7 @@ export class ManifestLayout {
   }
 
   locate (index: number): ChunkLocation {
-    if (!Number.isInteger(index) || index < 0 || index >= this.chunkCount) throw new RangeError(`chunk ${index} out of range`)
+    if (!Number.isInteger(index) || index < 0 || index >= this.chunkCount) throw new InvalidArgumentError(`chunk ${index} out of range`)
     const fileIndex = this.fileOf(index)
     const size = this.manifest.files[fileIndex]!.size
     const offset = (index - this.firstChunk[fileIndex]!) * this.manifest.chunkSize

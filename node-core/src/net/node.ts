@@ -21,6 +21,7 @@ import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
 import type { ConnectionGater, Libp2p, PeerDiscovery, PrivateKey } from '@libp2p/interface'
 import type { Datastore } from 'interface-datastore'
+import { InvalidArgumentError } from '../errors.ts'
 
 export interface SwarmNodeOptions {
   readonly privateKey: PrivateKey
@@ -141,7 +142,7 @@ export function bootstrapFor (network: string | undefined, given: readonly strin
 /** The DHT protocol id for a network name. */
 export function dhtProtocolFor (network: string | undefined): string {
   if (network == null || network === '') return '/ipfs/kad/1.0.0'
-  if (!/^[a-z0-9][a-z0-9._-]{0,62}$/i.test(network)) throw new RangeError(`network name "${network}" must be 1-63 letters, digits, '.', '_' or '-'`)
+  if (!/^[a-z0-9][a-z0-9._-]{0,62}$/i.test(network)) throw new InvalidArgumentError(`network name "${network}" must be 1-63 letters, digits, '.', '_' or '-'`)
   return `/swarmdrop/${network}/kad/1.0.0`
 }
 

@@ -4,6 +4,7 @@ import { logger } from '../log/logger.ts'
 import { orderAddresses } from './announce.ts'
 import type { AbortOptions } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
+import { SwarmdropError } from '../errors.ts'
 
 /** A peer that says it has a share, and the addresses the lookup returned for it. */
 export interface Provider {
@@ -107,7 +108,7 @@ export class ShareRouting {
     if (options.signal?.aborted === true) throw options.signal.reason
     if (stored.size === 0) {
       const why = lastError instanceof Error ? `: ${lastError.message}` : ''
-      throw new Error(`no DHT peer stored the provider record after ${attempts} attempt(s) and ${errors} error(s)${why}`)
+      throw new SwarmdropError('unreachable', `no DHT peer stored the provider record after ${attempts} attempt(s) and ${errors} error(s)${why}`)
     }
     return { ms: Math.round(performance.now() - started), stored: stored.size, errors, attempts }
   }

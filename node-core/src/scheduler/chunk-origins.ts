@@ -1,6 +1,7 @@
 /** Records which source delivered each verified chunk: the data behind the contract's ChunkMap. */
 import { ORIGIN_EARLIER, ORIGIN_MISSING } from '../contract/chunk-map.ts'
 import type { ChunkMap } from '../contract/chunk-map.ts'
+import { InvalidArgumentError } from '../errors.ts'
 
 export { ORIGIN_EARLIER, ORIGIN_MISSING } from '../contract/chunk-map.ts'
 export type { ChunkMap, ChunkRun } from '../contract/chunk-map.ts'
@@ -14,14 +15,14 @@ export class ChunkOrigins {
   readonly #index = new Map<string, number>()
 
   constructor (chunkCount: number) {
-    if (!Number.isSafeInteger(chunkCount) || chunkCount < 0) throw new RangeError(`bad chunk count ${chunkCount}`)
+    if (!Number.isSafeInteger(chunkCount) || chunkCount < 0) throw new InvalidArgumentError(`bad chunk count ${chunkCount}`)
     this.chunkCount = chunkCount
     this.#origin = new Int16Array(chunkCount).fill(ORIGIN_MISSING)
   }
 
   /** Records that `peerId` delivered chunk `index` (verified). */
   record (index: number, peerId: string): void {
-    if (!Number.isInteger(index) || index < 0 || index >= this.chunkCount) throw new RangeError(`bad chunk index ${index}`)
+    if (!Number.isInteger(index) || index < 0 || index >= this.chunkCount) throw new InvalidArgumentError(`bad chunk index ${index}`)
     let i = this.#index.get(peerId)
     if (i == null) {
       if (this.#sources.length >= MAX_SOURCES) { this.#origin[index] = ORIGIN_EARLIER; return }

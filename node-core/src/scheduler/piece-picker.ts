@@ -1,4 +1,5 @@
 import { Bitfield } from '../storage/bitfield.ts'
+import { InvalidArgumentError } from '../errors.ts'
 
 export interface PiecePickerOptions {
   /** Uniform random number in [0, 1); injectable so tests can seed it. Default Math.random. */
@@ -56,10 +57,10 @@ export class PiecePicker {
   readonly #randomFirst: number
 
   constructor (chunkCount: number, have: Bitfield, options: PiecePickerOptions = {}) {
-    if (!Number.isSafeInteger(chunkCount) || chunkCount < 0) throw new RangeError(`bad chunk count ${chunkCount}`)
-    if (have.length !== chunkCount) throw new RangeError(`have bitfield has ${have.length} bits, expected ${chunkCount}`)
+    if (!Number.isSafeInteger(chunkCount) || chunkCount < 0) throw new InvalidArgumentError(`bad chunk count ${chunkCount}`)
+    if (have.length !== chunkCount) throw new InvalidArgumentError(`have bitfield has ${have.length} bits, expected ${chunkCount}`)
     const randomFirst = options.randomFirst ?? 4
-    if (!(randomFirst >= 0)) throw new RangeError(`bad randomFirst ${randomFirst}`)
+    if (!(randomFirst >= 0)) throw new InvalidArgumentError(`bad randomFirst ${randomFirst}`)
     this.#count = chunkCount
     this.#have = new Bitfield(chunkCount, have.bytes)
     this.#avail = new Uint32Array(chunkCount)
@@ -335,11 +336,11 @@ export class PiecePicker {
   }
 
   #checkIndex (index: number): void {
-    if (!Number.isInteger(index) || index < 0 || index >= this.#count) throw new RangeError(`chunk ${index} out of range 0..${this.#count - 1}`)
+    if (!Number.isInteger(index) || index < 0 || index >= this.#count) throw new InvalidArgumentError(`chunk ${index} out of range 0..${this.#count - 1}`)
   }
 
   #checkLength (b: Bitfield): void {
-    if (b.length !== this.#count) throw new RangeError(`bitfield has ${b.length} bits, expected ${this.#count}`)
+    if (b.length !== this.#count) throw new InvalidArgumentError(`bitfield has ${b.length} bits, expected ${this.#count}`)
   }
 }
 

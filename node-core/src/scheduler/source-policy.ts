@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors.ts'
 /**
  * Per-source policy for the download scheduler: how many requests to keep in flight with a source,
  * which source to ask next, when to give up on a source, and a sliding-window rate meter. Pure
@@ -35,9 +36,9 @@ export function pipelineDepth (rate: number, chunkSize: number, options: Pipelin
   const targetSeconds = options.targetSeconds ?? 0.5
   const min = options.min ?? 2
   const max = options.max ?? 32
-  if (!(chunkSize > 0)) throw new RangeError(`bad chunk size ${chunkSize}`)
-  if (!(targetSeconds >= 0)) throw new RangeError(`bad targetSeconds ${targetSeconds}`)
-  if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || max < min) throw new RangeError(`bad pipeline bounds ${min}..${max}`)
+  if (!(chunkSize > 0)) throw new InvalidArgumentError(`bad chunk size ${chunkSize}`)
+  if (!(targetSeconds >= 0)) throw new InvalidArgumentError(`bad targetSeconds ${targetSeconds}`)
+  if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || max < min) throw new InvalidArgumentError(`bad pipeline bounds ${min}..${max}`)
   if (!(rate > 0)) return Math.min(min + 2, max)
   const depth = Math.ceil(rate * targetSeconds / chunkSize) + 1
   return Math.min(max, Math.max(min, depth))
@@ -71,7 +72,7 @@ export function withinByteBudget (outstandingBytes: number, sourceHolds: number,
  * id (code-unit order) for determinism. Returns a new array.
  */
 export function rankSources (sources: readonly SourceLoad[], chunkSize: number): SourceLoad[] {
-  if (!(chunkSize > 0)) throw new RangeError(`bad chunk size ${chunkSize}`)
+  if (!(chunkSize > 0)) throw new InvalidArgumentError(`bad chunk size ${chunkSize}`)
   const known = sources.map(s => s.rate).filter(r => r > 0).sort((a, b) => a - b)
   let fallback = chunkSize // any common rate will do when none is known
   if (known.length > 0) {
@@ -109,7 +110,7 @@ export class RateMeter {
   #total: number
 
   constructor (windowMs = 3000, now: () => number = () => performance.now()) {
-    if (!(windowMs > 0) || !Number.isFinite(windowMs)) throw new RangeError(`bad window ${windowMs}`)
+    if (!(windowMs > 0) || !Number.isFinite(windowMs)) throw new InvalidArgumentError(`bad window ${windowMs}`)
     // At least two buckets, so the window never shrinks to a barely started bucket.
     const slots = Math.max(2, Math.ceil(windowMs / MAX_BUCKET_MS))
     this.#bucketMs = windowMs / slots
@@ -124,7 +125,7 @@ export class RateMeter {
   get total (): number { return this.#total }
 
   add (bytes: number): void {
-    if (!(bytes >= 0) || !Number.isFinite(bytes)) throw new RangeError(`bad byte count ${bytes}`)
+    if (!(bytes >= 0) || !Number.isFinite(bytes)) throw new InvalidArgumentError(`bad byte count ${bytes}`)
     const epoch = Math.floor(this.#now() / this.#bucketMs)
     const slot = this.#slot(epoch)
     if (this.#epochs[slot] !== epoch) {
@@ -193,7 +194,7 @@ export class MessageBudget {
   #at: number
 
   constructor (burst = 200, perSecond = 20, now: () => number = Date.now) {
-    if (!(burst >= 1) || !(perSecond >= 0)) throw new RangeError(`bad message budget ${burst}, ${perSecond}/s`)
+    if (!(burst >= 1) || !(perSecond >= 0)) throw new InvalidArgumentError(`bad message budget ${burst}, ${perSecond}/s`)
     this.#burst = burst
     this.#perSecond = perSecond
     this.#now = now

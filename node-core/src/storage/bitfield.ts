@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors.ts'
 /**
  * A fixed-length set of chunk indices, stored MSB-first (bit 0 is the top bit of byte 0), the
  * layout BitTorrent uses. Spare bits in the last byte are always zero.
@@ -8,12 +9,12 @@ export class Bitfield {
   #count: number
 
   constructor (length: number, bytes?: Uint8Array) {
-    if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`bad bitfield length ${length}`)
+    if (!Number.isSafeInteger(length) || length < 0) throw new InvalidArgumentError(`bad bitfield length ${length}`)
     const byteLength = Math.ceil(length / 8)
     if (bytes != null) {
-      if (bytes.length !== byteLength) throw new RangeError(`bitfield of ${length} bits needs ${byteLength} bytes, got ${bytes.length}`)
+      if (bytes.length !== byteLength) throw new InvalidArgumentError(`bitfield of ${length} bits needs ${byteLength} bytes, got ${bytes.length}`)
       const spare = byteLength * 8 - length
-      if (spare > 0 && (bytes[byteLength - 1]! & ((1 << spare) - 1)) !== 0) throw new RangeError('bitfield has bits set past its length')
+      if (spare > 0 && (bytes[byteLength - 1]! & ((1 << spare) - 1)) !== 0) throw new InvalidArgumentError('bitfield has bits set past its length')
       this.bytes = Uint8Array.from(bytes)
     } else {
       this.bytes = new Uint8Array(byteLength)
@@ -39,7 +40,7 @@ export class Bitfield {
 
   /** Sets a bit; returns true if it was not set before. */
   set (index: number): boolean {
-    if (!Number.isInteger(index) || index < 0 || index >= this.length) throw new RangeError(`bit ${index} out of range 0..${this.length - 1}`)
+    if (!Number.isInteger(index) || index < 0 || index >= this.length) throw new InvalidArgumentError(`bit ${index} out of range 0..${this.length - 1}`)
     const mask = 0x80 >> (index & 7)
     const i = index >> 3
     if ((this.bytes[i]! & mask) !== 0) return false

@@ -5,6 +5,7 @@ import { logger } from '../log/logger.ts'
 const log = logger('swarmdrop:storage')
 import type { FileHandle } from 'node:fs/promises'
 import type { Uint8ArrayList } from 'uint8arraylist'
+import { SwarmdropError } from '../errors.ts'
 
 /**
  * A chunk's bytes: one buffer, or the pieces it arrived in (views into the received stream data,
@@ -99,7 +100,7 @@ export async function readExactly (fh: FileHandle, length: number, position: num
   let got = 0
   while (got < length) {
     const { bytesRead } = await fh.read(buf, got, length - got, position + got)
-    if (bytesRead === 0) throw new Error(`file ended at ${position + got}, ${length - got} bytes short`)
+    if (bytesRead === 0) throw new SwarmdropError('error', `file ended at ${position + got}, ${length - got} bytes short`)
     got += bytesRead
   }
   return buf
@@ -123,7 +124,7 @@ export async function writeExactly (fh: FileHandle, data: ChunkBytes, position: 
   let at = position
   while (pieces.length > 0) {
     let { bytesWritten } = await fh.writev(pieces, at)
-    if (bytesWritten === 0) throw new Error(`wrote nothing at ${at}`)
+    if (bytesWritten === 0) throw new SwarmdropError('error', `wrote nothing at ${at}`)
     at += bytesWritten
     while (pieces.length > 0 && bytesWritten >= pieces[0]!.byteLength) bytesWritten -= pieces.shift()!.byteLength
     if (bytesWritten > 0) pieces[0] = pieces[0]!.subarray(bytesWritten)

@@ -231,7 +231,7 @@ export class PartialDownload implements ServedShare {
    * replace its empty placeholder; any other existing file is never overwritten.
    */
   async finish (targetName: string, reserved = false): Promise<string[]> {
-    if (!this.have.complete) throw new Error('download is not complete')
+    if (!this.have.complete) throw new SwarmdropError('internal', 'download is not complete')
     await this.commit()
     await this.close()
     const finals: string[] = []
