@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os'
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
-import { InvalidArgumentError } from '../errors.ts'
+import { InvalidArgumentError, SwarmdropError } from '../errors.ts'
 
 export interface HashRange { readonly file: string, readonly start: number, readonly end: number }
 export interface HashJob { readonly id: number, readonly chunkSize: number, readonly ranges: readonly HashRange[] }
@@ -44,7 +44,7 @@ export class HashPool {
 
   /** Hashes the ranges (each chunk-aligned) and returns their 32-byte digests, in order. */
   hash (chunkSize: number, ranges: readonly HashRange[]): Promise<Uint8Array> {
-    if (this.#closed) return Promise.reject(new Error('hash pool closed'))
+    if (this.#closed) return Promise.reject(new SwarmdropError('unavailable', 'hash pool closed'))
     return new Promise((resolve, reject) => {
       this.#queue.push({ job: { id: this.#nextId++, chunkSize, ranges }, resolve, reject })
       this.#pump()
@@ -60,11 +60,11 @@ export class HashPool {
       this.#idle.push(w)
       this.#pump()
       if (p == null) return
-      if (r.error != null) p.reject(new Error(r.error))
+      if (r.error != null) p.reject(new SwarmdropError('error', r.error))
       else p.resolve(r.hashes)
     })
     w.on('error', err => { this.#lose(w, err) })
-    w.on('exit', () => { this.#lose(w, new Error('hash worker exited')) })
+    w.on('exit', () => { this.#lose(w, new SwarmdropError('internal', 'hash worker exited')) })
     this.#workers.add(w)
     return w
   }
@@ -105,8 +105,8 @@ export class HashPool {
   async close (): Promise<void> {
     this.#closed = true
     if (this.#stopTimer != null) { clearTimeout(this.#stopTimer); this.#stopTimer = null }
-    for (const { reject } of this.#queue.splice(0)) reject(new Error('hash pool closed'))
-    for (const { reject } of this.#pending.values()) reject(new Error('hash pool closed'))
+    for (const { reject } of this.#queue.splice(0)) reject(new SwarmdropError('unavailable', 'hash pool closed'))
+    for (const { reject } of this.#pending.values()) reject(new SwarmdropError('unavailable', 'hash pool closed'))
     this.#pending.clear()
     await this.#stopAll()
   }

@@ -61,7 +61,7 @@ export class SourceSession {
     const framed = new FramedStream(stream, MAX_SERVER_MESSAGE_BYTES)
     const frames = framed.frameLists()
     await framed.send(encodeMessage({ t: 'hello', share: shareId }))
-    const timer = setTimeout(() => { framed.abort(new Error('no WELCOME in time')) }, HANDSHAKE_TIMEOUT_MS)
+    const timer = setTimeout(() => { framed.abort(new SwarmdropError('unreachable', 'no WELCOME in time')) }, HANDSHAKE_TIMEOUT_MS)
     try {
       const first = await frames.next()
       if (first.done === true) throw new SessionRefusedError('unavailable', 'source closed the stream before WELCOME')
@@ -116,7 +116,7 @@ export class SourceSession {
   #finish (err: Error | undefined): void {
     if (this.#closed) return
     this.#closed = true
-    this.#manifestWaiter?.reject(err ?? new Error('session closed'))
+    this.#manifestWaiter?.reject(err ?? new SwarmdropError('disconnected', 'session closed'))
     this.#manifestWaiter = null
     if (err != null) this.#framed.abort(err)
     this.#events?.onClose(err)

@@ -10,6 +10,7 @@ import type { ServingPolicy } from './server/serving-policy.ts'
 import type { TokenBucket } from '../bandwidth/token-bucket.ts'
 import type { ServedShare } from '../storage/served-share.ts'
 import type { Connection, Stream, StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
+import { SwarmdropError } from '../errors.ts'
 
 const log = logger('swarmdrop:chunk-server')
 
@@ -69,7 +70,7 @@ export class ChunkServer {
 
   async stop (): Promise<void> {
     await this.#components.unhandle(CHUNK_PROTOCOL)
-    for (const set of this.#sessions.values()) for (const s of set) s.framed.abort(new Error('server stopping'))
+    for (const set of this.#sessions.values()) for (const s of set) s.framed.abort(new SwarmdropError('unavailable', 'server stopping'))
     this.#sessions.clear()
     for (const policy of this.#policies.values()) policy.stop()
     this.#policies.clear()
@@ -82,7 +83,7 @@ export class ChunkServer {
 
   /** Closes every session of a share (unshared or changed). */
   dropShare (shareId: string): void {
-    for (const s of this.#sessions.get(shareId) ?? []) s.framed.abort(new Error('share no longer served'))
+    for (const s of this.#sessions.get(shareId) ?? []) s.framed.abort(new SwarmdropError('unavailable', 'share no longer served'))
     this.#sessions.delete(shareId)
     this.#policies.get(shareId)?.stop()
     this.#policies.delete(shareId)

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import { ProtocolError } from '../errors.ts'
+import { ProtocolError, SwarmdropError } from '../errors.ts'
 import { logger } from '../log/logger.ts'
 import { Bitfield } from '../storage/bitfield.ts'
 import { CandidateList, connectBackoffMs } from './candidates.ts'
@@ -159,7 +159,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     try {
       has = new Bitfield(this.#data.layout.chunkCount, session.initialHave)
     } catch {
-      session.abort(new Error('source sent a bitfield of the wrong length'))
+      session.abort(new ProtocolError('source sent a bitfield of the wrong length'))
       this.#dropCandidate(session.peerId)
       return
     }
@@ -302,7 +302,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
       source.failures++
       if (shouldDropSource(source.badChunks)) {
         this.#dropCandidate(source.peerId)
-        this.#removeSource(source, new Error(`dropped: sent ${source.badChunks} chunks that failed verification`))
+        this.#removeSource(source, new ProtocolError(`dropped: sent ${source.badChunks} chunks that failed verification`))
         return
       }
       this.#fill(source)
@@ -378,7 +378,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
       if (stalled) {
         // It accepts requests and answers none: close the session; it is retried after a back-off
         // (a stall may be a passing overload), its requests go to others meanwhile.
-        this.#removeSource(s, new Error('dropped: its requests timed out twice in a row'))
+        this.#removeSource(s, new SwarmdropError('unreachable', 'dropped: its requests timed out twice in a row'))
       }
     }
     this.#fillAll()

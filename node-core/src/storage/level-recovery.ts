@@ -65,7 +65,7 @@ function isLocked (err: unknown): boolean {
   return cause?.code === 'LEVEL_LOCKED' || /\block\b/i.test(String((err as Error).message) + ' ' + String(cause?.message))
 }
 
-function describe (err: unknown): Error {
+function describe (err: unknown): SwarmdropError {
   const cause = (err as { cause?: Error }).cause
-  return new Error(cause != null ? `${(err as Error).message}: ${cause.message}` : (err as Error).message, { cause: err })
+  return new SwarmdropError('error', cause != null ? `${(err as Error).message}: ${cause.message}` : (err as Error).message, { cause: err })
 }

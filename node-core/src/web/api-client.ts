@@ -7,6 +7,7 @@ import WebSocket from 'ws'
 import { RemoteError, TOKEN_PROTOCOL_PREFIX, WIRE_PROTOCOL } from '../contract/index.ts'
 import type { CommandArgs, CommandName, CommandResults, ServerMessage, SwarmdropApi } from '../contract/index.ts'
 import { logger } from '../log/logger.ts'
+import { SwarmdropError } from '../errors.ts'
 
 const log = logger('swarmdrop:web')
 
@@ -20,7 +21,7 @@ export class DaemonApiClient implements Pick<SwarmdropApi, 'call'> {
     socket.on('message', data => { this.#answer(JSON.parse(String(data)) as ServerMessage) })
     socket.on('error', err => { log.warn('the connection to the daemon failed: %s', err) }) // 'close' follows and fails the calls
     socket.on('close', () => {
-      for (const p of this.#pending.values()) p.reject(new Error('the daemon closed the connection'))
+      for (const p of this.#pending.values()) p.reject(new SwarmdropError('disconnected', 'the daemon closed the connection'))
       this.#pending.clear()
     })
   }

@@ -1,4 +1,5 @@
 import { logger } from '../../log/logger.ts'
+import { SwarmdropError } from '../../errors.ts'
 
 const log = logger('swarmdrop:chunk-server')
 
@@ -41,7 +42,7 @@ export class SessionAdmission {
       const victim = largest.values().next().value!
       this.release(victim)
       log('closing a session of %s (holding %d) to make room for %s', victim.peerId, largest.size + 1, stream.peerId)
-      victim.abort(new Error('session closed to make room for another peer'))
+      victim.abort(new SwarmdropError('busy', 'session closed to make room for another peer'))
     }
     let set = mine
     if (set == null) this.#byPeer.set(stream.peerId, set = new Set())

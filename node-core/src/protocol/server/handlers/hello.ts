@@ -5,6 +5,7 @@ import type { ServedShare } from '../../../storage/served-share.ts'
 import type { ErrorCode } from '../../constants.ts'
 import type { FramedStream } from '../../framing.ts'
 import type { ServerSession } from '../session.ts'
+import { SwarmdropError } from '../../../errors.ts'
 
 const log = logger('swarmdrop:chunk-server')
 
@@ -13,7 +14,7 @@ const log = logger('swarmdrop:chunk-server')
  * share, or null when the stream ended first or the HELLO was refused (ERROR sent, stream closed).
  */
 export async function readHello (framed: FramedStream, frames: AsyncGenerator<Uint8Array>, lookup: (shareId: string) => ServedShare | undefined): Promise<ServedShare | null> {
-  const timer = setTimeout(() => { framed.abort(new Error('no HELLO in time')) }, HANDSHAKE_TIMEOUT_MS)
+  const timer = setTimeout(() => { framed.abort(new SwarmdropError('protocol', 'no HELLO in time')) }, HANDSHAKE_TIMEOUT_MS)
   let first: IteratorResult<Uint8Array>
   try {
     first = await frames.next()
