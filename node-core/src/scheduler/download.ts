@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import { ProtocolError } from '../errors.ts'
 import { Bitfield } from '../storage/bitfield.ts'
 import { PiecePicker } from './piece-picker.ts'
-import { RateMeter, pipelineDepth, rankSources, shouldDropSource, withinByteBudget } from './source-policy.ts'
+import { RateMeter, pipelineDepth, rankSources, seedSparingLimit, shouldDropSource, withinByteBudget } from './source-policy.ts'
 import type { SourceSnapshot } from './source-snapshot.ts'
 import type { TokenBucket } from '../bandwidth/token-bucket.ts'
 import type { SourceSession } from '../protocol/chunk-client.ts'
@@ -352,22 +352,9 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     }
   }
 
-  /**
-   * Seed sparing: while at least one connected source is not a seed, a seed (a source with every
-   * chunk, typically the origin, whose upload is what a swarm is short of) is asked only for
-   * chunks held by seeds alone, i.e. with availability at most the number of seeds. Chunks other
-   * peers have come from them; a seed's upload goes to chunks nobody else can give. Returns the
-   * availability limit for the picker (Infinity: no limit).
-   */
+  /** The availability limit of seed sparing for a pick from `source` (see `seedSparingLimit`). */
   #seedLimit (source: Source): number {
-    if (!source.has.complete) return Infinity
-    let seeds = 0
-    let partial = false
-    for (const s of this.#sources.values()) {
-      if (s.has.complete) seeds++
-      else partial = true
-    }
-    return partial ? seeds : Infinity
+    return seedSparingLimit(source, this.#sources.values(), s => s.has.complete)
   }
 
   #tick (): void {
