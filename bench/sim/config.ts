@@ -46,6 +46,13 @@ export interface SimConfig {
   readonly sessionSetupSeconds: number
   /** Sources a downloader keeps (SwarmTransfer's maxSources). */
   readonly maxSources: number
+  /**
+   * Peers a WELCOME lists: 'first', the first 32 members of the server's swarm as the service
+   * does (`#swarmAddresses`), or 'random', 32 members at random (a what-if, not the product).
+   */
+  readonly pex: 'first' | 'random'
+  /** Seed sparing in the downloaders (as shipped: on); off is a what-if. */
+  readonly seedSparing: boolean
   /** Candidates (peer-exchange addresses) a downloader remembers. */
   readonly maxCandidates: number
   /**
@@ -53,7 +60,9 @@ export interface SimConfig {
    * and per HAVE message (sent and received: each verified chunk is announced to every peer served).
    */
   readonly cpu: CpuModel | null
-  /** Virtual tick of the fluid model, seconds. */
+  /** The fluid model (fluid.ts): event-driven processor sharing, or fixed ticks with link and CPU limits. */
+  readonly fluid: 'sharing' | 'ticks'
+  /** Virtual tick: of the ticked fluid model, and the resolution of the event calendar; seconds. */
   readonly tickSeconds: number
   /** Gives up (peers left incomplete are reported) at this virtual time. */
   readonly maxSeconds: number
@@ -83,15 +92,21 @@ export function prng (seed: number): () => number {
   }
 }
 
+/**
+ * Chunk size of the runs at scale: 256 chunks for their 64 MiB (the product would choose 64 KiB,
+ * 1,024 chunks). Every chunk costs a HAVE to each neighbour and a pick, so 4x fewer chunks keep
+ * N = 10,000 within minutes; `--chunk-kib` runs them with the product's size.
+ */
+export const SCALE_CHUNK_BYTES = 256 * 1024
+
 /** A residential flash crowd: everyone arrives within a second, stays seeding. */
 export function residentialFlash (peers: number, overrides: Partial<SimConfig> = {}): SimConfig {
-  const shareBytes = overrides.shareBytes ?? 64 * MiB
   return {
     name: `residential flash crowd, N = ${peers}`,
     seed: 1,
     peers,
-    shareBytes,
-    chunkBytes: chooseChunkSize(shareBytes),
+    shareBytes: 64 * MiB,
+    chunkBytes: SCALE_CHUNK_BYTES,
     originUp: 100 * Mbit,
     initialSeeding: false,
     capacity: residential,
@@ -102,9 +117,12 @@ export function residentialFlash (peers: number, overrides: Partial<SimConfig> =
     coreLatency: [0.005, 0.07],
     sessionSetupSeconds: 0.1,
     maxSources: 32,
+    pex: 'first',
+    seedSparing: true,
     maxCandidates: 200,
     cpu: null,
-    tickSeconds: 0.1,
+    fluid: 'sharing',
+    tickSeconds: 0.01,
     maxSeconds: 7200,
     ...overrides
   }
@@ -152,8 +170,11 @@ export function benchCrowd (peers: number, cpu: CpuModel | null, overrides: Part
     coreLatency: [0, 0.0001],
     sessionSetupSeconds: 0.05,
     maxSources: 32,
+    pex: 'first',
+    seedSparing: true,
     maxCandidates: 200,
     cpu,
+    fluid: 'ticks',
     tickSeconds: 0.005,
     maxSeconds: 3600,
     ...overrides

@@ -48,6 +48,7 @@ export class SimDownloader {
   readonly #chunkBytes: number
   readonly #maxSources: number
   readonly #maxCandidates: number
+  readonly #seedSparing: boolean
   readonly sources = new Map<number, Source>()
   readonly #candidates = new Map<number, Candidate>()
   readonly #inFlight = new Map<number, number>()
@@ -56,13 +57,14 @@ export class SimDownloader {
   #running = true
   readonly #clockMs: () => number
 
-  constructor (self: Peer, net: Network, opts: { chunkCount: number, chunkBytes: number, maxSources: number, maxCandidates: number, random: () => number }) {
+  constructor (self: Peer, net: Network, opts: { chunkCount: number, chunkBytes: number, maxSources: number, maxCandidates: number, seedSparing: boolean, random: () => number }) {
     this.#self = self
     this.#net = net
     this.#picker = new PiecePicker(opts.chunkCount, self.have, { random: opts.random })
     this.#chunkBytes = opts.chunkBytes
     this.#maxSources = opts.maxSources
     this.#maxCandidates = opts.maxCandidates
+    this.#seedSparing = opts.seedSparing
     this.#clockMs = () => net.now() * 1000
   }
 
@@ -173,7 +175,8 @@ export class SimDownloader {
     const isSeed = (s: Source): boolean => s.has.complete
     while (source.requested.size < pipelineDepth(source.rate.rate(), this.#chunkBytes)) {
       if (!withinByteBudget(this.#outstanding, source.requested.size, this.#chunkBytes)) return
-      const index = this.#picker.pick(source.has, this.#inFlight, source.requested, seedSparingLimit(source, this.sources.values(), isSeed))
+      const limit = this.#seedSparing ? seedSparingLimit(source, this.sources.values(), isSeed) : Infinity
+      const index = this.#picker.pick(source.has, this.#inFlight, source.requested, limit)
       if (index < 0) return
       source.requested.add(index)
       this.#outstanding += this.#net.chunkLength(index)

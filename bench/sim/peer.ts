@@ -22,6 +22,8 @@ export interface Peer {
   dl: SimDownloader | null
   /** Sessions this peer serves, by downloader ID. */
   readonly serving: Map<number, ServerSession>
+  /** Peers known in the share's swarm, in the order met (the service's swarm set; peer exchange lists its first 32). */
+  readonly swarm: Set<number>
   /** Served sessions with a request queued (they share this peer's upload). */
   readonly active: Set<ServerSession>
   /** Completion time, NaN until then. */
@@ -43,10 +45,14 @@ export interface ServerSession {
   progress: number
   /** Per tick: the rate the server offers this session (scratch). */
   offer: number
+  /** Sharing fluid: the server's service clock value at which the head chunk is sent (NaN: idle). */
+  tag: number
+  /** Sharing fluid: bumped whenever the head gets a new tag. */
+  seq: number
   /** Initial seeding's view of this downloader, when the origin does it. */
   view: SeedingView | null
 }
 
 export function newPeer (init: Pick<Peer, 'id' | 'up' | 'down' | 'access' | 'origin' | 'freeRider' | 'arrival' | 'have'>): Peer {
-  return { ...init, state: 'pending', dl: null, serving: new Map(), active: new Set(), done: Number.NaN, uploaded: 0, fromOrigin: 0, inOffer: 0 }
+  return { ...init, state: 'pending', dl: null, serving: new Map(), swarm: new Set(), active: new Set(), done: Number.NaN, uploaded: 0, fromOrigin: 0, inOffer: 0 }
 }

@@ -10,13 +10,20 @@
 import { Bitfield } from '../../node-core/src/storage/bitfield.ts'
 import { MAX_PEX_PEERS, MAX_SERVED_SESSIONS } from '../../node-core/src/protocol/constants.ts'
 import { Calendar, Msg } from './calendar.ts'
-import { MiB, prng } from './config.ts'
+import { prng } from './config.ts'
 import type { SimConfig } from './config.ts'
 import { SimDownloader } from './downloader.ts'
 import type { Network } from './downloader.ts'
 import { OriginSeeding } from './origin-seeding.ts'
 import { newPeer } from './peer.ts'
+import { SharingFluid, TickedFluid } from './fluid.ts'
+import type { Fluid } from './fluid.ts'
 import type { Peer, ServerSession } from './peer.ts'
+
+/** A download looks providers up every 10 s (the service's DISCOVERY_INTERVAL_MS). */
+const DISCOVERY_SECONDS = 10
+/** Providers one lookup yields (Kademlia's k). */
+const DHT_PROVIDERS = 20
 
 export interface SwarmOutcome {
   readonly peers: readonly Peer[]
@@ -33,8 +40,10 @@ export class Swarm implements Network {
   readonly #random: () => number
   readonly #all: Peer[] = []
   readonly origin: Peer
-  readonly #activeServers = new Set<Peer>()
+  readonly #fluid: Fluid
   readonly #seeding: OriginSeeding | null
+  /** Finished peers still in the swarm (DHT provider records). */
+  readonly #providers: number[] = []
   #now = 0
   #completed = 0
   #departed = 0
@@ -60,6 +69,10 @@ export class Swarm implements Network {
     this.#seeding = config.initialSeeding
       ? new OriginSeeding(this.chunkCount, () => this.#now * 1000, r, (s, chunks) => { for (const i of chunks) this.#send(this.origin, s.client, Msg.Have, i) })
       : null
+    const sent = (s: ServerSession, index: number, at: number): void => { this.#sent(s, index, at) }
+    this.#fluid = config.fluid === 'ticks'
+      ? new TickedFluid(config, i => this.chunkLength(i), sent)
+      : new SharingFluid(i => this.chunkLength(i), sent, (at, fn) => { this.#cal.call(at, fn) }, () => this.#now)
   }
 
   now (): number { return this.#now }
@@ -94,21 +107,53 @@ export class Swarm implements Network {
       dl.connectFailed(server)
       return
     }
-    const session: ServerSession = { server, client, queue: [], progress: 0, offer: 0, view: null }
+    const session: ServerSession = { server, client, queue: [], progress: 0, offer: 0, tag: Number.NaN, seq: 0, view: null }
     const shown = server.origin ? this.#seeding?.open(session, server.serving.size) ?? null : null
     const has = new Bitfield(this.chunkCount, (shown ?? server.have).bytes)
-    // WELCOME's peer list: some of the server's other downloaders (peer exchange).
-    const others = [...server.serving.keys()]
     server.serving.set(client.id, session)
     if (!dl.attach(server, has)) {
       this.#close(session)
       return
     }
-    for (let k = 0; k < Math.min(MAX_PEX_PEERS, others.length); k++) dl.addCandidate(others[Math.floor(this.#random() * others.length)]!)
-    // The server's own download, if any, takes the newcomer as a candidate source; its other
-    // downloaders hear of it (PEERS).
+    // WELCOME's peers: the first MAX_PEX_PEERS members of the server's swarm (service.ts
+    // #swarmAddresses), or (what-if) as many at random.
+    if (this.config.pex === 'first') {
+      let listed = 0
+      for (const id of server.swarm) {
+        if (listed >= MAX_PEX_PEERS) break
+        if (id !== client.id) { dl.addCandidate(id); listed++ }
+      }
+    } else {
+      const members = [...server.swarm]
+      for (let k = 0; k < Math.min(MAX_PEX_PEERS, members.length); k++) dl.addCandidate(members[Math.floor(this.#random() * members.length)]!)
+    }
+    client.swarm.add(server.id)
+    this.#peerJoined(server, client)
+  }
+
+  /**
+   * The service's #peerJoined: a newcomer joins the server's swarm, its download (if any) takes it
+   * as a candidate, and 0.5 s later every session of the server hears of it (PEERS).
+   */
+  #peerJoined (server: Peer, client: Peer): void {
+    if (server.swarm.has(client.id)) return
+    server.swarm.add(client.id)
     server.dl?.addCandidate(client.id)
-    if (!client.freeRider) for (const id of others) this.#all[id]!.dl?.addCandidate(client.id)
+    this.#cal.call(this.#now + 0.5, () => {
+      for (const s of server.serving.values()) if (s.client !== client) s.client.dl?.addCandidate(client.id)
+    })
+  }
+
+  /** A DHT lookup (at once and every 10 s while downloading): up to 20 providers, the origin and finished peers still there. */
+  #lookup (p: Peer): void {
+    const dl = p.dl
+    if (dl == null) return
+    dl.addCandidate(this.origin.id)
+    const providers = this.#providers
+    for (let k = 0; k < Math.min(DHT_PROVIDERS, providers.length); k++) {
+      const id = providers[Math.floor(this.#random() * providers.length)]!
+      if (this.#all[id]!.state === 'seeding') dl.addCandidate(id)
+    }
   }
 
   closeSession (downloader: Peer, source: Peer): void {
@@ -120,8 +165,8 @@ export class Swarm implements Network {
     const server = s.server
     if (server.serving.get(s.client.id) !== s) return
     server.serving.delete(s.client.id)
-    server.active.delete(s)
     s.queue.length = 0
+    this.#fluid.closed(s)
     if (server.origin) this.#seeding?.close(s)
   }
 
@@ -139,6 +184,7 @@ export class Swarm implements Network {
     p.dl = null
     p.state = 'seeding'
     this.#completed++
+    if (!p.freeRider) this.#providers.push(p.id) // a finished download provides the share
     const after = this.config.after
     if (p.freeRider || this.#random() < after.leaveAtOnce) this.#leave(p)
     else if (Number.isFinite(after.meanStaySeconds)) this.#cal.call(this.#now - Math.log(1 - this.#random()) * after.meanStaySeconds, () => { this.#leave(p) })
@@ -146,6 +192,8 @@ export class Swarm implements Network {
 
   #leave (p: Peer): void {
     p.state = 'gone'
+    const at = this.#providers.indexOf(p.id)
+    if (at >= 0) this.#providers.splice(at, 1)
     this.#departed++
     for (const s of [...p.serving.values()]) {
       this.#close(s)
@@ -161,61 +209,18 @@ export class Swarm implements Network {
     if (s == null) return
     if (kind === Msg.Request) {
       s.queue.push(index)
-      if (s.queue.length === 1) { dest.active.add(s); this.#activeServers.add(dest) }
+      if (s.queue.length === 1) this.#fluid.started(s)
       if (dest.origin) this.#seeding?.requested(s, index)
       return
     }
     const at = s.queue.indexOf(index)
     if (at < 0) return
     s.queue.splice(at, 1)
-    if (at === 0) s.progress = 0
-    if (s.queue.length === 0) dest.active.delete(s)
+    if (at === 0) this.#fluid.headCancelled(s)
     if (dest.origin) this.#seeding?.sent(s, index)
   }
 
-  /** Moves data for one tick starting at `t`: offers, download and CPU limits, then transfers. */
-  #transfer (t: number, dt: number): void {
-    const touched: Peer[] = []
-    for (const server of this.#activeServers) {
-      if (server.active.size === 0) { this.#activeServers.delete(server); continue }
-      const per = server.up / server.active.size
-      for (const s of server.active) {
-        s.offer = per
-        if (s.client.inOffer === 0) touched.push(s.client)
-        s.client.inOffer += per
-      }
-    }
-    const cpu = this.config.cpu
-    // CPU-ms per byte of each flow: the bytes, and the HAVE its downloader sends per chunk to each
-    // peer it serves. Every flow gets a max-min fair share of the machine's CPU.
-    const msPerByte = (s: ServerSession): number => cpu == null ? 0 : (cpu.msPerMiB + cpu.msPerHave * s.client.serving.size * MiB / this.config.chunkBytes) / MiB
-    let level = Infinity
-    if (cpu != null) {
-      const wants: number[] = []
-      for (const server of this.#activeServers) for (const s of server.active) wants.push(s.offer * Math.min(1, s.client.down / s.client.inOffer) * msPerByte(s))
-      level = fairLevel(wants, cpu.cores * 1000)
-    }
-    for (const server of this.#activeServers) {
-      for (const s of [...server.active]) {
-        const rate = Math.min(level / (msPerByte(s) || 1), s.offer * Math.min(1, s.client.down / s.client.inOffer))
-        let budget = rate * dt
-        let used = 0
-        while (budget > 0 && s.queue.length > 0) {
-          const index = s.queue[0]!
-          const need = this.chunkLength(index) - s.progress
-          if (budget < need) { s.progress += budget; break }
-          budget -= need
-          used += need
-          s.queue.shift()
-          s.progress = 0
-          this.#sent(s, index, t + used / rate)
-        }
-        if (s.queue.length === 0) server.active.delete(s)
-      }
-    }
-    for (const p of touched) p.inOffer = 0
-  }
-
+  /** The fluid model finished sending chunk `index` on session `s` at time `at`. */
   #sent (s: ServerSession, index: number, at: number): void {
     const len = this.chunkLength(index)
     s.server.uploaded += len
@@ -225,8 +230,15 @@ export class Swarm implements Network {
 
   #arrive (p: Peer): void {
     p.state = 'downloading'
-    p.dl = new SimDownloader(p, this, { chunkCount: this.chunkCount, chunkBytes: this.config.chunkBytes, maxSources: this.config.maxSources, maxCandidates: this.config.maxCandidates, random: this.#random })
-    p.dl.addCandidate(this.origin.id)
+    p.dl = new SimDownloader(p, this, { chunkCount: this.chunkCount, chunkBytes: this.config.chunkBytes, maxSources: this.config.maxSources, maxCandidates: this.config.maxCandidates, seedSparing: this.config.seedSparing, random: this.#random })
+    this.#lookup(p)
+    this.#cal.call(this.#now + DISCOVERY_SECONDS, () => { this.#rediscover(p) })
+  }
+
+  #rediscover (p: Peer): void {
+    if (p.dl == null) return
+    this.#lookup(p)
+    this.#cal.call(this.#now + DISCOVERY_SECONDS, () => { this.#rediscover(p) })
   }
 
   run (): SwarmOutcome {
@@ -243,7 +255,7 @@ export class Swarm implements Network {
       }
       this.#cal.run(slot, (kind, to, from, index) => { this.#onMessage(kind, to, from, index) })
       if (this.#completed === n || this.#now >= this.config.maxSeconds) break
-      this.#transfer(this.#now, dt)
+      this.#fluid.tick(this.#now, dt)
     }
     return { peers: this.#all.slice(1), origin: this.origin, seconds: this.#now, ticks: slot + 1 }
   }
@@ -251,18 +263,3 @@ export class Swarm implements Network {
   get departed (): number { return this.#departed }
 }
 
-/**
- * Max-min fair share of `capacity` among flows that want `wants`: the level L with
- * sum(min(want, L)) = capacity (Infinity when everything fits). The machine's cores, shared by
- * every process as the scheduler would: a flow that wants less than its share gets what it wants.
- */
-export function fairLevel (wants: number[], capacity: number): number {
-  wants.sort((a, b) => a - b)
-  let left = capacity
-  for (let i = 0; i < wants.length; i++) {
-    const share = left / (wants.length - i)
-    if (wants[i]! >= share) return share
-    left -= wants[i]!
-  }
-  return Infinity
-}

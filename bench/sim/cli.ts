@@ -1,0 +1,37 @@
+/**
+ * `npm run sim`: the swarm simulator's runs, written to bench/results/sim.{json,md,svg}.
+ *   npm run sim                        validation (N = 8, 16), flash crowds at N = 100, 1,000, 10,000, churn at 1,000
+ *   npm run sim -- --quick             the N = 1,000 flash crowd only, into bench/results/partial/
+ *   npm run sim -- --ns 100,1000       other sizes; --churn-ns, --out DIR, --max-seconds S (cap per run)
+ */
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { simMarkdown, simSvg } from './report.ts'
+import { runSim } from './run.ts'
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    ns: { type: 'string' },
+    'churn-ns': { type: 'string' },
+    out: { type: 'string' },
+    'max-seconds': { type: 'string', default: '3600' }
+  }
+})
+const list = (s: string | undefined, fallback: number[]): number[] => s == null ? fallback : s.split(',').filter(x => x !== '').map(Number)
+const quick = values.quick
+const out = values.out ?? fileURLToPath(new URL(quick ? '../results/partial/' : '../results/', import.meta.url))
+const report = await runSim({
+  quick,
+  ns: list(values.ns, quick ? [1000] : [100, 1000, 10_000]),
+  churnNs: list(values['churn-ns'], quick ? [] : [1000]),
+  maxSeconds: Number(values['max-seconds']),
+  log: line => { console.log(line) }
+})
+await mkdir(out, { recursive: true })
+await writeFile(join(out, 'sim.json'), JSON.stringify(report, null, 1) + '\n')
+await writeFile(join(out, 'sim.md'), simMarkdown(report) + '\n')
+if (report.flash.length > 0) await writeFile(join(out, 'sim.svg'), simSvg(report))
+console.log(`wrote ${join(out, 'sim.json')}, sim.md${report.flash.length > 0 ? ', sim.svg' : ''}`)
