@@ -20,7 +20,7 @@ export interface SimReport {
 /** The scheduler as shipped, and the what-if: peer exchange listing random members, no seed sparing. */
 export const WHAT_IF: Partial<SimConfig> = { pex: 'random', seedSparing: false }
 
-export async function runSim (opts: { quick: boolean, ns: number[], churnNs: number[], maxSeconds: number, log: (line: string) => void }): Promise<SimReport> {
+export async function runSim (opts: { quick: boolean, validation: boolean, ns: number[], churnNs: number[], maxSeconds: number, variants: ReadonlyArray<ScaleRun['variant']>, log: (line: string) => void }): Promise<SimReport> {
   const results = fileURLToPath(new URL('../results/latest.json', import.meta.url))
   const one = (variant: ScaleRun['variant'], config: SimConfig): ScaleRun => {
     const figures = simulate(config)
@@ -28,19 +28,14 @@ export async function runSim (opts: { quick: boolean, ns: number[], churnNs: num
     return { variant, figures }
   }
   let validation: SimReport['validation'] = null
-  if (!opts.quick) {
+  if (opts.validation) {
     validation = await validate(results, [{ label: 'CPU-bound, initial seeding on', config: (n, cpu) => benchCrowd(n, cpu, { initialSeeding: true }) }])
     for (const r of validation.rows) opts.log(`validation N = ${r.peers}, ${r.label}: ${r.sim.allDoneSeconds.toFixed(1)} s (recorded ${r.recordedSeconds.median.toFixed(1)} s, ${(100 * r.timeError).toFixed(1)} %), origin ${r.sim.originVerifiedFactor.toFixed(2)}x (recorded ${r.recordedOrigin.median.toFixed(2)}x)`)
   }
   const flash: ScaleRun[] = []
   const churn: ScaleRun[] = []
-  for (const n of opts.ns) {
-    flash.push(one('shipped', residentialFlash(n, { maxSeconds: opts.maxSeconds })))
-    flash.push(one('what-if', residentialFlash(n, { ...WHAT_IF, maxSeconds: opts.maxSeconds })))
-  }
-  for (const n of opts.churnNs) {
-    churn.push(one('shipped', residentialChurn(n, { maxSeconds: opts.maxSeconds })))
-    churn.push(one('what-if', residentialChurn(n, { ...WHAT_IF, maxSeconds: opts.maxSeconds })))
-  }
+  const settings = (variant: ScaleRun['variant']): Partial<SimConfig> => ({ ...(variant === 'what-if' ? WHAT_IF : {}), maxSeconds: opts.maxSeconds })
+  for (const n of opts.ns) for (const v of opts.variants) flash.push(one(v, residentialFlash(n, settings(v))))
+  for (const n of opts.churnNs) for (const v of opts.variants) churn.push(one(v, residentialChurn(n, settings(v))))
   return { date: new Date().toISOString(), mode: opts.quick ? 'quick' : 'full', validation, flash, churn }
 }
