@@ -22,6 +22,8 @@ export interface SimFigures {
   readonly cpuMsPerMiB: number | null
   /** Peers that did not finish within maxSeconds. */
   readonly incomplete: number
+  /** Mean fraction of the chunks the peers held at the end (1 when all finished). */
+  readonly meanProgress: number
   /** Flash crowd: from the first arrival to the last completion (the benchmark's "all done"). */
   readonly allDoneSeconds: number
   /** Kumar and Ross: max(F / u_origin, F / d_min, N F / (u_origin + sum u_i)). */
@@ -80,6 +82,7 @@ export function figuresOf (config: SimConfig, out: SwarmOutcome, wallSeconds: nu
     initialSeeding: config.initialSeeding,
     cpuMsPerMiB: cpu?.msPerMiB ?? null,
     incomplete: out.peers.length - finished.length,
+    meanProgress: out.peers.reduce((sum, p) => sum + p.have.count / p.have.length, 0) / out.peers.length,
     allDoneSeconds: allDone,
     fluidBoundSeconds: bound,
     allDoneOverBound: allDone / bound,

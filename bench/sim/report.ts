@@ -12,7 +12,7 @@ const VARIANT = { shipped: 'as shipped', 'what-if': 'what-if: random PEX, no see
 
 function scaleRow (r: ScaleRun): string {
   const f: SimFigures = r.figures
-  const done = f.incomplete > 0 ? `not all done at ${f1(f.virtualSeconds)} s (${f.incomplete} of ${f.peers} incomplete)` : `${f1(f.allDoneSeconds)} s`
+  const done = f.incomplete > 0 ? `not all done at ${f1(f.virtualSeconds)} s (${f.incomplete} of ${f.peers} incomplete, holding ${(100 * f.meanProgress).toFixed(0)} % of the chunks on average)` : `${f1(f.allDoneSeconds)} s`
   return `| ${f.peers.toLocaleString('en-US')} | ${VARIANT[r.variant]} | ${done} | ${f1(f.fluidBoundSeconds)} s | ${f2(f.allDoneOverBound)} | ${f2(f.originUploadFactor)} | ${spreadText(f.downloadSeconds)} | ${f1(f.wallSeconds)} s |`
 }
 
