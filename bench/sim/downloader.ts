@@ -3,9 +3,10 @@
  * over the virtual clock, driving the real policy code: `PiecePicker` chooses every chunk,
  * `pipelineDepth`, `withinByteBudget` and `seedSparingLimit` decide how many requests go to which
  * source and which chunks a seed is asked for, `rankSources` orders the sources each second,
- * `RateMeter` measures each source on the virtual clock. What is not modelled: request timeouts
- * and stalls, bad chunks, `busy` answers (no source is ever asked for more than 32 while a server
- * queues 64), verification and disk time (a chunk is written the instant it arrives).
+ * `RateMeter` measures each source on the virtual clock. The tick's request timeouts and stall
+ * drop are modelled as download.ts has them. Not modelled: bad chunks, `busy` answers (no source is
+ * ever asked for more than 32 while a server queues 64), error back-offs, verification and disk
+ * time (a chunk is written the instant it arrives).
  */
 import { Bitfield } from '../../node-core/src/storage/bitfield.ts'
 import { PiecePicker } from '../../node-core/src/scheduler/piece-picker.ts'
@@ -33,13 +34,20 @@ interface Source {
   readonly peer: Peer
   readonly has: Bitfield
   readonly requested: Set<number>
+  /** When each request was sent, seconds. */
+  readonly sentAt: Map<number, number>
   readonly rate: RateMeter
+  failures: number
+  /** When a request first timed out with no block since, or null. */
+  stalledSince: number | null
 }
 
 interface Candidate { attempts: number, nextAttempt: number, connecting: boolean }
 
 /** Connection back-off cap, as download.ts: 2, 4 … 64 s. */
 const MAX_CONNECT_BACKOFF_EXPONENT = 6
+/** download.ts MIN_REQUEST_TIMEOUT_MS, in seconds. */
+const MIN_REQUEST_TIMEOUT = 15
 
 export class SimDownloader {
   readonly #self: Peer
@@ -52,6 +60,8 @@ export class SimDownloader {
   readonly sources = new Map<number, Source>()
   readonly #candidates = new Map<number, Candidate>()
   readonly #inFlight = new Map<number, number>()
+  /** Failures of sources no longer connected, carried into their next session (download.ts #past). */
+  readonly #pastFailures = new Map<number, number>()
   #outstanding = 0
   #connecting = 0
   #running = true
@@ -105,7 +115,7 @@ export class SimDownloader {
     if (c?.connecting === true) { c.connecting = false; this.#connecting-- }
     if (!this.#running || this.sources.has(peer.id)) return false
     if (c != null) { c.attempts = 0; c.nextAttempt = 0 }
-    const source: Source = { peer, has, requested: new Set(), rate: new RateMeter(3000, this.#clockMs) }
+    const source: Source = { peer, has, requested: new Set(), sentAt: new Map(), rate: new RateMeter(3000, this.#clockMs), failures: this.#pastFailures.get(peer.id) ?? 0, stalledSince: null }
     this.sources.set(peer.id, source)
     this.#picker.addSource(has)
     this.#fill(source)
@@ -122,6 +132,8 @@ export class SimDownloader {
     const source = this.sources.get(from)
     // A block for a request cancelled meanwhile (it crossed the CANCEL) is dropped.
     if (source == null || !source.requested.delete(index)) return
+    source.sentAt.delete(index)
+    source.stalledSince = null
     const len = this.#net.chunkLength(index)
     this.#outstanding -= len
     this.#decrementInFlight(index)
@@ -145,6 +157,7 @@ export class SimDownloader {
     const s = this.sources.get(id)
     if (s == null) return
     this.sources.delete(id)
+    this.#pastFailures.set(id, s.failures)
     for (const index of [...s.requested]) this.#release(s, index)
     this.#picker.removeSource(s.has)
     const c = this.#candidates.get(id)
@@ -155,15 +168,37 @@ export class SimDownloader {
     if (this.#running) { this.fillAll(); this.connectSome() }
   }
 
-  /** SwarmTransfer's one-second tick: offer work to every source, best ranked first; connect more. */
+  /**
+   * SwarmTransfer's one-second tick: requests older than max(15 s, 4000 x bytes in flight / rate)
+   * are cancelled (a failure); a source whose requests time out twice with no block between is
+   * dropped (retried after back-off); then work is offered to every source, best ranked first.
+   */
   tick (): void {
     if (!this.#running) return
+    const now = this.#net.now()
+    for (const s of [...this.sources.values()]) {
+      const rate = s.rate.rate()
+      const timeout = Math.max(MIN_REQUEST_TIMEOUT, rate > 0 ? 4 * s.requested.size * this.#chunkBytes / rate : 0)
+      let stalled = false
+      for (const [index, since] of s.sentAt) {
+        if (now - since <= timeout) continue
+        this.#release(s, index)
+        this.#net.cancel(this.#self, s.peer, index)
+        s.failures++
+        if (s.stalledSince != null && since >= s.stalledSince) stalled = true
+        s.stalledSince ??= now
+      }
+      if (stalled) {
+        this.#net.closeSession(this.#self, s.peer)
+        this.removeSource(s.peer.id)
+      }
+    }
     this.fillAll()
     this.connectSome()
   }
 
   fillAll (): void {
-    const loads = [...this.sources.values()].map(s => ({ id: String(s.peer.id), rate: s.rate.rate(), inFlight: s.requested.size, failures: 0 }))
+    const loads = [...this.sources.values()].map(s => ({ id: String(s.peer.id), rate: s.rate.rate(), inFlight: s.requested.size, failures: s.failures }))
     for (const load of rankSources(loads, this.#chunkBytes)) {
       const s = this.sources.get(Number(load.id))
       if (s != null) this.#fill(s)
@@ -179,6 +214,7 @@ export class SimDownloader {
       const index = this.#picker.pick(source.has, this.#inFlight, source.requested, limit)
       if (index < 0) return
       source.requested.add(index)
+      source.sentAt.set(index, this.#net.now())
       this.#outstanding += this.#net.chunkLength(index)
       this.#inFlight.set(index, (this.#inFlight.get(index) ?? 0) + 1)
       this.#net.request(this.#self, source.peer, index)
@@ -187,6 +223,7 @@ export class SimDownloader {
 
   #release (source: Source, index: number): void {
     if (!source.requested.delete(index)) return
+    source.sentAt.delete(index)
     this.#outstanding -= this.#net.chunkLength(index)
     this.#decrementInFlight(index)
   }
