@@ -4,6 +4,7 @@
  *   npm run sim -- --quick             the N = 1,000 flash crowd only, into bench/results/partial/
  *   npm run sim -- --ns 100,1000       other sizes; --churn-ns, --out DIR, --max-seconds S (cap per run)
  *   npm run sim -- --ns 10000 --churn-ns '' --no-validation --merge   adds runs to the out folder's sim.json
+ *   npm run sim -- --redraw            rewrites sim.md and sim.svg from the out folder's sim.json
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -22,12 +23,20 @@ const { values } = parseArgs({
     'max-seconds': { type: 'string', default: '3600' },
     'no-validation': { type: 'boolean', default: false },
     merge: { type: 'boolean', default: false },
-    variant: { type: 'string' }
+    variant: { type: 'string' },
+    redraw: { type: 'boolean', default: false }
   }
 })
 const list = (s: string | undefined, fallback: number[]): number[] => s == null ? fallback : s.split(',').filter(x => x !== '').map(Number)
 const quick = values.quick
 const out = values.out ?? fileURLToPath(new URL(quick ? '../results/partial/' : '../results/', import.meta.url))
+if (values.redraw) {
+  const saved = JSON.parse(await readFile(join(out, 'sim.json'), 'utf8')) as SimReport
+  await writeFile(join(out, 'sim.md'), simMarkdown(saved) + '\n')
+  if (saved.flash.length > 0) await writeFile(join(out, 'sim.svg'), simSvg(saved))
+  console.log(`rewrote ${join(out, 'sim.md')} and sim.svg`)
+  process.exit(0)
+}
 let report = await runSim({
   quick,
   validation: !quick && !values['no-validation'],
