@@ -99,6 +99,9 @@ export function prng (seed: number): () => number {
  */
 export const SCALE_CHUNK_BYTES = 256 * 1024
 
+/** The downloader as shipped: 32 sources, peer exchange as the service does it, seed sparing on. */
+const SHIPPED_SCHEDULER = { maxSources: 32, pex: 'first', seedSparing: true, maxCandidates: 200 } as const
+
 /** A residential flash crowd: everyone arrives within a second, stays seeding. */
 export function residentialFlash (peers: number, overrides: Partial<SimConfig> = {}): SimConfig {
   return {
@@ -116,10 +119,7 @@ export function residentialFlash (peers: number, overrides: Partial<SimConfig> =
     accessLatency: [0.002, 0.02],
     coreLatency: [0.005, 0.07],
     sessionSetupSeconds: 0.1,
-    maxSources: 32,
-    pex: 'first',
-    seedSparing: true,
-    maxCandidates: 200,
+    ...SHIPPED_SCHEDULER,
     cpu: null,
     fluid: 'sharing',
     tickSeconds: 0.01,
@@ -169,10 +169,7 @@ export function benchCrowd (peers: number, cpu: CpuModel | null, overrides: Part
     accessLatency: [0.00005, 0.00005],
     coreLatency: [0, 0.0001],
     sessionSetupSeconds: 0.05,
-    maxSources: 32,
-    pex: 'first',
-    seedSparing: true,
-    maxCandidates: 200,
+    ...SHIPPED_SCHEDULER,
     cpu,
     fluid: 'ticks',
     tickSeconds: 0.005,
