@@ -4,6 +4,7 @@
  * the real-process benchmark, the one machine all those processes share (CPU per delivered MiB).
  */
 import { chooseChunkSize } from '../../node-core/src/manifest/builder.ts'
+import { seededRandom } from '../../test/helpers/random.ts'
 
 export const MiB = 1024 * 1024
 /** Bytes per second in a megabit per second. */
@@ -80,17 +81,8 @@ export function residential (random: () => number): { up: number, down: number }
   return { up, down }
 }
 
-/** Deterministic uniform [0, 1) generator (mulberry32). */
-export function prng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** Deterministic uniform [0, 1) generator (the tests' mulberry32). */
+export const prng = seededRandom
 
 /**
  * Chunk size of the runs at scale: 256 chunks for their 64 MiB (the product would choose 64 KiB,
