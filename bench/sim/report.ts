@@ -48,9 +48,10 @@ export function simMarkdown (report: SimReport): string {
   return out.join('\n')
 }
 
+/** The flash crowds against N; runs stopped at their cap before every peer finished are left out. */
 export function simSvg (report: SimReport): string {
   const line = (variant: ScaleRun['variant'], pick: (f: SimFigures) => number, label: string): Series =>
-    ({ label, points: report.flash.filter(r => r.variant === variant).map(r => [r.figures.peers, pick(r.figures)] as const) })
+    ({ label, points: report.flash.filter(r => r.variant === variant && r.figures.incomplete === 0).map(r => [r.figures.peers, pick(r.figures)] as const) })
   const ns = report.flash.map(r => r.figures.peers)
   const target = (y: number, label: string): Series => ({ label, dashed: true, points: [[Math.min(...ns), y], [Math.max(...ns), y]] })
   return simChartSvg(`Swarm simulator, residential flash crowd (${report.date.slice(0, 10)})`, [
