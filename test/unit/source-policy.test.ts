@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { MAX_BYTES_OUTSTANDING, MIN_REQUESTS_PER_SOURCE, RateMeter, pipelineDepth, rankSources, shouldDropSource, withinByteBudget } from '../../node-core/src/scheduler/source-policy.ts'
+import { MAX_BYTES_OUTSTANDING, MIN_REQUESTS_PER_SOURCE, RateMeter, pipelineDepth, rankSources, seedSparingLimit, shouldDropSource, withinByteBudget } from '../../node-core/src/scheduler/source-policy.ts'
 import type { SourceLoad } from '../../node-core/src/scheduler/source-policy.ts'
 
 const KiB = 1024
@@ -77,6 +77,18 @@ test('rankSources with no known rate ranks by load and failures, then id', () =>
   // With no known rates and equal load, order is deterministic.
   assert.deepEqual(ids(rankSources([src('y', 0), src('x', 0)], MiB)), ['x', 'y'])
   assert.deepEqual(rankSources([], MiB), [])
+})
+
+test('seedSparingLimit limits a seed to chunks only seeds hold while a partial source is connected', () => {
+  const seed = { complete: true }
+  const seed2 = { complete: true }
+  const partial = { complete: false }
+  const isSeed = (s: { complete: boolean }): boolean => s.complete
+  assert.equal(seedSparingLimit(partial, [seed, partial], isSeed), Infinity)
+  assert.equal(seedSparingLimit(seed, [seed], isSeed), Infinity)
+  assert.equal(seedSparingLimit(seed, [seed, seed2], isSeed), Infinity)
+  assert.equal(seedSparingLimit(seed, [seed, partial], isSeed), 1)
+  assert.equal(seedSparingLimit(seed, [seed, seed2, partial], isSeed), 2)
 })
 
 test('shouldDropSource after maxStrikes bad chunks', () => {

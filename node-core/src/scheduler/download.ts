@@ -346,7 +346,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     while (this.#running && this.#sources.get(source.peerId) === source && source.busyUntil <= this.#now()) {
       if (source.inFlight.size >= pipelineDepth(source.rate.rate(), chunkSize)) return
       if (!withinByteBudget(this.#outstandingBytes, source.inFlight.size + source.holding, chunkSize)) return
-      const index = this.#picker.pick(source.has, this.#inFlight, new Set([...source.inFlight.keys(), ...this.#verifying]), seedSparingLimit(source.has.complete, this.#sources.values(), s => s.has.complete))
+      const index = this.#picker.pick(source.has, this.#inFlight, new Set([...source.inFlight.keys(), ...this.#verifying]), seedSparingLimit(source, this.#sources.values(), s => s.has.complete))
       if (index < 0) return
       source.inFlight.set(index, this.#now())
       this.#outstandingBytes += this.#data.layout.chunkLength(index)

@@ -88,6 +88,24 @@ export function rankSources (sources: readonly SourceLoad[], chunkSize: number):
   return keyed.map(k => k.s)
 }
 
+/**
+ * Seed sparing: while at least one connected source is not a seed, a seed (a source with every
+ * chunk, typically the origin, whose upload is what a swarm is short of) is asked only for
+ * chunks held by seeds alone, i.e. with availability at most the number of seeds. Chunks other
+ * peers have come from them; a seed's upload goes to chunks nobody else can give. Returns the
+ * availability limit for the piece picker when picking for `source` (Infinity: no limit).
+ */
+export function seedSparingLimit<S> (source: S, sources: Iterable<S>, isSeed: (s: S) => boolean): number {
+  if (!isSeed(source)) return Infinity
+  let seeds = 0
+  let partial = false
+  for (const s of sources) {
+    if (isSeed(s)) seeds++
+    else partial = true
+  }
+  return partial ? seeds : Infinity
+}
+
 /** Strike policy for bad chunks: a source is dropped after `maxStrikes` (default 2) chunks that fail verification. */
 export function shouldDropSource (badChunks: number, maxStrikes = 2): boolean {
   return badChunks >= maxStrikes
@@ -162,24 +180,6 @@ export class RateMeter {
   }
 }
 
-/**
- * Seed sparing: while at least one connected source is not a seed, a seed (a source with every
- * chunk, typically the origin, whose upload is what a swarm is short of) is asked only for
- * chunks held by seeds alone, i.e. with availability at most the number of seeds. Chunks other
- * peers have come from them; a seed's upload goes to chunks nobody else can give. Returns the
- * availability limit for the picker when asking a source (`isSeed`: it has every chunk) given all
- * connected sources (Infinity: no limit).
- */
-export function seedSparingLimit<S> (isSeed: boolean, sources: Iterable<S>, hasAll: (source: S) => boolean): number {
-  if (!isSeed) return Infinity
-  let seeds = 0
-  let partial = false
-  for (const s of sources) {
-    if (hasAll(s)) seeds++
-    else partial = true
-  }
-  return partial ? seeds : Infinity
-}
 
 /**
  * A budget for the messages a source sends that carry no chunk and answer no request of ours
