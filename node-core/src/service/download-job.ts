@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events'
-import { stat } from 'node:fs/promises'
-import { resolve } from 'node:path'
+import { lstat, stat } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
 import { InvalidManifestError, ProtocolError, SwarmdropError } from '../errors.ts'
 import type { ErrorCode } from '../errors.ts'
 import { formatLink } from '../link/link.ts'
@@ -12,7 +12,7 @@ import { SessionRefusedError } from '../protocol/chunk-client.ts'
 import { CandidateList, peerKey } from '../scheduler/candidates.ts'
 import { ChunkOrigins } from '../scheduler/chunk-origins.ts'
 import { SwarmTransfer } from '../scheduler/download.ts'
-import { PartialDownload } from '../storage/partial-download.ts'
+import { PARTIAL_DIR, PartialDownload } from '../storage/partial-download.ts'
 import { releaseTarget, reserveTarget } from '../storage/target-name.ts'
 import type { TargetKind } from '../storage/target-name.ts'
 import type { DownloadInfo, DownloadState, FileEntry } from '../contract/index.ts'
@@ -263,10 +263,11 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
     this.#layout = layout
     this.#origins = new ChunkOrigins(layout.chunkCount)
     if (this.#record.targetName == null) {
+      const partialKept = await lstat(join(this.#record.outDir, PARTIAL_DIR, this.shareId)).then(st => st.isDirectory(), () => false)
       await reserveTarget(this.#record.outDir, layout.manifest.name, targetKind(layout), async candidate => {
         this.#record = { ...this.#record, targetName: candidate, reserved: true }
         await this.#persist()
-      })
+      }, partialKept)
     }
     this.#data = await PartialDownload.open(this.shareId, manifest.bytes, layout, this.#record.outDir, this.#ctx.store, this.#record.targetName)
     this.#ctx.serve(this.#data)

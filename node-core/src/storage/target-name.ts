@@ -1,4 +1,4 @@
-import { mkdir, open, rmdir, lstat, unlink } from 'node:fs/promises'
+import { lstat, mkdir, open, readdir, rmdir, unlink } from 'node:fs/promises'
 import { extname, join } from 'node:path'
 import { SwarmdropError } from '../errors.ts'
 
@@ -22,9 +22,11 @@ function variant (name: string, i: number): string {
  * never mix their files. The reservation stays on disk across restarts until the files move in.
  * `remember(candidate)` records each name before it is created, so a process killed in between
  * finds its own reservation again at the next start instead of leaving it behind and taking the
- * next name.
+ * next name. `reuseEmpty`: this download's partial data is on disk but its record was lost (a
+ * damaged state store started empty), so an empty reservation found on the way is taken to be its
+ * own (a download of another share has partial data of its own, never this one's).
  */
-export async function reserveTarget (dir: string, name: string, kind: TargetKind, remember: (candidate: string) => Promise<void>): Promise<string> {
+export async function reserveTarget (dir: string, name: string, kind: TargetKind, remember: (candidate: string) => Promise<void>, reuseEmpty = false): Promise<string> {
   await mkdir(dir, { recursive: true })
   for (let i = 0; i < MAX_VARIANTS; i++) {
     const candidate = variant(name, i)
@@ -36,9 +38,16 @@ export async function reserveTarget (dir: string, name: string, kind: TargetKind
       return candidate
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+      if (reuseEmpty && await isEmptyReservation(path, kind)) return candidate
     }
   }
   throw new SwarmdropError('exists', `${join(dir, name)} and ${MAX_VARIANTS - 1} numbered variants already exist`)
+}
+
+async function isEmptyReservation (path: string, kind: TargetKind): Promise<boolean> {
+  const s = await lstat(path).catch(() => null)
+  if (kind === 'file') return s?.isFile() === true && s.size === 0
+  return s?.isDirectory() === true && (await readdir(path)).length === 0
 }
 
 /** Gives a reservation back (a download removed before it finished): only while it is still empty. */
