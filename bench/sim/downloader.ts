@@ -12,6 +12,7 @@ import { Bitfield } from '../../node-core/src/storage/bitfield.ts'
 import { PiecePicker } from '../../node-core/src/scheduler/piece-picker.ts'
 import { RateMeter, pipelineDepth, rankSources, seedSparingLimit, withinByteBudget } from '../../node-core/src/scheduler/source-policy.ts'
 import type { Peer } from './peer.ts'
+import { connectBackoffMs } from '../../node-core/src/scheduler/candidates.ts'
 
 /** What a download needs from the simulated network. */
 export interface Network {
@@ -44,8 +45,6 @@ interface Source {
 
 interface Candidate { attempts: number, nextAttempt: number, connecting: boolean }
 
-/** Connection back-off cap, as download.ts: 2, 4 … 64 s. */
-const MAX_CONNECT_BACKOFF_EXPONENT = 6
 /** download.ts MIN_REQUEST_TIMEOUT_MS, in seconds. */
 const MIN_REQUEST_TIMEOUT = 15
 
@@ -106,7 +105,7 @@ export class SimDownloader {
     c.connecting = false
     this.#connecting--
     if (peer.state === 'gone') this.#candidates.delete(peer.id)
-    else c.nextAttempt = this.#net.now() + 2 ** Math.min(c.attempts, MAX_CONNECT_BACKOFF_EXPONENT)
+    else c.nextAttempt = this.#net.now() + connectBackoffMs(c.attempts) / 1000 // the real back-off, in virtual seconds
   }
 
   /** A session opened: the source's WELCOME bitfield is `has`. Returns false if it is not wanted. */
