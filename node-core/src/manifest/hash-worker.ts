@@ -1,14 +1,16 @@
 /**
  * Worker thread: hashes byte ranges of files chunk by chunk, streaming through one reusable buffer,
  * so hashing never holds a whole file in memory and never blocks the main event loop.
+ * It imports nothing of the project's: the packaged desktop app unpacks this file alone beside
+ * the asar (electron/build.ts). Its errors cross to the pool as text and become SwarmdropErrors
+ * there (hash-pool.ts).
  */
 import { createHash } from 'node:crypto'
 import { open } from 'node:fs/promises'
 import { parentPort } from 'node:worker_threads'
 import type { HashJob, HashResult } from './hash-pool.ts'
-import { SwarmdropError } from '../errors.ts'
 
-if (parentPort == null) throw new SwarmdropError('internal', 'hash-worker must run as a worker thread')
+if (parentPort == null) throw new Error('hash-worker must run as a worker thread')
 const port = parentPort
 let buffer = Buffer.alloc(0)
 
@@ -33,7 +35,7 @@ async function run (job: HashJob): Promise<HashResult> {
         let got = 0
         while (got < want) {
           const { bytesRead } = await fh.read(buffer, got, want - got, pos + got)
-          if (bytesRead === 0) throw new SwarmdropError('error', `${range.file} shrank while being hashed`)
+          if (bytesRead === 0) throw new Error(`${range.file} shrank while being hashed`)
           got += bytesRead
         }
         hashes.set(createHash('sha256').update(buffer.subarray(0, want)).digest(), out)

@@ -262,14 +262,16 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
     const layout = new ManifestLayout(manifest.manifest)
     this.#layout = layout
     this.#origins = new ChunkOrigins(layout.chunkCount)
+    // Partial data first (it checks free space), then the target name: a download that does not
+    // fit leaves nothing behind, not even its reserved name.
+    const partialKept = await lstat(join(this.#record.outDir, PARTIAL_DIR, this.shareId)).then(st => st.isDirectory(), () => false)
+    this.#data = await PartialDownload.open(this.shareId, manifest.bytes, layout, this.#record.outDir, this.#ctx.store, this.#record.targetName)
     if (this.#record.targetName == null) {
-      const partialKept = await lstat(join(this.#record.outDir, PARTIAL_DIR, this.shareId)).then(st => st.isDirectory(), () => false)
       await reserveTarget(this.#record.outDir, layout.manifest.name, targetKind(layout), async candidate => {
         this.#record = { ...this.#record, targetName: candidate, reserved: true }
         await this.#persist()
       }, partialKept)
     }
-    this.#data = await PartialDownload.open(this.shareId, manifest.bytes, layout, this.#record.outDir, this.#ctx.store, this.#record.targetName)
     this.#ctx.serve(this.#data)
   }
 
