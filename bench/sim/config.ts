@@ -5,6 +5,7 @@
  */
 import { chooseChunkSize } from '../../node-core/src/manifest/builder.ts'
 import { seededRandom } from '../../test/helpers/random.ts'
+import { MAX_CANDIDATES } from '../../node-core/src/scheduler/candidates.ts'
 
 export const MiB = 1024 * 1024
 /** Bytes per second in a megabit per second. */
@@ -48,10 +49,13 @@ export interface SimConfig {
   /** Sources a downloader keeps (SwarmTransfer's maxSources). */
   readonly maxSources: number
   /**
-   * Peers a WELCOME lists: 'first', the first 32 members of the server's swarm as the service
-   * does (`#swarmAddresses`), or 'random', 32 members at random (a what-if, not the product).
+   * Peers a WELCOME lists: 'random', 32 members at random as the service does (PeerBook's
+   * swarmAddresses through introduceMembers), or 'first', the first 32 members met (the product
+   * before 2026-12-02, kept to compare).
    */
   readonly pex: 'first' | 'random'
+  /** A server too full to admit a session answers `busy` with peers of the swarm (as shipped), or without (before 2026-12-02). */
+  readonly busyPeers: boolean
   /** Seed sparing in the downloaders (as shipped: on); off is a what-if. */
   readonly seedSparing: boolean
   /** Candidates (peer-exchange addresses) a downloader remembers. */
@@ -92,7 +96,7 @@ export const prng = seededRandom
 export const SCALE_CHUNK_BYTES = 256 * 1024
 
 /** The downloader as shipped: 32 sources, peer exchange as the service does it, seed sparing on. */
-const SHIPPED_SCHEDULER = { maxSources: 32, pex: 'first', seedSparing: true, maxCandidates: 200 } as const
+const SHIPPED_SCHEDULER = { maxSources: 32, pex: 'random', busyPeers: true, seedSparing: true, maxCandidates: MAX_CANDIDATES } as const
 
 /** A residential flash crowd: everyone arrives within a second, stays seeding. */
 export function residentialFlash (peers: number, overrides: Partial<SimConfig> = {}): SimConfig {

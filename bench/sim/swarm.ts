@@ -9,6 +9,7 @@
  */
 import { Bitfield } from '../../node-core/src/storage/bitfield.ts'
 import { MAX_PEX_PEERS, MAX_SERVED_SESSIONS } from '../../node-core/src/protocol/constants.ts'
+import { introduceMembers } from '../../node-core/src/scheduler/peer-exchange.ts'
 import { Calendar, Msg } from './calendar.ts'
 import { prng } from './config.ts'
 import type { SimConfig } from './config.ts'
@@ -103,8 +104,14 @@ export class Swarm implements Network {
   #open (client: Peer, server: Peer): void {
     const dl = client.dl
     if (dl == null) return
-    if (server.state === 'gone' || server.state === 'pending' || server.freeRider || server.serving.has(client.id) || server.serving.size >= MAX_SERVED_SESSIONS) {
+    if (server.state === 'gone' || server.state === 'pending' || server.freeRider || server.serving.has(client.id)) {
       dl.connectFailed(server)
+      return
+    }
+    if (server.serving.size >= MAX_SERVED_SESSIONS) {
+      // `busy`, with peers of the swarm to try instead, as the chunk server refuses when full.
+      dl.connectFailed(server)
+      if (this.config.busyPeers) for (const id of introduceMembers(server.swarm, client.id, MAX_PEX_PEERS, this.#random)) dl.addCandidate(id)
       return
     }
     const session: ServerSession = { server, client, queue: [], progress: 0, offer: 0, tag: Number.NaN, seq: 0, view: null }
@@ -115,8 +122,8 @@ export class Swarm implements Network {
       this.#close(session)
       return
     }
-    // WELCOME's peers: the first MAX_PEX_PEERS members of the server's swarm (service.ts
-    // #swarmAddresses), or (what-if) as many at random.
+    // WELCOME's peers: MAX_PEX_PEERS members of the server's swarm at random, as the service
+    // does (introduceMembers), or (the earlier product, for comparison) the first ones met.
     if (this.config.pex === 'first') {
       let listed = 0
       for (const id of server.swarm) {
@@ -124,8 +131,7 @@ export class Swarm implements Network {
         if (id !== client.id) { dl.addCandidate(id); listed++ }
       }
     } else {
-      const members = [...server.swarm]
-      for (let k = 0; k < Math.min(MAX_PEX_PEERS, members.length); k++) dl.addCandidate(members[Math.floor(this.#random() * members.length)]!)
+      for (const id of introduceMembers(server.swarm, client.id, MAX_PEX_PEERS, this.#random)) dl.addCandidate(id)
     }
     client.swarm.add(server.id)
     this.#peerJoined(server, client)

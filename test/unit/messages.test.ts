@@ -15,7 +15,8 @@ describe('protocol messages', () => {
       { t: 'have', index: 9 },
       { t: 'peers', peers: [] },
       { t: 'error', code: 'busy', index: 4 },
-      { t: 'error', code: 'unknown-share', message: 'no' }
+      { t: 'error', code: 'unknown-share', message: 'no' },
+      { t: 'error', code: 'busy', message: 'too many sessions', peers: ['/ip4/127.0.0.1/tcp/2/p2p/y'] }
     ]
     for (const m of server) assert.deepEqual(decodeServerMessage(encodeMessage(m)), m)
   })
@@ -37,6 +38,8 @@ describe('protocol messages', () => {
       { t: 'welcome', manifestSize: 1, have: new Uint8Array(1), peers: [5] },
       { t: 'error', code: 'weird' },
       { t: 'error', code: 'busy', message: 'x'.repeat(2000) },
+      { t: 'error', code: 'busy', peers: new Array(33).fill('/ip4/1.2.3.4') },
+      { t: 'error', code: 'busy', peers: 'x' },
       { t: 'block', index: 1 }
     ]
     for (const v of badServer) assert.throws(() => decodeServerMessage(dagCbor.encode(v as never)), { name: 'ProtocolError' }, JSON.stringify(v).slice(0, 80))

@@ -353,7 +353,7 @@ test('large case: 200,000 chunks, 10,000 picks', () => {
   assert.equal(picked.size, 10_000)
 })
 
-test('maxAvailability: a seed is asked only for chunks no other source has, endgame included', () => {
+test('maxAvailability: a seed is asked only for chunks no other source has, until the true endgame', () => {
   const n = 64
   const seed = bits(n, range(0, n))
   const peer = bits(n, range(0, 48)) // a peer holds 0..47; 48..63 only the seed has
@@ -371,11 +371,17 @@ test('maxAvailability: a seed is asked only for chunks no other source has, endg
       inFlight.set(i, 1)
     }
     assert.equal(asked.size, 16, 'every chunk only the seed has is asked of it')
-    // Endgame does not reach past the limit either: chunks in flight at the peer are not duplicated at the seed.
-    const atPeer = new Map<number, number>(range(0, 48).map(i => [i, 1]))
-    assert.equal(picker.pick(seed, atPeer, new Set(range(48, 64)), 1), -1)
+    // Endgame does not reach past the limit while a chunk we lack is requested nowhere (chunk 0,
+    // which the peer will be asked for): chunks in flight at the peer are not duplicated at the seed.
+    const inFlightAll = new Map<number, number>([...range(1, 48), ...range(48, 64)].map(i => [i, 1]))
+    assert.equal(picker.pick(seed, inFlightAll, new Set(range(48, 64)), 1), -1)
     // Without the limit the seed would be asked for them.
-    assert.ok(picker.pick(seed, atPeer, new Set(range(48, 64))) < 48)
+    assert.ok(picker.pick(seed, inFlightAll, new Set(range(48, 64))) < 48)
+    // The true endgame, every chunk we lack requested somewhere: the seed may duplicate one held
+    // at the peer, so the last chunks do not wait on a slow peer while the seed idles.
+    inFlightAll.set(0, 1)
+    const duplicate = picker.pick(seed, inFlightAll, new Set(range(48, 64)), 1)
+    assert.ok(duplicate >= 0 && duplicate < 48, `the seed is asked for a chunk in flight at the peer (got ${duplicate})`)
     // Once the peer leaves, its chunks are the seed's alone.
     picker.removeSource(peer)
     assert.ok(picker.pick(seed, none, asked, 1) < 48)

@@ -62,3 +62,26 @@ describe('seeder session caps', () => {
     for (const s of [b1, b2, c1]) assert.equal(s.closed, false)
   })
 })
+
+describe('a full seeder', () => {
+  it('names other members of the swarm when it refuses a session as busy', async () => {
+    const full = await createSwarmNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
+    const members = ['/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWA', '/ip4/127.0.0.1/tcp/4002/p2p/12D3KooWB']
+    const asked: string[] = []
+    try {
+      const manifestBytes = encodeManifest(manifest)
+      const layout = new ManifestLayout(manifest)
+      const share: ServedShare = { shareId, manifestBytes, layout, have: Bitfield.full(4), async readChunk (i) { return new Uint8Array(layout.chunkLength(i)) }, onHave () { return () => {} } }
+      await new ChunkServer(full, { lookup: id => id === shareId ? share : undefined, swarmPeers: async (_id, peerId) => { asked.push(peerId); return members }, uploadLimit: new TokenBucket(0), maxSessions: 1, maxSessionsPerPeer: 1 }).start()
+      const [a, b] = clients as [SwarmNode, SwarmNode]
+      const openAt = async (client: SwarmNode): Promise<SourceSession> => SourceSession.open(await client.dialProtocol(full.getMultiaddrs()[0]!, CHUNK_PROTOCOL), full.peerId.toString(), shareId)
+      const first = await openAt(a)
+      assert.deepEqual(first.initialPeers, members, 'the admitted session gets them in its WELCOME')
+      await assert.rejects(openAt(b), (err: unknown) => err instanceof SessionRefusedError && err.code === 'busy' && err.peers.join() === members.join(), 'the refused one gets them with its busy answer')
+      assert.deepEqual(asked, [a.peerId.toString(), b.peerId.toString()], 'listed for each newcomer, without the newcomer itself')
+      first.close()
+    } finally {
+      await full.stop()
+    }
+  })
+})

@@ -22,12 +22,17 @@ export interface SourceSessionEvents {
   onClose (err: Error | undefined): void
 }
 
-/** A server refused the session (unknown share, busy, ...); `code` is the server's, `message` its words escaped. */
+/**
+ * A server refused the session (unknown share, busy, ...); `code` is the server's, `message` its
+ * words escaped; `peers`: other members of the swarm it named to try instead (a `busy` refusal).
+ */
 export class SessionRefusedError extends SwarmdropError {
   declare readonly code: ErrorCode
-  constructor (code: ErrorCode, message: string) {
+  readonly peers: readonly string[]
+  constructor (code: ErrorCode, message: string, peers: readonly string[] = []) {
     super(code, terminalText(message, 300))
     this.name = 'SessionRefusedError'
+    this.peers = peers
   }
 }
 
@@ -66,7 +71,7 @@ export class SourceSession {
       const first = await frames.next()
       if (first.done === true) throw new SessionRefusedError('unavailable', 'source closed the stream before WELCOME')
       const m = decodeServerMessage(first.value)
-      if (m.t === 'error') throw new SessionRefusedError(m.code, m.message ?? m.code)
+      if (m.t === 'error') throw new SessionRefusedError(m.code, m.message ?? m.code, m.peers)
       if (m.t !== 'welcome') throw new ProtocolError(`expected WELCOME, got ${m.t}`)
       if (m.manifestSize === 0 || m.manifestSize > MANIFEST_LIMITS.maxManifestBytes) throw new ProtocolError(`manifest size ${m.manifestSize} out of bounds`)
       return new SourceSession(peerId, framed, frames, m)

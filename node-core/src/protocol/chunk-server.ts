@@ -112,7 +112,13 @@ export class ChunkServer {
     if (share == null) return
     const admitted = { peerId, abort: (err: Error) => { framed.abort(err) } }
     if (!this.#admission.admit(admitted)) {
-      await refuse(framed, 'busy', 'too many sessions')
+      // Turned away, the newcomer still learns of other members of the swarm: in a crowd larger
+      // than MAX_SERVED_SESSIONS, those refused by the origin would otherwise know no one else.
+      const others = await within(this.#init.swarmPeers(share.shareId, peerId), WELCOME_PEERS_WAIT_MS).catch((err: unknown) => {
+        log('could not list the swarm of %s for a refused %s: %s', share.shareId, peerId, err)
+        return null
+      })
+      await refuse(framed, 'busy', 'too many sessions', others ?? [])
       return
     }
     try {

@@ -22,7 +22,8 @@ export type ServerMessage =
   | { readonly t: 'block', readonly index: number, readonly data: ChunkBytes }
   | { readonly t: 'have', readonly index: number }
   | { readonly t: 'peers', readonly peers: readonly string[] }
-  | { readonly t: 'error', readonly code: ErrorCode, readonly index?: number, readonly message?: string }
+  /** `peers`: a `busy` refusal of a session may name other members of the swarm to try instead. */
+  | { readonly t: 'error', readonly code: ErrorCode, readonly index?: number, readonly message?: string, readonly peers?: readonly string[] }
 
 export function encodeMessage (message: ClientMessage | ServerMessage): Uint8Array {
   return dagCbor.encode(message)
@@ -180,14 +181,15 @@ export function decodeServerMessage (frame: Uint8Array | Uint8ArrayList): Server
     case 'have': keys(m, ['t', 'index']); return { t: 'have', index: index(m, 'index') }
     case 'peers': keys(m, ['t', 'peers']); return { t: 'peers', peers: peerList(m) }
     case 'error': {
-      keys(m, ['t', 'code', 'index', 'message'])
+      keys(m, ['t', 'code', 'index', 'message', 'peers'])
       if (!(ERROR_CODES as readonly unknown[]).includes(m.code)) throw new ProtocolError(`unknown error code ${describe(m.code)}`)
       if (m.message !== undefined && (typeof m.message !== 'string' || m.message.length > 1024)) throw new ProtocolError('field "message" must be a short string')
       return {
         t: 'error',
         code: m.code as ErrorCode,
         ...(m.index !== undefined ? { index: index(m, 'index') } : {}),
-        ...(m.message !== undefined ? { message: m.message as string } : {})
+        ...(m.message !== undefined ? { message: m.message as string } : {}),
+        ...(m.peers !== undefined ? { peers: peerList(m) } : {})
       }
     }
     default: throw new ProtocolError(`unknown message type ${describe(m.t)}`)

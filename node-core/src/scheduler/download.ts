@@ -9,6 +9,7 @@ import type { Source } from './source-state.ts'
 import { MessageBudget, RateMeter, pipelineDepth, rankSources, seedSparingLimit, shouldDropSource, withinByteBudget } from './source-policy.ts'
 import type { SourceSnapshot } from '../contract/source-snapshot.ts'
 import type { TokenBucket } from '../bandwidth/token-bucket.ts'
+import { SessionRefusedError } from '../protocol/chunk-client.ts'
 import type { SourceSession } from '../protocol/chunk-client.ts'
 import type { ChunkBytes } from '../storage/file-handles.ts'
 import type { PartialDownload } from '../storage/partial-download.ts'
@@ -146,10 +147,12 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
         c.connecting = false
         if (!this.#running || this.#sources.has(session.peerId)) { session.close(); return }
         this.#attach(session, address)
-      }, () => {
+      }, (err: unknown) => {
         c.connecting = false
         this.#candidates.failed(c)
         c.nextAttempt = this.#now() + connectBackoffMs(c.attempts)
+        // A full server names other members of the swarm (at most MAX_PEX_PEERS, checked by the decoder).
+        if (err instanceof SessionRefusedError && this.#running) for (const p of err.peers) this.addCandidate(p)
       })
     }
   }

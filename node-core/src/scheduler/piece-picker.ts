@@ -151,7 +151,9 @@ export class PiecePicker {
    *
    * `maxAvailability` limits every step to chunks held by at most that many sources (no random-first
    * phase): the scheduler passes the number of seeds when picking for a seed while other peers are
-   * sources too, so a seed is asked only for chunks no other peer has (see SwarmTransfer).
+   * sources too, so a seed is asked only for chunks no other peer has (see SwarmTransfer). In the true
+   * endgame (every chunk we lack requested somewhere) the limit no longer applies to duplicates: the
+   * last chunks must not wait on slow sources while a seed idles.
    */
   pick (sourceHas: Bitfield, inFlight: ReadonlyMap<number, number>, fromThisSource: ReadonlySet<number>, maxAvailability = Infinity): number {
     this.#checkLength(sourceHas)
@@ -164,7 +166,10 @@ export class PiecePicker {
       ? this.#pickRandom(sourceHas, wanted)
       : this.#pickRarest(sourceHas, wanted, maxAvailability)
     if (picked !== -1) return picked
-    return this.#pickEndgame(sourceHas, inFlight, fromThisSource, maxAvailability)
+    // Once every chunk we lack is requested somewhere (the true endgame), a spared seed may
+    // duplicate any of them: the last chunks must not wait on slow sources while a seed idles.
+    const allRequested = inFlight.size >= this.#missing
+    return this.#pickEndgame(sourceHas, inFlight, fromThisSource, allRequested ? Infinity : maxAvailability)
   }
 
   /** Uniform among wanted chunks: rejection sampling over available missing chunks, then a full scan. */

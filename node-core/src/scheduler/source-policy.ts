@@ -93,7 +93,8 @@ export function rankSources (sources: readonly SourceLoad[], chunkSize: number):
  * chunk, typically the origin, whose upload is what a swarm is short of) is asked only for
  * chunks held by seeds alone, i.e. with availability at most the number of seeds. Chunks other
  * peers have come from them; a seed's upload goes to chunks nobody else can give. Returns the
- * availability limit for the piece picker when picking for `source` (Infinity: no limit).
+ * availability limit for the piece picker when picking for `source` (Infinity: no limit); the
+ * picker lifts it for duplicates in the true endgame (PiecePicker.pick).
  */
 export function seedSparingLimit<S> (source: S, sources: Iterable<S>, isSeed: (s: S) => boolean): number {
   if (!isSeed(source)) return Infinity

@@ -1,6 +1,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { logger } from '../log/logger.ts'
 import { MAX_PEX_PEERS } from '../protocol/constants.ts'
+import { introduceMembers } from '../scheduler/peer-exchange.ts'
 import { RateMeter } from '../scheduler/source-policy.ts'
 import type { PeerInfo, PeerVia } from '../contract/index.ts'
 import type { DialPolicy } from '../net/dial-policy.ts'
@@ -95,12 +96,13 @@ export class PeerBook {
   }
 
   /**
-   * Addresses of up to 32 other members of a share's swarm (peer exchange), at most
+   * Addresses of up to 32 other members of a share's swarm (peer exchange), drawn at random
+   * (introduceMembers: not the first ones met, who would end up serving everyone), at most
    * PEX_ADDRESSES_PER_PEER each. The peer-store reads run together: in a crowd of 16 on 2 cores
    * each read took 0.1 to 3 s, and one after another they added up to a median 9 s.
    */
   async swarmAddresses (shareId: string, exclude: string): Promise<string[]> {
-    const members = [...(this.#swarms.get(shareId) ?? [])].filter(p => p !== exclude).slice(0, MAX_PEX_PEERS)
+    const members = introduceMembers(this.#swarms.get(shareId) ?? [], exclude, MAX_PEX_PEERS)
     const lists = await Promise.all(members.map(async p => await this.addressesOf(p).catch((err: unknown) => {
       log('no addresses of %s for peer exchange: %s', p, err)
       return []

@@ -35,10 +35,10 @@ export async function readHello (framed: FramedStream, frames: AsyncGenerator<Ui
   return share
 }
 
-/** Answers the opening message with an ERROR and closes the stream. */
-export async function refuse (framed: FramedStream, code: ErrorCode, message: string): Promise<void> {
+/** Answers the opening message with an ERROR (naming `peers` to try instead, if any) and closes the stream. */
+export async function refuse (framed: FramedStream, code: ErrorCode, message: string, peers: readonly string[] = []): Promise<void> {
   log('refused a session: %s (%s)', code, message)
-  await framed.send(encodeMessage({ t: 'error', code, message }))
+  await framed.send(encodeMessage({ t: 'error', code, message, ...(peers.length > 0 ? { peers } : {}) }))
   await framed.close()
 }
 

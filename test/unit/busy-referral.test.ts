@@ -1,0 +1,55 @@
+/**
+ * A full server answers `busy` with other members of the swarm: the download takes them as
+ * candidates and dials them (in a crowd larger than the origin's session table, the peers turned
+ * away would otherwise know no one else). SwarmTransfer with its `connect` replaced by one that
+ * refuses the origin and records every other attempt.
+ */
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { setTimeout as delay } from 'node:timers/promises'
+import { TokenBucket } from '../../node-core/src/bandwidth/token-bucket.ts'
+import { encodeManifest, shareIdOf } from '../../node-core/src/manifest/codec.ts'
+import { ManifestLayout } from '../../node-core/src/manifest/layout.ts'
+import { SessionRefusedError } from '../../node-core/src/protocol/chunk-client.ts'
+import { SwarmTransfer } from '../../node-core/src/scheduler/download.ts'
+import { PartialDownload } from '../../node-core/src/storage/partial-download.ts'
+import { StateStore } from '../../node-core/src/storage/state-store.ts'
+import type { Manifest } from '../../node-core/src/manifest/types.ts'
+import type { SourceSession } from '../../node-core/src/protocol/chunk-client.ts'
+import { removeTemps, tempDir } from '../helpers/files.ts'
+
+const manifest: Manifest = { version: 1, name: 'x', chunkSize: 65536, files: [{ path: 'x', size: 4 * 65536 }], hashes: new Uint8Array(4 * 32) }
+const manifestBytes = encodeManifest(manifest)
+const layout = new ManifestLayout(manifest)
+let store: StateStore
+
+before(async () => { store = await StateStore.open(await tempDir()) })
+after(async () => { await store?.close(); await removeTemps() })
+
+describe('busy referral', () => {
+  it('dials the members a busy server names; other refusals name none', async () => {
+    const data = await PartialDownload.open(await shareIdOf(manifestBytes), manifestBytes, layout, await tempDir(), store)
+    const asked: string[] = []
+    const transfer = new SwarmTransfer({
+      data,
+      downloadLimit: new TokenBucket(0),
+      connect: (peer, signal) => new Promise<SourceSession>((_resolve, reject) => {
+        asked.push(peer)
+        if (peer === 'origin') reject(new SessionRefusedError('busy', 'too many sessions', ['member-a', 'member-b']))
+        else if (peer === 'stranger') reject(new SessionRefusedError('unknown-share', 'no'))
+        else signal.addEventListener('abort', () => { reject(signal.reason) }, { once: true })
+      })
+    })
+    transfer.addCandidate('stranger')
+    transfer.addCandidate('origin')
+    transfer.start()
+    try {
+      const deadline = Date.now() + 30_000
+      while (!(asked.includes('member-a') && asked.includes('member-b')) && Date.now() < deadline) await delay(20)
+      assert.deepEqual([...asked].sort(), ['member-a', 'member-b', 'origin', 'stranger'])
+    } finally {
+      transfer.stop()
+      await data.close()
+    }
+  })
+})
