@@ -10,7 +10,7 @@
  */
 import { Bitfield } from '../../node-core/src/storage/bitfield.ts'
 import { PiecePicker } from '../../node-core/src/scheduler/piece-picker.ts'
-import { RateMeter, pipelineDepth, rankSources, seedSparingLimit, withinByteBudget } from '../../node-core/src/scheduler/source-policy.ts'
+import { RateMeter, pipelineDepth, planningRate, rankSources, seedSparingLimit, withinByteBudget } from '../../node-core/src/scheduler/source-policy.ts'
 import type { Peer } from './peer.ts'
 import { connectBackoffMs } from '../../node-core/src/scheduler/candidates.ts'
 
@@ -38,6 +38,10 @@ interface Source {
   /** When each request was sent, seconds. */
   readonly sentAt: Map<number, number>
   readonly rate: RateMeter
+  /** When the session opened (seconds) and the chunk bytes it delivered since (planningRate). */
+  readonly attachedAt: number
+  delivered: number
+  rateAtLastChunk: number
   failures: number
   /** When a request first timed out with no block since, or null. */
   stalledSince: number | null
@@ -114,7 +118,7 @@ export class SimDownloader {
     if (c?.connecting === true) { c.connecting = false; this.#connecting-- }
     if (!this.#running || this.sources.has(peer.id)) return false
     if (c != null) { c.attempts = 0; c.nextAttempt = 0 }
-    const source: Source = { peer, has, requested: new Set(), sentAt: new Map(), rate: new RateMeter(3000, this.#clockMs), failures: this.#pastFailures.get(peer.id) ?? 0, stalledSince: null }
+    const source: Source = { peer, has, requested: new Set(), sentAt: new Map(), rate: new RateMeter(3000, this.#clockMs), attachedAt: this.#net.now(), delivered: 0, rateAtLastChunk: 0, failures: this.#pastFailures.get(peer.id) ?? 0, stalledSince: null }
     this.sources.set(peer.id, source)
     this.#picker.addSource(has)
     this.#fill(source)
@@ -138,6 +142,8 @@ export class SimDownloader {
     this.#decrementInFlight(index)
     if (this.#self.have.has(index)) { this.#fill(source); return } // an endgame duplicate
     source.rate.add(len)
+    source.delivered += len
+    source.rateAtLastChunk = this.#rate(source)
     this.#picker.markHave(index)
     this.#net.delivered(this.#self, source.peer, index)
     for (const other of this.sources.values()) {
@@ -176,7 +182,7 @@ export class SimDownloader {
     if (!this.#running) return
     const now = this.#net.now()
     for (const s of [...this.sources.values()]) {
-      const rate = s.rate.rate()
+      const rate = s.rate.rate() > 0 ? s.rate.rate() : s.rateAtLastChunk // as SwarmTransfer#tick
       const timeout = Math.max(MIN_REQUEST_TIMEOUT, rate > 0 ? 4 * s.requested.size * this.#chunkBytes / rate : 0)
       let stalled = false
       for (const [index, since] of s.sentAt) {
@@ -196,8 +202,13 @@ export class SimDownloader {
     this.connectSome()
   }
 
+  /** The rate the policy plans with (planningRate), as SwarmTransfer computes it. */
+  #rate (s: Source): number {
+    return planningRate(s.rate.rate(), s.delivered, 1000 * (this.#net.now() - s.attachedAt))
+  }
+
   fillAll (): void {
-    const loads = [...this.sources.values()].map(s => ({ id: String(s.peer.id), rate: s.rate.rate(), inFlight: s.requested.size, failures: s.failures }))
+    const loads = [...this.sources.values()].map(s => ({ id: String(s.peer.id), rate: this.#rate(s), inFlight: s.requested.size, failures: s.failures }))
     for (const load of rankSources(loads, this.#chunkBytes)) {
       const s = this.sources.get(Number(load.id))
       if (s != null) this.#fill(s)
@@ -207,7 +218,7 @@ export class SimDownloader {
   #fill (source: Source): void {
     if (!this.#running) return
     const isSeed = (s: Source): boolean => s.has.complete
-    while (source.requested.size < pipelineDepth(source.rate.rate(), this.#chunkBytes)) {
+    while (source.requested.size < pipelineDepth(this.#rate(source), this.#chunkBytes)) {
       if (!withinByteBudget(this.#outstanding, source.requested.size, this.#chunkBytes)) return
       const limit = this.#seedSparing ? seedSparingLimit(source, this.sources.values(), isSeed) : Infinity
       const index = this.#picker.pick(source.has, this.#inFlight, source.requested, limit)

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { MAX_BYTES_OUTSTANDING, MIN_REQUESTS_PER_SOURCE, RateMeter, pipelineDepth, rankSources, seedSparingLimit, shouldDropSource, withinByteBudget } from '../../node-core/src/scheduler/source-policy.ts'
+import { MAX_BYTES_OUTSTANDING, MIN_REQUESTS_PER_SOURCE, RateMeter, pipelineDepth, planningRate, rankSources, seedSparingLimit, shouldDropSource, withinByteBudget } from '../../node-core/src/scheduler/source-policy.ts'
 import type { SourceLoad } from '../../node-core/src/scheduler/source-policy.ts'
 
 const KiB = 1024
@@ -187,4 +187,24 @@ test('withinByteBudget caps the bytes a download holds, but never starves a sour
   // A source holding fewer than MIN_REQUESTS_PER_SOURCE may always ask, whatever the others hold.
   assert.equal(withinByteBudget(10 * MAX_BYTES_OUTSTANDING, MIN_REQUESTS_PER_SOURCE - 1, MiB), true)
   assert.equal(withinByteBudget(10 * MAX_BYTES_OUTSTANDING, MIN_REQUESTS_PER_SOURCE, MiB), false)
+})
+
+test('planningRate: recent rate first, else the session average, 0 only when nothing came yet', () => {
+  assert.equal(planningRate(5000, 1_000_000, 10_000), 5000)
+  // A source whose one chunk (256 KiB) takes 20 s reads 0 on a 3 s meter most of the time: its
+  // session average still says it is slow, not unknown.
+  const slow = planningRate(0, 4 * 262144, 80_000)
+  assert.ok(Math.abs(slow - 13107.2) < 1e-6, `got ${slow}`)
+  assert.equal(planningRate(0, 0, 80_000), 0)
+  assert.equal(planningRate(0, 1000, 0), 0)
+  // Planned with its average, the slow source gets the fewest requests and ranks last, where the
+  // unknown rate (0) would have given it min + 2 and the median's rank.
+  assert.equal(pipelineDepth(slow, 262144), 2)
+  assert.equal(pipelineDepth(0, 262144), 4)
+  const ranked = rankSources([
+    { id: 'slow', rate: slow, inFlight: 0, failures: 0 },
+    { id: 'a', rate: 1_000_000, inFlight: 0, failures: 0 },
+    { id: 'b', rate: 500_000, inFlight: 0, failures: 0 }
+  ], 262144)
+  assert.deepEqual(ranked.map(s => s.id), ['a', 'b', 'slow'])
 })

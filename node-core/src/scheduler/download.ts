@@ -6,7 +6,7 @@ import { CandidateList, connectBackoffMs } from './candidates.ts'
 import type { Candidate } from './candidates.ts'
 import { PiecePicker } from './piece-picker.ts'
 import type { Source } from './source-state.ts'
-import { MessageBudget, RateMeter, pipelineDepth, rankSources, seedSparingLimit, shouldDropSource, withinByteBudget } from './source-policy.ts'
+import { MessageBudget, RateMeter, pipelineDepth, planningRate, rankSources, seedSparingLimit, shouldDropSource, withinByteBudget } from './source-policy.ts'
 import type { SourceSnapshot } from '../contract/source-snapshot.ts'
 import type { TokenBucket } from '../bandwidth/token-bucket.ts'
 import { SessionRefusedError } from '../protocol/chunk-client.ts'
@@ -181,6 +181,9 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
       badChunks: previous?.badChunks ?? 0,
       filling: false,
       busyUntil: 0,
+      attachedAt: this.#now(),
+      bytesAtAttach: previous?.bytes ?? 0,
+      rateAtLastChunk: 0,
       lateAllowed: 0,
       stalledSince: null
     }
@@ -261,9 +264,14 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     this.#fillAll() // its chunks go to the others
   }
 
+  /** The rate the source policy plans with: recent, or this session's average when nothing arrived lately (planningRate). */
+  #planningRate (s: Source): number {
+    return planningRate(s.rate.rate(), s.bytes - s.bytesAtAttach, this.#now() - s.attachedAt)
+  }
+
   /** Offers free work to every source, the one expected to deliver soonest first (source policy). */
   #fillAll (): void {
-    const loads = [...this.#sources.values()].map(s => ({ id: s.peerId, rate: s.rate.rate(), inFlight: s.inFlight.size, failures: s.failures, lan: this.#init.isLan?.(s.peerId) === true }))
+    const loads = [...this.#sources.values()].map(s => ({ id: s.peerId, rate: this.#planningRate(s), inFlight: s.inFlight.size, failures: s.failures, lan: this.#init.isLan?.(s.peerId) === true }))
     for (const load of rankSources(loads, this.#data.layout.manifest.chunkSize)) {
       const s = this.#sources.get(load.id)
       if (s != null) this.#fill(s)
@@ -315,6 +323,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     source.bytes += data.byteLength
     source.chunks++
     source.rate.add(data.byteLength)
+    source.rateAtLastChunk = this.#planningRate(source)
     this.rate.add(data.byteLength)
     this.lastChunkAt = this.#now()
     this.#init.onChunk?.(index, source.peerId)
@@ -347,7 +356,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
   async #fillLoop (source: Source): Promise<void> {
     const chunkSize = this.#data.layout.manifest.chunkSize
     while (this.#running && this.#sources.get(source.peerId) === source && source.busyUntil <= this.#now()) {
-      if (source.inFlight.size >= pipelineDepth(source.rate.rate(), chunkSize)) return
+      if (source.inFlight.size >= pipelineDepth(this.#planningRate(source), chunkSize)) return
       if (!withinByteBudget(this.#outstandingBytes, source.inFlight.size + source.holding, chunkSize)) return
       const index = this.#picker.pick(source.has, this.#inFlight, new Set([...source.inFlight.keys(), ...this.#verifying]), seedSparingLimit(source, this.#sources.values(), s => s.has.complete))
       if (index < 0) return
@@ -365,7 +374,9 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     const now = this.#now()
     const chunkSize = this.#data.layout.manifest.chunkSize
     for (const s of [...this.#sources.values()]) {
-      const rate = s.rate.rate()
+      // As fast as the source was when its last chunk came: a slow source is given time for its
+      // chunks, and one that stopped still times out (its average would fall without end).
+      const rate = s.rate.rate() > 0 ? s.rate.rate() : s.rateAtLastChunk
       const timeout = Math.max(MIN_REQUEST_TIMEOUT_MS, rate > 0 ? 4000 * (s.inFlight.size * chunkSize) / rate : 0)
       let stalled = false
       for (const [index, since] of s.inFlight) {

@@ -28,6 +28,19 @@ export interface PipelineOptions {
 }
 
 /**
+ * The rate to plan a source's requests with: its recent rate (`recent`, the rate meter's window),
+ * or, when nothing arrived within that window, what it delivered on average since it was attached
+ * (`deliveredBytes` over `attachedForMs`). A source so slow that one chunk takes longer than the
+ * window would otherwise read 0, "unknown": ranked as a median source, given `min + 2` requests and
+ * the shortest timeout, it would hold chunks nobody else is asked for. 0 only for a source that
+ * has delivered nothing yet.
+ */
+export function planningRate (recent: number, deliveredBytes: number, attachedForMs: number): number {
+  if (recent > 0) return recent
+  return deliveredBytes > 0 && attachedForMs > 0 ? deliveredBytes * 1000 / attachedForMs : 0
+}
+
+/**
  * Adaptive pipelining: requests to keep in flight with a source so its link stays busy for about
  * `targetSeconds` (default 0.5 s): clamp(ceil(rate * targetSeconds / chunkSize) + 1, min 2, max 32).
  * A source with unknown rate (0) gets `min + 2` (still at most `max`).

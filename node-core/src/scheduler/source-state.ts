@@ -18,6 +18,11 @@ export interface Source {
   badChunks: number
   filling: boolean
   busyUntil: number
+  /** When this session was attached (the transfer's clock, ms) and `bytes` then: its average rate (planningRate). */
+  readonly attachedAt: number
+  readonly bytesAtAttach: number
+  /** The planning rate when its last chunk arrived (0 before): what its request timeouts assume once nothing arrives. */
+  rateAtLastChunk: number
   /** Blocks that may still arrive for requests we cancelled (each cancel allows one late block). */
   lateAllowed: number
   /** When a request to this source first timed out with no block arriving since, or null. */
