@@ -8,7 +8,7 @@ const f1 = (x: number): string => Number.isFinite(x) ? x.toFixed(1) : 'n/a'
 const f2 = (x: number): string => Number.isFinite(x) ? x.toFixed(2) : 'n/a'
 const pct = (x: number): string => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)} %`
 const spreadText = (s: Spread | null): string => s == null || s.count === 0 ? 'n/a' : `${f1(s.median)} / ${f1(s.p90)} / ${f1(s.max)}`
-const VARIANT = { shipped: 'as shipped', 'what-if': 'what-if: random PEX, no seed sparing' }
+const VARIANT = { shipped: 'as shipped', 'what-if': 'what-if: no seed sparing' }
 
 function scaleRow (r: ScaleRun): string {
   const f: SimFigures = r.figures
@@ -57,11 +57,11 @@ export function simSvg (report: SimReport): string {
   return simChartSvg(`Swarm simulator, residential flash crowd (${report.date.slice(0, 10)})`, [
     {
       title: 'All done / fluid lower bound (Kumar and Ross)',
-      series: [line('shipped', f => f.allDoneOverBound, 'as shipped'), line('what-if', f => f.allDoneOverBound, 'random PEX, no seed sparing'), target(1.2, 'target 1.2')]
+      series: [line('shipped', f => f.allDoneOverBound, 'as shipped'), line('what-if', f => f.allDoneOverBound, 'no seed sparing'), target(1.2, 'target 1.2')]
     },
     {
       title: 'Origin upload / share size',
-      series: [line('shipped', f => f.originUploadFactor, 'as shipped'), line('what-if', f => f.originUploadFactor, 'random PEX, no seed sparing'), target(1.1, 'target 1.1')]
+      series: [line('shipped', f => f.originUploadFactor, 'as shipped'), line('what-if', f => f.originUploadFactor, 'no seed sparing'), target(1.1, 'target 1.1')]
     },
     {
       title: 'Download time / fluid bound: median, p90, max (as shipped)',

@@ -17,8 +17,8 @@ export interface SimReport {
   readonly churn: readonly ScaleRun[]
 }
 
-/** The scheduler as shipped, and the what-if: peer exchange listing random members, no seed sparing. */
-export const WHAT_IF: Partial<SimConfig> = { pex: 'random', seedSparing: false }
+/** The scheduler as shipped, and the what-if: no seed sparing (peer exchange lists random members in both, as shipped since 2026-12-02). */
+export const WHAT_IF: Partial<SimConfig> = { seedSparing: false }
 
 export async function runSim (opts: { quick: boolean, validation: boolean, ns: number[], churnNs: number[], maxSeconds: number, variants: ReadonlyArray<ScaleRun['variant']>, log: (line: string) => void }): Promise<SimReport> {
   const results = fileURLToPath(new URL('../results/latest.json', import.meta.url))
