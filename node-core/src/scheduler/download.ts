@@ -6,7 +6,10 @@ import { CandidateList, connectBackoffMs } from './candidates.ts'
 import type { Candidate } from './candidates.ts'
 import { PiecePicker } from './piece-picker.ts'
 import type { Source } from './source-state.ts'
-import { MessageBudget, RateMeter, pipelineDepth, rankSources, seedSparingLimit, shouldDropSource, withinByteBudget } from './source-policy.ts'
+import { BUDGETS, RateBudget } from './peer-budget.ts'
+import { PENALTY } from './peer-score.ts'
+import type { PeerJudge } from './peer-score.ts'
+import { RateMeter, pipelineDepth, rankSources, seedSparingLimit, shouldDropSource, withinByteBudget } from './source-policy.ts'
 import type { SourceSnapshot } from '../contract/source-snapshot.ts'
 import type { TokenBucket } from '../bandwidth/token-bucket.ts'
 import type { SourceSession } from '../protocol/chunk-client.ts'
@@ -29,6 +32,8 @@ export interface SwarmTransferInit {
   onChunk? (index: number, peerId: string): void
   /** The download's candidate list (shared with whoever fills it); a new one by default. */
   readonly candidates?: CandidateList
+  /** Peer scores: a source that floods or cheats is scored down, and a shut-out peer is not dialed. */
+  readonly judge?: PeerJudge
 }
 
 
@@ -138,6 +143,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     for (const c of lanFirst) {
       if (this.#sources.size + connecting >= max) return
       if (c.dropped || c.connecting || this.#sources.has(c.key) || c.nextAttempt > now) continue
+      if (this.#init.judge?.banned(c.key) === true) continue // scored down: not dialed until it fades
       c.connecting = true
       c.attempts++
       connecting++
@@ -160,7 +166,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
       has = new Bitfield(this.#data.layout.chunkCount, session.initialHave)
     } catch {
       session.abort(new ProtocolError('source sent a bitfield of the wrong length'))
-      this.#dropCandidate(session.peerId)
+      this.#dropCandidate(session.peerId, PENALTY.protocol, 'a bitfield of the wrong length')
       return
     }
     const previous = this.#past.get(session.peerId)
@@ -193,12 +199,19 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
       for (const p of peers) if (peersTaken++ < MAX_PEERS_PER_SOURCE) this.addCandidate(p)
     }
     takePeers(session.initialPeers)
-    const budget = new MessageBudget(undefined, undefined, this.#now)
-    /** A message that gives nothing: within the budget, or the source is dropped for flooding. */
-    const chatter = (): void => {
-      if (budget.spend() || this.#sources.get(source.peerId) !== source) return
-      this.#dropCandidate(source.peerId)
-      this.#removeSource(source, new ProtocolError('dropped: it flooded us with messages that carry nothing'))
+    const budget = new RateBudget(BUDGETS.chatter, this.#now)
+    /**
+     * A message that gives nothing: acted on within the budget (true), ignored past it (throttled),
+     * and past its debt too the source is dropped and scored down for flooding.
+     */
+    const chatter = (): boolean => {
+      const verdict = budget.charge()
+      if (verdict === 'ok') return true
+      if (verdict === 'over' && this.#sources.get(source.peerId) === source) {
+        this.#dropCandidate(source.peerId, PENALTY.flood, 'flooded us with messages that carry nothing')
+        this.#removeSource(source, new ProtocolError('dropped: it flooded us with messages that carry nothing'))
+      }
+      return false
     }
     session.start({
       // A write that fails (a full disk) ends the transfer; writes still under way when it has
@@ -207,9 +220,9 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
       onHave: index => {
         if (index < has.length && has.set(index)) { this.#picker.addSourceChunk(index); this.#fill(source) } else chatter()
       },
-      onPeers: peers => { chatter(); takePeers(peers) },
+      onPeers: peers => { if (chatter()) takePeers(peers) },
       onError: (code, index) => {
-        if (index === undefined || !source.inFlight.has(index)) chatter()
+        if ((index === undefined || !source.inFlight.has(index)) && !chatter()) return
         if (index !== undefined) this.#release(source, index)
         // Asked again only after a pause: at once, a source that cannot serve a chunk it has (busy,
         // or `unavailable`: a download that has just finished and is moving its files, a seeded file
@@ -221,7 +234,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
       },
       onClose: err => {
         // A source that breaks the protocol (a frame over the cap, a malformed message) is not asked again.
-        if (err instanceof ProtocolError) this.#dropCandidate(source.peerId)
+        if (err instanceof ProtocolError) this.#dropCandidate(source.peerId, PENALTY.protocol, err.message)
         this.#removeSource(source, err)
       }
     })
@@ -267,17 +280,19 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     }
   }
 
-  #dropCandidate (peerId: string): void {
+  /** Not asked again by this transfer, and `points` off its score (a score shuts it out of every download for a while). */
+  #dropCandidate (peerId: string, points: number, reason: string): void {
     if (!this.#running) return // blocks and closes after stop() say nothing about the peer
     const c = this.#candidates.get(peerId)
     if (c != null) c.dropped = true
+    if (points > 0) this.#init.judge?.penalise(peerId, points, reason)
   }
 
   async #onBlock (source: Source, index: number, data: ChunkBytes): Promise<void> {
     if (!source.inFlight.delete(index)) {
       // A block we cancelled may cross the CANCEL on the wire; any other block was never requested.
       if (source.lateAllowed > 0) { source.lateAllowed--; return }
-      this.#dropCandidate(source.peerId)
+      this.#dropCandidate(source.peerId, PENALTY.protocol, `sent chunk ${index}, which was not requested`)
       this.#removeSource(source, new ProtocolError(`dropped: sent chunk ${index}, which was not requested`))
       return
     }
@@ -300,8 +315,9 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     if (result === 'bad') {
       source.badChunks++
       source.failures++
+      if (this.#running) this.#init.judge?.penalise(source.peerId, PENALTY.badChunk, `chunk ${index} failed verification`)
       if (shouldDropSource(source.badChunks)) {
-        this.#dropCandidate(source.peerId)
+        this.#dropCandidate(source.peerId, 0, 'bad chunks')
         this.#removeSource(source, new ProtocolError(`dropped: sent ${source.badChunks} chunks that failed verification`))
         return
       }
