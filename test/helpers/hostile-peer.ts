@@ -14,7 +14,9 @@
  *                   With --flood-back it also floods each downloader that opens a session, as a
  *                   downloader would flood a seeder, over the same connection (see leechFlood: new
  *                   streams in a loop, MANIFEST, REQUEST past the end and past the queue, HELLO again,
- *                   CANCEL); --target MULTIADDR (repeatable) floods that seeder the same way from start
+ *                   CANCEL); --target MULTIADDR (repeatable) floods that peer the same way from start;
+ *                   --leech KIND (repeatable: streams, manifest, requests, hello, cancel; default all)
+ *                   picks what those floods send
  *   hostile-text    refuses every HELLO (unknown-share) with an error message made of terminal escape
  *                   sequences and a U+202E (REFUSAL_TEXT)
  * Prints one JSON line { event: 'listening', peerId, addresses, shareId, shareIds: { case: id } }, then one line
@@ -48,7 +50,10 @@ import { multiaddr } from '@multiformats/multiaddr'
 const MODES = ['corrupt', 'wrong-manifest', 'evil-manifest', 'stall', 'oversized-block', 'wrong-length', 'unrequested', 'hostile-text', 'flood'] as const
 type Mode = typeof MODES[number]
 
-const { values } = parseArgs({ options: { mode: { type: 'string' }, folder: { type: 'string' }, listen: { type: 'string' }, case: { type: 'string', multiple: true }, 'flood-back': { type: 'boolean' }, target: { type: 'string', multiple: true } } })
+const { values } = parseArgs({ options: { mode: { type: 'string' }, folder: { type: 'string' }, listen: { type: 'string' }, case: { type: 'string', multiple: true }, 'flood-back': { type: 'boolean' }, target: { type: 'string', multiple: true }, leech: { type: 'string', multiple: true } } })
+const LEECH_KINDS = ['streams', 'manifest', 'requests', 'hello', 'cancel'] as const
+const leechKinds = new Set<string>(values.leech ?? LEECH_KINDS)
+for (const k of leechKinds) if (!(LEECH_KINDS as readonly string[]).includes(k)) throw new Error(`unknown --leech ${k}`)
 
 /**
  * Hostile names and paths, each as (share name, file paths): climbing out, absolute, UNC, drive
@@ -188,7 +193,7 @@ const LEECH_MAX_MESSAGES = 200_000
 /**
  * Floods a seeder as a downloader would, over `connection`: opens chunk-protocol streams in a loop
  * (HELLO, then reset), and on one session floods MANIFEST, REQUEST past the end, REQUEST of chunk
- * 0 (past the queue: `busy`), HELLO again and CANCEL, reading and discarding every answer. Ends when
+ * 0 (past the queue: `busy`), HELLO again and CANCEL (those of --leech), reading and discarding every answer. Ends when
  * the connection is closed (`closed`) or both bounds are reached (`bound`), then dials the target
  * again to see whether it lets us back in.
  */
@@ -196,16 +201,20 @@ async function leechFlood (connection: Connection, target: string): Promise<void
   let streams = 0
   let messages = 0
   const streamLoop = async (): Promise<void> => {
-    while (streams < LEECH_MAX_STREAMS && connection.status === 'open') {
-      const s = await connection.newStream(CHUNK_PROTOCOL)
+    while (leechKinds.has('streams') && streams < LEECH_MAX_STREAMS && connection.status === 'open') {
       streams++
-      const f = new FramedStream(s, MAX_SERVER_MESSAGE_BYTES)
-      await f.send(encodeMessage({ t: 'hello', share: shareId }))
-      s.abort(new Error('flood'))
+      try {
+        // A stream the target resets (throttled) fails here: the next one is opened all the same.
+        const s = await connection.newStream(CHUNK_PROTOCOL)
+        const f = new FramedStream(s, MAX_SERVER_MESSAGE_BYTES)
+        await f.send(encodeMessage({ t: 'hello', share: shareId }))
+        s.abort(new Error('flood'))
+      } catch { continue }
     }
   }
   const sessionLoop = async (): Promise<void> => {
-    while (messages < LEECH_MAX_MESSAGES && connection.status === 'open') {
+    const kinds = [...leechKinds].filter(k => k !== 'streams')
+    while (kinds.length > 0 && messages < LEECH_MAX_MESSAGES && connection.status === 'open') {
       const s = await connection.newStream(CHUNK_PROTOCOL)
       const f = new FramedStream(s, MAX_SERVER_MESSAGE_BYTES)
       const frames = f.frameLists()
@@ -215,12 +224,16 @@ async function leechFlood (connection: Connection, target: string): Promise<void
       const drain = (async () => { for await (const frame of frames) void frame })().catch(() => {})
       const chunks = layout.chunkCount
       for (let i = 0; messages < LEECH_MAX_MESSAGES; i++) {
-        await f.send(encodeMessage({ t: 'manifest', offset: 0 }))
-        await f.send(encodeMessage({ t: 'request', index: chunks + (i % 100) }))
-        await f.send(encodeMessage({ t: 'request', index: 0 }))
-        await f.send(encodeMessage({ t: 'hello', share: shareId }))
-        await f.send(encodeMessage({ t: 'cancel', index: i % chunks }))
-        messages += 5
+        for (const kind of kinds) {
+          if (kind === 'manifest') await f.send(encodeMessage({ t: 'manifest', offset: 0 }))
+          if (kind === 'requests') {
+            await f.send(encodeMessage({ t: 'request', index: chunks + (i % 100) }))
+            await f.send(encodeMessage({ t: 'request', index: 0 }))
+          }
+          if (kind === 'hello') await f.send(encodeMessage({ t: 'hello', share: shareId }))
+          if (kind === 'cancel') await f.send(encodeMessage({ t: 'cancel', index: i % chunks }))
+          messages++
+        }
       }
       await f.close()
       await drain
