@@ -7,8 +7,7 @@ import type { Candidate } from './candidates.ts'
 import { PiecePicker } from './piece-picker.ts'
 import type { Source } from './source-state.ts'
 import { BUDGETS, RateBudget } from './peer-budget.ts'
-import { PENALTY } from './peer-score.ts'
-import type { PeerJudge } from './peer-score.ts'
+import { PENALTY, type PeerJudge } from './peer-score.ts'
 import { RateMeter, pipelineDepth, rankSources, seedSparingLimit, shouldDropSource, withinByteBudget } from './source-policy.ts'
 import type { SourceSnapshot } from '../contract/source-snapshot.ts'
 import type { TokenBucket } from '../bandwidth/token-bucket.ts'
@@ -35,7 +34,6 @@ export interface SwarmTransferInit {
   /** Peer scores: a source that floods or cheats is scored down, and a shut-out peer is not dialed. */
   readonly judge?: PeerJudge
 }
-
 
 const log = logger('swarmdrop:transfer')
 
@@ -142,8 +140,8 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     const lanFirst = [...[...this.#candidates.values()].filter(isLan), ...[...this.#candidates.values()].filter(c => !isLan(c))]
     for (const c of lanFirst) {
       if (this.#sources.size + connecting >= max) return
-      if (c.dropped || c.connecting || this.#sources.has(c.key) || c.nextAttempt > now) continue
-      if (this.#init.judge?.banned(c.key) === true) continue // scored down: not dialed until it fades
+      // A peer scored down (peer-score.ts) is not dialed until its penalty fades.
+      if (c.dropped || c.connecting || this.#sources.has(c.key) || c.nextAttempt > now || this.#init.judge?.banned(c.key) === true) continue
       c.connecting = true
       c.attempts++
       connecting++
@@ -200,18 +198,14 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     }
     takePeers(session.initialPeers)
     const budget = new RateBudget(BUDGETS.chatter, this.#now)
-    /**
-     * A message that gives nothing: acted on within the budget (true), ignored past it (throttled),
-     * and past its debt too the source is dropped and scored down for flooding.
-     */
+    /** A message that gives nothing: acted on within budget (true), else ignored; past the debt too, the source is dropped and scored down. */
     const chatter = (): boolean => {
       const verdict = budget.charge()
-      if (verdict === 'ok') return true
       if (verdict === 'over' && this.#sources.get(source.peerId) === source) {
         this.#dropCandidate(source.peerId, PENALTY.flood, 'flooded us with messages that carry nothing')
         this.#removeSource(source, new ProtocolError('dropped: it flooded us with messages that carry nothing'))
       }
-      return false
+      return verdict === 'ok'
     }
     session.start({
       // A write that fails (a full disk) ends the transfer; writes still under way when it has
@@ -233,8 +227,8 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
         this.#fill(source)
       },
       onClose: err => {
-        // A source that breaks the protocol (a frame over the cap, a malformed message) is not asked again.
-        if (err instanceof ProtocolError) this.#dropCandidate(source.peerId, PENALTY.protocol, err.message)
+        // A source that breaks the protocol (a frame over the cap, a malformed message) is not asked again (judged once: not when we closed it).
+        if (err instanceof ProtocolError && this.#sources.get(source.peerId) === source) this.#dropCandidate(source.peerId, PENALTY.protocol, err.message)
         this.#removeSource(source, err)
       }
     })
