@@ -72,7 +72,7 @@ describe('LAN discovery (mDNS)', { timeout: 120_000 }, () => {
 })
 
 describe('a LAN seeder killed and restarted on another port', { timeout: 300_000 }, () => {
-  it('the download finds it again by mDNS alone and completes without losing a verified chunk', async () => {
+  it('the download finds it again by mDNS alone and completes without losing a verified chunk', async (t) => {
     const src = await tempDir()
     await makeTree(join(src, 'lan-moving'), { 'a.bin': 12 * 1024 * 1024, 'b.txt': 10 })
     const seederRepo = await tempDir()
@@ -87,10 +87,13 @@ describe('a LAN seeder killed and restarted on another port', { timeout: 300_000
     await seeder.kill('SIGKILL')
     const restarted = share('8MiB')
     const secondRun = await restarted.event('listening')
-    await restarted.event('shared')
+    const back = await restarted.event('shared')
     assert.equal(secondRun.peerId, firstRun.peerId, 'the same profile: the same peer')
     const port = (l: Record<string, unknown>): string => (l.addresses as string[]).map(a => /\/tcp\/(\d+)/.exec(a)?.[1]).find(p => p != null)!
     assert.notEqual(port(secondRun), port(firstRun), 'the restarted seeder listens on another port')
+    const atRestart = Math.max(...get.lines.filter(l => l.event === 'progress').map(l => l.verifiedBytes as number))
+    const resumed = await get.waitFor(l => l.event === 'progress' && (l.verifiedBytes as number) > atRestart, 180_000)
+    t.diagnostic(`first new chunk ${((get.timeOf(resumed) - restarted.timeOf(back)) / 1000).toFixed(1)} s after the restarted seeder was sharing`)
     await get.event('complete', 180_000)
     assert.deepEqual(await treeHashes(join(out, 'lan-moving')), await treeHashes(join(src, 'lan-moving')))
     // Every progress line the download printed, in order: verified bytes never went down.
