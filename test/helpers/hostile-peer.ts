@@ -10,11 +10,20 @@
  *   wrong-length    answers each request with the right chunk minus its last byte
  *   unrequested     answers each request with another chunk's (correct) bytes, never the one asked for
  *   flood           has nothing to give, and floods every message type as fast as the stream takes
- *                   them: PEERS of made-up peers, HAVE, unsolicited errors; answers requests `busy`
+ *                   them: PEERS of made-up peers, HAVE, unsolicited errors; answers requests `busy`.
+ *                   With --flood-back it also floods each downloader that opens a session, as a
+ *                   downloader would flood a seeder, over the same connection (see leechFlood: new
+ *                   streams in a loop, MANIFEST, REQUEST past the end and past the queue, HELLO again,
+ *                   CANCEL); --target MULTIADDR (repeatable) floods that peer the same way from start;
+ *                   --leech KIND (repeatable: streams, manifest, requests, hello, cancel; default all)
+ *                   picks what those floods send
  *   hostile-text    refuses every HELLO (unknown-share) with an error message made of terminal escape
  *                   sequences and a U+202E (REFUSAL_TEXT)
  * Prints one JSON line { event: 'listening', peerId, addresses, shareId, shareIds: { case: id } }, then one line
- * { event: 'session' } per accepted HELLO and { event: 'request', index } per REQUEST it gets.
+ * { event: 'session' } per accepted HELLO and { event: 'request', index } per REQUEST it gets; a
+ * flood as a downloader ends with { event: 'leech-flood-ended', target, reason: 'closed' | 'bound',
+ * streams, messages } (closed: the target cut it off; bound: it sent all it would), then one
+ * { event: 'redial', target, ok } for a dial to the target after it.
  */
 import * as dagCbor from '@ipld/dag-cbor'
 import { generateKeyPair } from '@libp2p/crypto/keys'
@@ -31,16 +40,20 @@ import { createSwarmNode } from '../../node-core/src/net/node.ts'
 import { ChunkServer } from '../../node-core/src/protocol/chunk-server.ts'
 import { CHUNK_PROTOCOL, MANIFEST_PIECE_BYTES, MAX_CLIENT_MESSAGE_BYTES, MAX_SERVER_MESSAGE_BYTES } from '../../node-core/src/protocol/constants.ts'
 import { FramedStream } from '../../node-core/src/protocol/framing.ts'
-import { decodeClientMessage, encodeMessage } from '../../node-core/src/protocol/messages.ts'
+import { decodeClientMessage, decodeServerMessage, encodeMessage } from '../../node-core/src/protocol/messages.ts'
 import { Bitfield } from '../../node-core/src/storage/bitfield.ts'
 import type { Manifest } from '../../node-core/src/manifest/types.ts'
 import type { ServedShare } from '../../node-core/src/storage/served-share.ts'
-import type { Stream } from '@libp2p/interface'
+import type { Connection, Stream } from '@libp2p/interface'
+import { multiaddr } from '@multiformats/multiaddr'
 
 const MODES = ['corrupt', 'wrong-manifest', 'evil-manifest', 'stall', 'oversized-block', 'wrong-length', 'unrequested', 'hostile-text', 'flood'] as const
 type Mode = typeof MODES[number]
 
-const { values } = parseArgs({ options: { mode: { type: 'string' }, folder: { type: 'string' }, listen: { type: 'string' }, case: { type: 'string', multiple: true } } })
+const { values } = parseArgs({ options: { mode: { type: 'string' }, folder: { type: 'string' }, listen: { type: 'string' }, case: { type: 'string', multiple: true }, 'flood-back': { type: 'boolean' }, target: { type: 'string', multiple: true }, leech: { type: 'string', multiple: true } } })
+const LEECH_KINDS = ['streams', 'manifest', 'requests', 'hello', 'cancel'] as const
+const leechKinds = new Set<string>(values.leech ?? LEECH_KINDS)
+for (const k of leechKinds) if (!(LEECH_KINDS as readonly string[]).includes(k)) throw new Error(`unknown --leech ${k}`)
 
 /**
  * Hostile names and paths, each as (share name, file paths): climbing out, absolute, UNC, drive
@@ -140,7 +153,7 @@ if (mode === 'corrupt' || mode === 'wrong-manifest' || mode === 'evil-manifest')
   const server = new ChunkServer(node, { lookup, swarmPeers: async () => [], uploadLimit: new TokenBucket(0), onPeerJoined: () => { print({ event: 'session' }) } })
   await server.start()
 } else {
-  await node.handle(CHUNK_PROTOCOL, (stream) => { serveHostile(stream).catch(err => { stream.abort(err as Error) }) })
+  await node.handle(CHUNK_PROTOCOL, (stream, connection) => { serveHostile(stream, connection).catch(err => { stream.abort(err as Error) }) })
 }
 
 /** Made-up peers for `flood` (real peer IDs, addresses where nobody listens). */
@@ -171,8 +184,70 @@ async function flood (framed: FramedStream): Promise<void> {
   await reader
 }
 
+/** Peers flooded back already (one flood per peer). */
+const floodedBack = new Set<string>()
+/** Most streams and messages one flood as a downloader sends: far past every budget, so only a defence ends it early. */
+const LEECH_MAX_STREAMS = 5000
+const LEECH_MAX_MESSAGES = 200_000
+
+/**
+ * Floods a seeder as a downloader would, over `connection`: opens chunk-protocol streams in a loop
+ * (HELLO, then reset), and on one session floods MANIFEST, REQUEST past the end, REQUEST of chunk
+ * 0 (past the queue: `busy`), HELLO again and CANCEL (those of --leech), reading and discarding every answer. Ends when
+ * the connection is closed (`closed`) or both bounds are reached (`bound`), then dials the target
+ * again to see whether it lets us back in.
+ */
+async function leechFlood (connection: Connection, target: string): Promise<void> {
+  let streams = 0
+  let messages = 0
+  const streamLoop = async (): Promise<void> => {
+    while (leechKinds.has('streams') && streams < LEECH_MAX_STREAMS && connection.status === 'open') {
+      streams++
+      try {
+        // A stream the target resets (throttled) fails here: the next one is opened all the same.
+        const s = await connection.newStream(CHUNK_PROTOCOL)
+        const f = new FramedStream(s, MAX_SERVER_MESSAGE_BYTES)
+        await f.send(encodeMessage({ t: 'hello', share: shareId }))
+        s.abort(new Error('flood'))
+      } catch { continue }
+    }
+  }
+  const sessionLoop = async (): Promise<void> => {
+    const kinds = [...leechKinds].filter(k => k !== 'streams')
+    while (kinds.length > 0 && messages < LEECH_MAX_MESSAGES && connection.status === 'open') {
+      const s = await connection.newStream(CHUNK_PROTOCOL)
+      const f = new FramedStream(s, MAX_SERVER_MESSAGE_BYTES)
+      const frames = f.frameLists()
+      await f.send(encodeMessage({ t: 'hello', share: shareId }))
+      const first = await frames.next()
+      if (first.done === true || decodeServerMessage(first.value).t !== 'welcome') { s.abort(new Error('refused')); continue } // not served yet: again
+      const drain = (async () => { for await (const frame of frames) void frame })().catch(() => {})
+      const chunks = layout.chunkCount
+      for (let i = 0; messages < LEECH_MAX_MESSAGES; i++) {
+        for (const kind of kinds) {
+          if (kind === 'manifest') await f.send(encodeMessage({ t: 'manifest', offset: 0 }))
+          if (kind === 'requests') {
+            await f.send(encodeMessage({ t: 'request', index: chunks + (i % 100) }))
+            await f.send(encodeMessage({ t: 'request', index: 0 }))
+          }
+          if (kind === 'hello') await f.send(encodeMessage({ t: 'hello', share: shareId }))
+          if (kind === 'cancel') await f.send(encodeMessage({ t: 'cancel', index: i % chunks }))
+          messages++
+        }
+      }
+      await f.close()
+      await drain
+    }
+  }
+  await Promise.all([streamLoop().catch(() => {}), sessionLoop().catch(() => {})])
+  const reason = connection.status === 'open' ? 'bound' : 'closed'
+  print({ event: 'leech-flood-ended', target, reason, streams, messages })
+  const ok = await node.dialProtocol(connection.remotePeer, CHUNK_PROTOCOL, { signal: AbortSignal.timeout(10_000) }).then(s => { s.abort(new Error('done')); return true }, () => false)
+  print({ event: 'redial', target, ok })
+}
+
 /** A server that speaks the protocol correctly up to the first REQUEST, then misbehaves per `mode`. */
-async function serveHostile (stream: Stream): Promise<void> {
+async function serveHostile (stream: Stream, connection: Connection): Promise<void> {
   const framed = new FramedStream(stream, MAX_CLIENT_MESSAGE_BYTES)
   const have = Bitfield.full(layout.chunkCount)
   for await (const frame of framed.frames()) {
@@ -180,7 +255,15 @@ async function serveHostile (stream: Stream): Promise<void> {
     if (m.t === 'hello') {
       if (m.share !== shareId || mode === 'hostile-text') { await framed.send(encodeMessage({ t: 'error', code: 'unknown-share', ...(mode === 'hostile-text' ? { message: REFUSAL_TEXT } : {}) })); await framed.close(); return }
       print({ event: 'session' })
-      if (mode === 'flood') { await flood(framed); return }
+      if (mode === 'flood') {
+        const peer = connection.remotePeer.toString()
+        if (values['flood-back'] === true && !floodedBack.has(peer)) {
+          floodedBack.add(peer)
+          void leechFlood(connection, connection.remoteAddr.toString())
+        }
+        await flood(framed)
+        return
+      }
       await framed.send(encodeMessage({ t: 'welcome', manifestSize: manifestBytes.length, have: have.bytes, peers: [] }))
     } else if (m.t === 'manifest') {
       await framed.send(encodeMessage({ t: 'manifest-piece', offset: m.offset, data: manifestBytes.subarray(m.offset, m.offset + MANIFEST_PIECE_BYTES) }))
@@ -203,6 +286,10 @@ async function serveHostile (stream: Stream): Promise<void> {
     }
   }
   await framed.close()
+}
+
+for (const target of values.target ?? []) {
+  node.dial(multiaddr(target)).then(connection => leechFlood(connection, target), (err: unknown) => { print({ event: 'leech-flood-ended', target, reason: `dial failed: ${String(err)}`, streams: 0, messages: 0 }) })
 }
 
 print({ event: 'listening', peerId: node.peerId.toString(), addresses: node.getMultiaddrs().map(String), shareId, shareIds: Object.fromEntries([...evil].map(([id, e]) => [e.name, id])) })

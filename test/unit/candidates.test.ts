@@ -3,7 +3,6 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { CandidateList, MAX_CANDIDATES, peerKey } from '../../node-core/src/scheduler/candidates.ts'
-import { MessageBudget } from '../../node-core/src/scheduler/source-policy.ts'
 
 const ID = '12D3KooWHg2ndvC9ScpSrB9e2xiJXcxktuGCxB9jtYVV3tdJ5GYH'
 const at = (port: number, id = ID): string => `/ip4/127.0.0.1/tcp/${port}/p2p/${id}`
@@ -72,20 +71,5 @@ describe('candidate list', () => {
     Object.assign(c, { attempts: 4, nextAttempt: Date.now() + 60_000, dropped: true })
     list.judgeAfresh()
     assert.deepEqual([c.attempts, c.nextAttempt, c.dropped], [0, 0, false])
-  })
-})
-
-describe('message budget', () => {
-  it('allows a burst, then the refill rate, and no more', () => {
-    let now = 0
-    const budget = new MessageBudget(5, 2, () => now)
-    for (let i = 0; i < 5; i++) assert.equal(budget.spend(), true)
-    assert.equal(budget.spend(), false, 'burst spent')
-    now += 500
-    assert.equal(budget.spend(), true, 'one back after 0.5 s at 2/s')
-    assert.equal(budget.spend(), false)
-    now += 60_000
-    for (let i = 0; i < 5; i++) assert.equal(budget.spend(), true)
-    assert.equal(budget.spend(), false, 'never more than the burst, however long it was idle')
   })
 })

@@ -1,5 +1,6 @@
 import { isPrivateIp } from '@libp2p/utils'
 import { isCircuit } from './relays.ts'
+import { PeerScore } from '../scheduler/peer-score.ts'
 import type { ConnectionGater } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
@@ -38,6 +39,8 @@ export class DialPolicy {
   ownAddresses: () => Multiaddr[] = () => []
   /** Open connections whose remote address is this IP (set once the node exists). */
   connectionsFrom: (ip: string) => number = () => 0
+  /** Every peer's score: a peer scored down past the ban line is neither dialed nor let in until it fades. */
+  readonly scores = new PeerScore()
 
   constructor (allowPrivate: boolean) {
     this.#allowPrivate = allowPrivate
@@ -103,6 +106,8 @@ export class DialPolicy {
   gater (): ConnectionGater {
     return {
       denyDialMultiaddr: ma => this.denies(ma),
+      denyDialPeer: peerId => this.scores.banned(peerId.toString()),
+      denyInboundEncryptedConnection: peerId => this.scores.banned(peerId.toString()),
       // A relayed connection's address starts with the relay's IP: not the peer's, never capped.
       denyInboundConnection: maConn => !isCircuit(maConn.remoteAddr) && this.deniesInbound(hostOf(maConn.remoteAddr))
     }

@@ -11,6 +11,11 @@ import type { TokenBucket } from '../bandwidth/token-bucket.ts'
 import type { ServedShare } from '../storage/served-share.ts'
 import type { Connection, Stream, StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
 import { SwarmdropError } from '../errors.ts'
+import { PeerBudgets } from '../scheduler/peer-budget.ts'
+import { PENALTY } from '../scheduler/peer-score.ts'
+import type { BudgetKind, Verdict } from '../scheduler/peer-budget.ts'
+import type { PeerJudge } from '../scheduler/peer-score.ts'
+import type { SessionContext } from './server/session.ts'
 
 const log = logger('swarmdrop:chunk-server')
 
@@ -32,6 +37,10 @@ export interface ChunkServerInit {
   /** Sessions served at once (default MAX_SERVED_SESSIONS) and per peer (default MAX_SESSIONS_PER_PEER). */
   readonly maxSessions?: number
   readonly maxSessionsPerPeer?: number
+  /** Peer scores: a peer over a budget is scored down, and a shut-out peer's streams are refused. */
+  readonly judge?: PeerJudge
+  /** The budgets of every peer (scheduler/peer-budget.ts); new ones by default. */
+  readonly budgets?: PeerBudgets
 }
 
 /**
@@ -52,15 +61,20 @@ export class ChunkServer {
   readonly #admission: SessionAdmission
   /** Policies of the shares served by initial seeding, until the share is dropped. */
   readonly #policies = new Map<string, ServingPolicy>()
+  /** What each peer may still make us do: streams opened, messages sent (scheduler/peer-budget.ts). */
+  readonly #budgets: PeerBudgets
 
   constructor (components: ChunkServerComponents, init: ChunkServerInit) {
     this.#components = components
     this.#init = init
+    this.#budgets = init.budgets ?? new PeerBudgets()
     this.#admission = new SessionAdmission(init.maxSessions ?? MAX_SERVED_SESSIONS, init.maxSessionsPerPeer ?? MAX_SESSIONS_PER_PEER)
   }
 
   async start (): Promise<void> {
     await this.#components.handle(CHUNK_PROTOCOL, (stream, connection) => {
+      // Before anything is read: a shut-out peer, or one opening streams past its budget, costs a reset.
+      if (!this.#streamAllowed(connection)) { stream.abort(new SwarmdropError('busy', 'too many streams')); return }
       this.#serve(stream, connection).catch(err => {
         log('session with %s ended: %s', connection.remotePeer, err)
         stream.abort(err as Error)
@@ -93,6 +107,41 @@ export class ChunkServer {
   announcePeer (shareId: string, address: string, peerId: string): void {
     for (const s of this.#sessions.get(shareId) ?? []) {
       if (s.peerId !== peerId) s.post({ t: 'peers', peers: [address] })
+    }
+  }
+
+  /** A new stream from the connection's peer: refused when the peer is shut out or past its stream budget. */
+  #streamAllowed (connection: Connection): boolean {
+    const peerId = connection.remotePeer.toString()
+    if (this.#init.judge?.banned(peerId) === true) {
+      connection.abort(new SwarmdropError('protocol', 'peer shut out for misbehaving'))
+      return false
+    }
+    return this.#charge(peerId, 'stream', connection) === 'ok'
+  }
+
+  /**
+   * Charges one message or stream to the peer's budget; a peer past its debt is over: its budgets
+   * are forgotten, it is scored down (shut out for a while) and its connection is closed.
+   */
+  #charge (peerId: string, kind: BudgetKind, connection: Connection): Verdict {
+    const verdict = this.#budgets.charge(peerId, kind)
+    if (verdict !== 'over') return verdict
+    this.#budgets.forget(peerId)
+    log.warn('%s went past its %s budget: disconnected', peerId, kind)
+    this.#init.judge?.penalise(peerId, PENALTY.flood, `went past its ${kind} budget`)
+    connection.abort(new SwarmdropError('protocol', `went past its ${kind} budget`))
+    return verdict
+  }
+
+  /** The server's parts a session of `peerId` over `connection` uses. */
+  #sessionContext (peerId: string, connection: Connection): SessionContext {
+    const init = this.#init
+    return {
+      lookup: id => init.lookup(id),
+      uploadLimit: init.uploadLimit,
+      onUpload: (id, peer, bytes) => { init.onUpload?.(id, peer, bytes) },
+      charge: kind => this.#charge(peerId, kind, connection)
     }
   }
 
@@ -132,7 +181,7 @@ export class ChunkServer {
       const listed = await within(listing, WELCOME_PEERS_WAIT_MS)
       let set = this.#sessions.get(share.shareId)
       if (set == null) this.#sessions.set(share.shareId, set = new Set())
-      const session = new ServerSession(framed, peerId, share, this.#init, this.#policyFor(share), set.size)
+      const session = new ServerSession(framed, peerId, share, this.#sessionContext(peerId, connection), this.#policyFor(share), set.size)
       const welcomeSent = session.welcome(listed ?? [])
       if (listed == null) void listing.then(peers => { if (peers.length > 0) session.post({ t: 'peers', peers }) })
       set.add(session)

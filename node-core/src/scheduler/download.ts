@@ -5,8 +5,11 @@ import { Bitfield } from '../storage/bitfield.ts'
 import { CandidateList, connectBackoffMs } from './candidates.ts'
 import type { Candidate } from './candidates.ts'
 import { PiecePicker } from './piece-picker.ts'
+import { newSource } from './source-state.ts'
 import type { Source } from './source-state.ts'
-import { MessageBudget, RateMeter, pipelineDepth, planningRate, rankSources, seedSparingLimit, shouldDropSource, withinByteBudget } from './source-policy.ts'
+import { BUDGETS, RateBudget } from './peer-budget.ts'
+import { PENALTY, type PeerJudge } from './peer-score.ts'
+import { RateMeter, pipelineDepth, planningRate, rankSources, seedSparingLimit, shouldDropSource, withinByteBudget } from './source-policy.ts'
 import type { SourceSnapshot } from '../contract/source-snapshot.ts'
 import type { TokenBucket } from '../bandwidth/token-bucket.ts'
 import { SessionRefusedError } from '../protocol/chunk-client.ts'
@@ -30,8 +33,9 @@ export interface SwarmTransferInit {
   onChunk? (index: number, peerId: string): void
   /** The download's candidate list (shared with whoever fills it); a new one by default. */
   readonly candidates?: CandidateList
+  /** Peer scores: a source that floods or cheats is scored down, and a shut-out peer is not dialed. */
+  readonly judge?: PeerJudge
 }
-
 
 const log = logger('swarmdrop:transfer')
 
@@ -138,7 +142,8 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     const lanFirst = [...[...this.#candidates.values()].filter(isLan), ...[...this.#candidates.values()].filter(c => !isLan(c))]
     for (const c of lanFirst) {
       if (this.#sources.size + connecting >= max) return
-      if (c.dropped || c.connecting || this.#sources.has(c.key) || c.nextAttempt > now) continue
+      // A peer scored down (peer-score.ts) is not dialed until its penalty fades.
+      if (c.dropped || c.connecting || this.#sources.has(c.key) || c.nextAttempt > now || this.#init.judge?.banned(c.key) === true) continue
       c.connecting = true
       c.attempts++
       connecting++
@@ -163,30 +168,10 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
       has = new Bitfield(this.#data.layout.chunkCount, session.initialHave)
     } catch {
       session.abort(new ProtocolError('source sent a bitfield of the wrong length'))
-      this.#dropCandidate(session.peerId)
+      this.#dropCandidate(session.peerId, PENALTY.protocol, 'a bitfield of the wrong length')
       return
     }
-    const previous = this.#past.get(session.peerId)
-    const source: Source = {
-      peerId: session.peerId,
-      address: address.startsWith('/') ? address : null,
-      session,
-      has,
-      inFlight: new Map(),
-      holding: 0,
-      rate: new RateMeter(3000, this.#now),
-      bytes: previous?.bytes ?? 0,
-      chunks: previous?.chunks ?? 0,
-      failures: previous?.failures ?? 0,
-      badChunks: previous?.badChunks ?? 0,
-      filling: false,
-      busyUntil: 0,
-      attachedAt: this.#now(),
-      bytesAtAttach: previous?.bytes ?? 0,
-      rateAtLastChunk: 0,
-      lateAllowed: 0,
-      stalledSince: null
-    }
+    const source = newSource(session, address, has, this.#past.get(session.peerId), this.#now)
     this.#past.delete(session.peerId)
     this.#sources.set(source.peerId, source)
     const candidate = this.#candidates.get(source.peerId)
@@ -199,12 +184,15 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
       for (const p of peers) if (peersTaken++ < MAX_PEERS_PER_SOURCE) this.addCandidate(p)
     }
     takePeers(session.initialPeers)
-    const budget = new MessageBudget(undefined, undefined, this.#now)
-    /** A message that gives nothing: within the budget, or the source is dropped for flooding. */
-    const chatter = (): void => {
-      if (budget.spend() || this.#sources.get(source.peerId) !== source) return
-      this.#dropCandidate(source.peerId)
-      this.#removeSource(source, new ProtocolError('dropped: it flooded us with messages that carry nothing'))
+    const budget = new RateBudget(BUDGETS.chatter, this.#now)
+    /** A message that gives nothing: acted on within budget (true), else ignored; past the debt too, the source is dropped and scored down. */
+    const chatter = (): boolean => {
+      const verdict = budget.charge()
+      if (verdict === 'over' && this.#sources.get(source.peerId) === source) {
+        this.#dropCandidate(source.peerId, PENALTY.flood, 'flooded us with messages that carry nothing')
+        this.#removeSource(source, new ProtocolError('dropped: it flooded us with messages that carry nothing'))
+      }
+      return verdict === 'ok'
     }
     session.start({
       // A write that fails (a full disk) ends the transfer; writes still under way when it has
@@ -213,9 +201,9 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
       onHave: index => {
         if (index < has.length && has.set(index)) { this.#picker.addSourceChunk(index); this.#fill(source) } else chatter()
       },
-      onPeers: peers => { chatter(); takePeers(peers) },
+      onPeers: peers => { if (chatter()) takePeers(peers) },
       onError: (code, index) => {
-        if (index === undefined || !source.inFlight.has(index)) chatter()
+        if ((index === undefined || !source.inFlight.has(index)) && !chatter()) return
         if (index !== undefined) this.#release(source, index)
         // Asked again only after a pause: at once, a source that cannot serve a chunk it has (busy,
         // or `unavailable`: a download that has just finished and is moving its files, a seeded file
@@ -226,8 +214,8 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
         this.#fill(source)
       },
       onClose: err => {
-        // A source that breaks the protocol (a frame over the cap, a malformed message) is not asked again.
-        if (err instanceof ProtocolError) this.#dropCandidate(source.peerId)
+        // A source that breaks the protocol (a frame over the cap, a malformed message) is not asked again (judged once: not when we closed it).
+        if (err instanceof ProtocolError && this.#sources.get(source.peerId) === source) this.#dropCandidate(source.peerId, PENALTY.protocol, err.message)
         this.#removeSource(source, err)
       }
     })
@@ -278,17 +266,19 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     }
   }
 
-  #dropCandidate (peerId: string): void {
+  /** Not asked again by this transfer, and `points` off its score (a score shuts it out of every download for a while). */
+  #dropCandidate (peerId: string, points: number, reason: string): void {
     if (!this.#running) return // blocks and closes after stop() say nothing about the peer
     const c = this.#candidates.get(peerId)
     if (c != null) c.dropped = true
+    if (points > 0) this.#init.judge?.penalise(peerId, points, reason)
   }
 
   async #onBlock (source: Source, index: number, data: ChunkBytes): Promise<void> {
     if (!source.inFlight.delete(index)) {
       // A block we cancelled may cross the CANCEL on the wire; any other block was never requested.
       if (source.lateAllowed > 0) { source.lateAllowed--; return }
-      this.#dropCandidate(source.peerId)
+      this.#dropCandidate(source.peerId, PENALTY.protocol, `sent chunk ${index}, which was not requested`)
       this.#removeSource(source, new ProtocolError(`dropped: sent chunk ${index}, which was not requested`))
       return
     }
@@ -311,8 +301,9 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     if (result === 'bad') {
       source.badChunks++
       source.failures++
+      if (this.#running) this.#init.judge?.penalise(source.peerId, PENALTY.badChunk, `chunk ${index} failed verification`)
       if (shouldDropSource(source.badChunks)) {
-        this.#dropCandidate(source.peerId)
+        this.#dropCandidate(source.peerId, 0, 'bad chunks')
         this.#removeSource(source, new ProtocolError(`dropped: sent ${source.badChunks} chunks that failed verification`))
         return
       }

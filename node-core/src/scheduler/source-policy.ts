@@ -193,36 +193,3 @@ export class RateMeter {
     return ((epoch % n) + n) % n
   }
 }
-
-
-/**
- * A budget for the messages a source sends that carry no chunk and answer no request of ours
- * (PEERS, a HAVE we knew, an error for nothing we asked): `burst` at once, then `perSecond`.
- * Honest peers stay far below it; a source over it is flooding and is dropped.
- */
-export class MessageBudget {
-  readonly #burst: number
-  readonly #perSecond: number
-  readonly #now: () => number
-  #tokens: number
-  #at: number
-
-  constructor (burst = 200, perSecond = 20, now: () => number = Date.now) {
-    if (!(burst >= 1) || !(perSecond >= 0)) throw new InvalidArgumentError(`bad message budget ${burst}, ${perSecond}/s`)
-    this.#burst = burst
-    this.#perSecond = perSecond
-    this.#now = now
-    this.#tokens = burst
-    this.#at = now()
-  }
-
-  /** Spends one message; false once the budget is exhausted. */
-  spend (): boolean {
-    const now = this.#now()
-    this.#tokens = Math.min(this.#burst, this.#tokens + (now - this.#at) * this.#perSecond / 1000)
-    this.#at = now
-    if (this.#tokens < 1) return false
-    this.#tokens--
-    return true
-  }
-}

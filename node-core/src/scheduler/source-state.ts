@@ -1,7 +1,8 @@
 /** What a running transfer keeps of one connected source (scheduler/download.ts). */
 import type { Bitfield } from '../storage/bitfield.ts'
 import type { SourceSession } from '../protocol/chunk-client.ts'
-import type { RateMeter } from './source-policy.ts'
+import { RateMeter } from './source-policy.ts'
+import type { SourceSnapshot } from '../contract/source-snapshot.ts'
 
 export interface Source {
   readonly peerId: string
@@ -27,4 +28,31 @@ export interface Source {
   lateAllowed: number
   /** When a request to this source first timed out with no block arriving since, or null. */
   stalledSince: number | null
+}
+
+/**
+ * A source for a session just opened at `address` (a multiaddr, or a bare peer ID: no address),
+ * its counters carried over from `previous`, its earlier session with this transfer, if any.
+ */
+export function newSource (session: SourceSession, address: string, has: Bitfield, previous: SourceSnapshot | undefined, now: () => number): Source {
+  return {
+    peerId: session.peerId,
+    address: address.startsWith('/') ? address : null,
+    session,
+    has,
+    inFlight: new Map(),
+    holding: 0,
+    rate: new RateMeter(3000, now),
+    bytes: previous?.bytes ?? 0,
+    chunks: previous?.chunks ?? 0,
+    failures: previous?.failures ?? 0,
+    badChunks: previous?.badChunks ?? 0,
+    filling: false,
+    busyUntil: 0,
+    attachedAt: now(),
+    bytesAtAttach: previous?.bytes ?? 0,
+    rateAtLastChunk: 0,
+    lateAllowed: 0,
+    stalledSince: null
+  }
 }

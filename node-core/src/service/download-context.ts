@@ -4,6 +4,7 @@ import { SwarmdropError } from '../errors.ts'
 import { SourceSession } from '../protocol/chunk-client.ts'
 import { CHUNK_PROTOCOL } from '../protocol/constants.ts'
 import { peerKey } from '../scheduler/candidates.ts'
+import type { PeerJudge } from '../scheduler/peer-score.ts'
 import type { TokenBucket } from '../bandwidth/token-bucket.ts'
 import type { ManifestLayout } from '../manifest/layout.ts'
 import type { SwarmNode } from '../net/node.ts'
@@ -36,6 +37,8 @@ export interface DownloadContext {
   seed (record: ShareRecord, manifestBytes: Uint8Array, layout: ManifestLayout): Promise<void>
   /** A peer served this download: trust its addresses for later dials. */
   trust (peer: string): void
+  /** Peer scores (misbehaving sources are scored down and not dialed while shut out). */
+  readonly judge?: PeerJudge
 }
 
 export interface DownloadContextParts {
@@ -47,6 +50,7 @@ export interface DownloadContextParts {
   readonly discovery: ShareDiscovery
   /** Whether mDNS runs (peers may turn up on the LAN). */
   readonly mdns: boolean
+  readonly judge?: PeerJudge
 }
 
 /** The context every download of a node shares, over the parts that own each fact. */
@@ -77,6 +81,7 @@ export function downloadContext (parts: DownloadContextParts): DownloadContext {
       await shares.seed(record, manifestBytes, layout)
       discovery.announce(record.shareId) // a finished download is one more source
     },
-    trust: peer => { peers.trust(peer) }
+    trust: peer => { peers.trust(peer) },
+    ...(parts.judge != null ? { judge: parts.judge } : {})
   }
 }

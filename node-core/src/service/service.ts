@@ -76,14 +76,15 @@ export class SwarmdropService implements SwarmdropApi {
       emit
     })
     this.#discovery = new ShareDiscovery({ routing: options.dht === false ? null : new ShareRouting(node.services.dht), selfId: node.peerId.toString(), peers: this.#peers, stopping: this.#stopping.signal, emit })
-    const context = downloadContext({ node, store: this.#store, settings, peers: this.#peers, shares: this.#shares, discovery: this.#discovery, mdns: options.mdns !== false })
+    const context = downloadContext({ node, store: this.#store, settings, peers: this.#peers, shares: this.#shares, discovery: this.#discovery, mdns: options.mdns !== false, judge: dialPolicy.scores })
     this.#downloads = new Downloads({ store: this.#store, context, peers: this.#peers, shares: this.#shares, emit })
     this.#server = new ChunkServer(node, {
       lookup: id => this.#shares.servedFor(id),
       swarmPeers: async (id, peerId) => await this.#peers.swarmAddresses(id, peerId),
       uploadLimit: settings.uploadLimit,
       onUpload: (id, peerId, bytes) => { this.#shares.recordUpload(id, bytes); this.#peers.recordUpload(peerId, bytes) },
-      onPeerJoined: (id, peerId) => { this.#peerJoined(id, peerId) }
+      onPeerJoined: (id, peerId) => { this.#peerJoined(id, peerId) },
+      judge: dialPolicy.scores
     })
     this.#progress = new ProgressEmitter({ downloads: this.#downloads, shares: this.#shares, peers: this.#peers, nodeInfo: () => this.nodeInfo(), emit })
   }

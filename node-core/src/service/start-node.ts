@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { LevelDatastore } from 'datastore-level'
 import { loadOrCreateIdentity } from '../identity/identity.ts'
 import { logger } from '../log/logger.ts'
@@ -86,5 +87,10 @@ export async function startNode (options: SwarmdropServiceOptions): Promise<Star
   }
   dialPolicy.connectionsFrom = ip => node.getConnections().filter(c => hostOf(c.remoteAddr) === ip).length
   dialPolicy.ownAddresses = () => node.getMultiaddrs()
+  // A peer scored down past the ban line (a flood, a broken protocol, bad chunks) is hung up on at once.
+  dialPolicy.scores.onBanned((peerId, reason) => {
+    log.warn('shutting out %s for a while: %s', peerId, reason)
+    node.hangUp(peerIdFromString(peerId)).catch((err: unknown) => { log('hanging up on %s: %s', peerId, err) })
+  })
   return { node, stores, dialPolicy, bootstrap, onLanPeer: listener => { lanListener = listener } }
 }

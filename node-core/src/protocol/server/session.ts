@@ -12,6 +12,8 @@ import type { TokenBucket } from '../../bandwidth/token-bucket.ts'
 import type { ServedShare } from '../../storage/served-share.ts'
 import type { FramedStream } from '../framing.ts'
 import type { ServerMessage } from '../messages.ts'
+import type { BudgetKind, Verdict } from '../../scheduler/peer-budget.ts'
+import { SwarmdropError } from '../../errors.ts'
 
 const log = logger('swarmdrop:chunk-server')
 
@@ -21,6 +23,8 @@ export interface SessionContext {
   lookup (shareId: string): ServedShare | undefined
   readonly uploadLimit: TokenBucket
   onUpload? (shareId: string, peerId: string, bytes: number): void
+  /** Charges a message to the peer's budget (scheduler/peer-budget.ts); `over` has already closed its connection. */
+  charge? (kind: BudgetKind): Verdict
 }
 
 export class ServerSession implements SessionLink {
@@ -69,6 +73,16 @@ export class ServerSession implements SessionLink {
   async sendMetered (message: ServerMessage, bytes: number): Promise<void> {
     await this.#context.uploadLimit.take(bytes, this.#closing.signal)
     await this.send(message)
+  }
+
+  /**
+   * Whether a message of this kind may be acted on: within the peer's budget, yes; past it, no (it
+   * is ignored, unanswered); past its debt too, the session ends (throws) and the peer is shut out.
+   */
+  allow (kind: BudgetKind): boolean {
+    const verdict = this.#context.charge?.(kind) ?? 'ok'
+    if (verdict === 'over') throw new SwarmdropError('protocol', `flooded us past its ${kind} budget`)
+    return verdict === 'ok'
   }
 
   tellHave (index: number): void {

@@ -42,7 +42,8 @@ export async function refuse (framed: FramedStream, code: ErrorCode, message: st
   await framed.close()
 }
 
-/** HELLO inside a session: `bad-request`, and the session goes on. */
-export function hello (session: ServerSession): Promise<void> {
+/** HELLO inside a session: `bad-request` (within the peer's budget for refusals), and the session goes on. */
+export function hello (session: ServerSession): Promise<void> | undefined {
+  if (!session.allow('refused')) return undefined
   return session.send({ t: 'error', code: 'bad-request', message: 'HELLO sent twice' })
 }

@@ -8,8 +8,9 @@ import type { ServerSession } from '../session.ts'
  */
 export function request (session: ServerSession, message: Extract<ClientMessage, { t: 'request' }>): Promise<void> | undefined {
   const { index } = message
-  if (index >= session.share.layout.chunkCount) return session.send({ t: 'error', code: 'out-of-range', index })
-  if (session.queued >= MAX_QUEUED_REQUESTS) return session.send({ t: 'error', code: 'busy', index })
+  const code = index >= session.share.layout.chunkCount ? 'out-of-range' : session.queued >= MAX_QUEUED_REQUESTS ? 'busy' : null
+  // A refusal costs a reply: it is counted against the peer's budget, and past it left unanswered.
+  if (code != null) return session.allow('refused') ? session.send({ t: 'error', code, index }) : undefined
   session.enqueue(index)
   return undefined
 }
