@@ -221,7 +221,9 @@ describe('the UI in a browser', { timeout: 180_000 }, () => {
 
   it('says when the daemon goes away, and reconnects when it is back', async () => {
     const dave = await startWebDaemon()
-    const page = await browser.newPage()
+    // A page in a context of its own that stays open: closing a context (or a page from browser.newPage(),
+    // which closes its context) takes this headless Chromium 153 down with every other page.
+    const page = await (await browser.newContext()).newPage()
     await page.goto(dave.url)
     await page.getByText('Nothing shared yet.').waitFor()
     dave.close()
@@ -238,7 +240,9 @@ describe('the UI in a browser', { timeout: 180_000 }, () => {
   })
 
   it('refuses a page with a wrong token (banner, no data)', async () => {
-    const page = await browser.newPage()
+    // A page in a context of its own that stays open: closing a context (or a page from browser.newPage(),
+    // which closes its context) takes this headless Chromium 153 down with every other page.
+    const page = await (await browser.newContext()).newPage()
     await page.goto(alice.url.replace(/#token=.*/, '#token=wrong'))
     await page.getByRole('alert').filter({ hasText: /token is wrong/ }).waitFor({ timeout: 30_000 })
     await page.close()
