@@ -215,7 +215,18 @@ describe('the app a person enjoys (part A)', { timeout: 300_000 }, () => {
     await until(async () => await bobPage.locator('.notice').count() === 0, 'notices dismissed')
   })
 
-  it('a reload keeps the current tab', async () => {
+  it('a reload keeps the current tab and the open parts of share cards', async () => {
+    await alicePage.getByRole('tab', { name: /Shares/ }).click()
+    const card = alicePage.getByRole('article', { name: 'Share Album 2026' })
+    await card.getByRole('button', { name: 'Files', exact: true }).click()
+    await card.getByRole('region', { name: 'Files of Album 2026' }).waitFor({ timeout: 15_000 })
+    await alicePage.reload()
+    await card.getByRole('region', { name: 'Files of Album 2026' }).waitFor({ timeout: 15_000 })
+    await card.getByRole('button', { name: 'Hide files' }).click()
+    await alicePage.reload()
+    await card.getByRole('button', { name: 'Files', exact: true }).waitFor({ timeout: 15_000 })
+    assert.equal(await card.getByRole('region', { name: 'Files of Album 2026' }).count(), 0)
+
     await bobPage.getByRole('tab', { name: /Downloads/ }).click()
     await bobPage.reload()
     await bobPage.getByRole('tab', { name: /Downloads/, selected: true }).waitFor({ timeout: 15_000 })

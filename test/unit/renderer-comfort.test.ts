@@ -7,7 +7,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { cleanName, suggestedName, topLevelNames, underFolder } from '../../renderer/src/lib/share-name.ts'
 import { plainError } from '../../renderer/src/lib/messages.ts'
-import { rememberView, rememberedView } from '../../renderer/src/lib/view-memory.ts'
+import { rememberOpen, rememberView, rememberedView, wasOpen } from '../../renderer/src/lib/view-memory.ts'
 import { RemoteError } from '../../node-core/src/contract/index.ts'
 
 const file = (relativePath: string): { file: File, relativePath: string } => ({ file: new File(['x'], relativePath.split('/').at(-1)!), relativePath })
@@ -51,5 +51,19 @@ describe('the remembered view', () => {
     rememberView('nonsense', storage)
     assert.equal(rememberedView(views, 'shares', storage), 'shares')
     assert.equal(rememberedView(views, 'downloads', null), 'downloads')
+  })
+
+  it('keeps which card parts are open', () => {
+    const store = new Map<string, string>()
+    const storage = { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => { store.set(k, v) } }
+    assert.equal(wasOpen('files:a', storage), false)
+    rememberOpen('files:a', true, storage)
+    rememberOpen('qr:b', true, storage)
+    assert.equal(wasOpen('files:a', storage), true)
+    rememberOpen('files:a', false, storage)
+    assert.equal(wasOpen('files:a', storage), false)
+    assert.equal(wasOpen('qr:b', storage), true)
+    store.set('swarmdrop.open', '{not json')
+    assert.equal(wasOpen('qr:b', storage), false)
   })
 })

@@ -13,3 +13,26 @@ export function rememberView (view: string, storage: Pick<Storage, 'setItem'> | 
 function safeStorage (): Storage | null {
   try { return window.localStorage } catch { return null }
 }
+
+const OPEN_KEY = 'swarmdrop.open'
+const MAX_OPEN = 200
+
+/** Whether a card's part (`files:<shareId>`) was left open, kept across reloads. */
+export function wasOpen (id: string, storage: Pick<Storage, 'getItem'> | null = safeStorage()): boolean {
+  return openList(storage).includes(id)
+}
+
+export function rememberOpen (id: string, open: boolean, storage: Pick<Storage, 'getItem' | 'setItem'> | null = safeStorage()): void {
+  const list = openList(storage).filter(x => x !== id)
+  if (open) list.push(id)
+  try { storage?.setItem(OPEN_KEY, JSON.stringify(list.slice(-MAX_OPEN))) } catch { /* not kept */ }
+}
+
+function openList (storage: Pick<Storage, 'getItem'> | null): string[] {
+  try {
+    const parsed: unknown = JSON.parse(storage?.getItem(OPEN_KEY) ?? '[]')
+    return Array.isArray(parsed) ? parsed.filter((x): x is string => typeof x === 'string') : []
+  } catch {
+    return []
+  }
+}
