@@ -120,6 +120,21 @@ export interface TransferTotals {
   readonly peers: number
 }
 
+/**
+ * A share being made (`share`): how far hashing is. `id` tells concurrent ones apart; `state` is
+ * `hashing` while it runs, then `done` (its `share:added` follows) or `failed`.
+ */
+export interface ShareHashing {
+  readonly id: number
+  /** The file or folder's name (what the share will be called). */
+  readonly name: string
+  readonly bytesHashed: number
+  readonly totalBytes: number
+  /** Since hashing started. */
+  readonly elapsedMs: number
+  readonly state: 'hashing' | 'done' | 'failed'
+}
+
 export interface CommandResults {
   share: ShareInfo
   unshare: void
@@ -166,6 +181,8 @@ export type ServiceEvent =
   | { readonly type: 'peer:disconnected', readonly peerId: string }
   /** After every `setSettings`, with the settings as they now are (the Electron shell applies the desktop flags from it). */
   | { readonly type: 'settings:changed', readonly settings: AppSettings }
+  /** A share being created: its files are hashed (throttled: a few a second, plus the first and the last). */
+  | { readonly type: 'share:hashing', readonly hashing: ShareHashing }
 
 /** What every front end calls: the service itself, or a client that forwards over IPC / WebSocket. */
 export interface SwarmdropApi {

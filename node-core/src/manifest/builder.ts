@@ -76,9 +76,10 @@ const JOB_RANGES = 256
  * (large files split in 64 MiB ranges so one big file uses every core). Fails if a file changes
  * while it is hashed.
  */
-export async function buildShare (root: string, pool: HashPool): Promise<BuiltShare> {
+export async function buildShare (root: string, pool: HashPool, onProgress?: (bytesHashed: number, totalBytes: number) => void): Promise<BuiltShare> {
   const files = await walkShare(root)
   const totalSize = files.reduce((s, f) => s + f.size, 0)
+  onProgress?.(0, totalSize)
   const chunkSize = chooseChunkSize(totalSize)
 
   const jobs: HashRange[][] = []
@@ -98,7 +99,13 @@ export async function buildShare (root: string, pool: HashPool): Promise<BuiltSh
   }
   if (current.length > 0) jobs.push(current)
 
-  const parts = await Promise.all(jobs.map(ranges => pool.hash(chunkSize, ranges)))
+  let hashed = 0
+  const parts = await Promise.all(jobs.map(async ranges => {
+    const part = await pool.hash(chunkSize, ranges)
+    hashed += ranges.reduce((s, r) => s + r.end - r.start, 0)
+    onProgress?.(hashed, totalSize)
+    return part
+  }))
   const hashes = new Uint8Array(parts.reduce((s, p) => s + p.length, 0))
   let offset = 0
   for (const p of parts) { hashes.set(p, offset); offset += p.length }

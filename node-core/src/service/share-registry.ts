@@ -6,6 +6,7 @@ import { buildShare } from '../manifest/builder.ts'
 import { decodeManifest, encodeManifest, shareIdOf } from '../manifest/codec.ts'
 import { ManifestLayout } from '../manifest/layout.ts'
 import { SeededShare } from '../storage/seeded-share.ts'
+import { ShareHashingProgress } from './share-hashing.ts'
 import type { FileEntry, ServiceEvent, ShareInfo } from '../contract/index.ts'
 import type { HashPool } from '../manifest/hash-pool.ts'
 import type { ServedShare } from '../storage/served-share.ts'
@@ -53,7 +54,15 @@ export class ShareRegistry {
 
   /** Hashes a file or folder, stores its manifest and record, and serves it. */
   async share (path: string): Promise<ShareInfo> {
-    const built = await buildShare(path, this.#init.pool)
+    const progress = new ShareHashingProgress(path, this.#init.emit)
+    let built
+    try {
+      built = await buildShare(path, this.#init.pool, progress.update)
+    } catch (err) {
+      progress.failed()
+      throw err
+    }
+    progress.done()
     const bytes = encodeManifest(built.manifest)
     const shareId = await shareIdOf(bytes)
     await this.#init.store.putManifest(shareId, bytes)

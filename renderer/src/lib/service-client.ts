@@ -9,6 +9,7 @@ import { ElectronTransport } from './transports/electron.ts'
 import type { ElectronBridge } from './transports/electron.ts'
 import { WebSocketTransport } from './transports/websocket.ts'
 import { takeToken } from './token.ts'
+import { tokenIsWrong } from './token-check.ts'
 import { uploadAndShare } from './upload.ts'
 import type { DroppedFile } from './dropped-files.ts'
 import type { ConnectionState, Transport } from './transport.ts'
@@ -56,6 +57,7 @@ export function connectService (): ServiceClient {
   return new ServiceClient(new WebSocketTransport({
     url: wsUrl.toString(),
     token,
+    tokenIsWrong: () => tokenIsWrong(new URL('./', window.location.href).toString(), token ?? ''),
     upload: files => uploadAndShare(new URL('./', window.location.href).toString(), token ?? '', files)
   }))
 }

@@ -5,7 +5,8 @@
 import type { ShareInfo, SwarmdropApi } from 'swarmdrop/contract'
 import type { DroppedFile } from './dropped-files.ts'
 
-export type ConnectionState = 'connecting' | 'open' | 'closed' | 'no-token'
+/** `bad-token`: the daemon refused the page's token (it stops trying; the page needs the address the daemon printed). */
+export type ConnectionState = 'connecting' | 'open' | 'closed' | 'no-token' | 'bad-token'
 
 /** What a transport carries; the client adds nothing to the contract. */
 export interface Transport extends SwarmdropApi {

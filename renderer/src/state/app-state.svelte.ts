@@ -5,21 +5,34 @@
  * (its progress stream publishes what changed, once a second): no polling. Replaced wholesale
  * ($state.raw) since every update is a fresh snapshot.
  */
-import type { DownloadInfo, NodeInfo, PeerInfo, ServiceEvent, ShareInfo, TransferTotals } from 'swarmdrop/contract'
+import type { DownloadInfo, NodeInfo, PeerInfo, ServiceEvent, ShareHashing, ShareInfo, TransferTotals } from 'swarmdrop/contract'
+import { RemoteError } from 'swarmdrop/contract'
 import type { ConnectionState, ServiceClient } from '../lib/service-client.ts'
-import { errorMessage, peerText } from '../lib/format.ts'
+import { peerText } from '../lib/format.ts'
 import { linksInText } from '../lib/dropped-files.ts'
 import type { DroppedFile } from '../lib/dropped-files.ts'
+import { plainError } from '../lib/messages.ts'
+import { suggestedName, underFolder } from '../lib/share-name.ts'
 
 export interface Notice {
   readonly id: number
   readonly kind: 'error' | 'info'
   readonly text: string
+  /** The technical detail behind the plain words (shown behind a disclosure), or null. */
+  readonly detail: string | null
+}
+
+/** Several loose items waiting for the user to confirm (or change) the share's name. */
+export interface PendingShare {
+  readonly files: readonly DroppedFile[]
+  readonly name: string
 }
 
 const SPEED_SAMPLES = 60
 const SAMPLE_MS = 900
-const NOTICE_MS = 10_000
+/** Info notices go after this long; errors stay until dismissed. */
+const NOTICE_MS = 5_000
+const MAX_NOTICES = 3
 
 export class AppState {
   readonly client: ServiceClient
@@ -33,6 +46,13 @@ export class AppState {
   /** Download rate samples (bytes/s), oldest first, per share ID. */
   speeds = $state.raw<Readonly<Record<string, readonly number[]>>>({})
   busy = $state(false)
+  /** Shares being hashed, by the service's id (`share:hashing` events). */
+  hashing = $state.raw<Readonly<Record<number, ShareHashing>>>({})
+  /** A multi-item drop or pick waiting for its name. */
+  pendingShare = $state.raw<PendingShare | null>(null)
+  /** Downloads whose `download:hints` notice was shown (so a pasted link is not reported twice). */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, not shown
+  readonly #hinted = new Set<string>()
   #noticeId = 0
   /** When each download's speed was last sampled (performance.now()); not reactive state. */
   readonly #sampledAt: Record<string, number> = {}
@@ -42,11 +62,14 @@ export class AppState {
     client.subscribe(event => { this.#apply(event) })
     client.onState(state => {
       this.connection = state
-      if (state === 'open') this.refresh().catch(err => { this.notify('error', errorMessage(err)) })
+      if (state === 'open') this.refresh().catch(err => { this.notifyError(err) })
     })
   }
 
   get isElectron (): boolean { return this.client.shell === 'electron' }
+
+  /** The service answers: controls that call it are enabled only then. */
+  get connected (): boolean { return this.connection === 'open' }
 
   /** Reads everything afresh (on each (re)connection; events keep it current after). */
   async refresh (): Promise<void> {
@@ -59,10 +82,22 @@ export class AppState {
   }
 
   /** Shows a notice; its text often quotes a peer (a name, an error), so it is shown as peer text. */
-  notify (kind: Notice['kind'], text: string): void {
-    const notice = { id: ++this.#noticeId, kind, text: peerText(text) }
-    this.notices = [...this.notices.slice(-4), notice]
-    setTimeout(() => { this.dismiss(notice.id) }, NOTICE_MS)
+  notify (kind: Notice['kind'], text: string, detail: string | null = null): void {
+    const notice: Notice = { id: ++this.#noticeId, kind, text: peerText(text), detail: detail == null ? null : peerText(detail) }
+    let kept = [...this.notices, notice]
+    // At most MAX_NOTICES: the oldest info notice goes first, else the oldest error.
+    while (kept.length > MAX_NOTICES) {
+      const i = kept.findIndex(n => n.kind === 'info')
+      kept = kept.filter((_, j) => j !== (i >= 0 ? i : 0))
+    }
+    this.notices = kept
+    if (kind === 'info') setTimeout(() => { this.dismiss(notice.id) }, NOTICE_MS)
+  }
+
+  /** An error as a notice: plain words, the service's message as the detail. */
+  notifyError (err: unknown, context?: string): void {
+    const plain = plainError(err)
+    this.notify('error', context == null ? plain.text : `${context}: ${plain.text}`, plain.detail)
   }
 
   dismiss (id: number): void {
@@ -74,13 +109,34 @@ export class AppState {
     try {
       return await action()
     } catch (err) {
-      this.notify('error', errorMessage(err))
+      this.notifyError(err)
       return undefined
     }
   }
 
+  /**
+   * Shares dropped or picked files. In a browser, several loose items become one share under a
+   * folder whose name the user confirms first (`pendingShare`); Electron shares each path in place.
+   */
   async shareDropped (files: readonly DroppedFile[]): Promise<void> {
     if (files.length === 0) return
+    const name = this.isElectron ? null : suggestedName(files)
+    if (name != null) {
+      this.pendingShare = { files, name }
+      return
+    }
+    await this.#share(files)
+  }
+
+  /** Shares the pending items under `name` (already cleaned by the caller). */
+  async sharePending (name: string): Promise<void> {
+    const pending = this.pendingShare
+    if (pending == null || name === '') return
+    this.pendingShare = null
+    await this.#share(underFolder(pending.files, name))
+  }
+
+  async #share (files: readonly DroppedFile[]): Promise<void> {
     this.busy = true
     try {
       const shares = await this.run(() => this.client.shareDropped(files))
@@ -102,9 +158,17 @@ export class AppState {
     }
     let ok = true
     for (const link of links) {
+      const known = this.downloads.map(d => d.shareId)
       const d = await this.run(() => this.client.call('addDownload', { link }))
-      if (d == null) ok = false
-      else this.#upsertDownload(d)
+      if (d == null) {
+        ok = false
+        continue
+      }
+      if (known.includes(d.shareId) && !this.#hinted.delete(d.shareId)) {
+        const name = peerText(d.name ?? 'this share')
+        this.notify('info', d.state === 'complete' ? `You already have ${name}: it finished downloading.` : `Already downloading ${name}.`)
+      }
+      this.#upsertDownload(d)
     }
     return ok
   }
@@ -125,10 +189,11 @@ export class AppState {
       case 'download:error':
         this.#upsertDownload(event.download)
         this.#sample(event.download)
-        if (event.type === 'download:error' && event.download.error != null) this.notify('error', `${event.download.name ?? 'Download'}: ${event.download.error.message}`)
+        if (event.type === 'download:error' && event.download.error != null) this.notifyError(new RemoteError(event.download.error), `${event.download.name ?? 'A download'} stopped`)
         break
       case 'download:hints': {
         const name = this.downloads.find(d => d.shareId === event.shareId)?.name ?? 'this share'
+        this.#hinted.add(event.shareId)
         this.notify('info', `Already downloading ${name}: added ${event.peers} peer address${event.peers === 1 ? '' : 'es'} from the link.`)
         break
       }
@@ -155,6 +220,11 @@ export class AppState {
       case 'totals':
         this.totals = event.totals
         break
+      case 'share:hashing': {
+        const { [event.hashing.id]: _, ...rest } = this.hashing
+        this.hashing = event.hashing.state === 'hashing' ? { ...rest, [event.hashing.id]: event.hashing } : rest
+        break
+      }
       default:
         break
     }

@@ -44,12 +44,17 @@ export class ElectronTransport implements Transport {
 
   /** Electron gives each dropped item (file or folder) its real path: each is shared as it is. */
   async shareDropped (files: readonly DroppedFile[]): Promise<ShareInfo[]> {
-    const shares: ShareInfo[] = []
-    for (const { file } of files) {
+    // Each dropped item is shared in place; a picked folder's files (relative paths `folder/…`) share the folder once.
+    const paths = new Set<string>()
+    for (const { file, relativePath } of files) {
       const path = this.#bridge.pathForFile(file)
       if (path === '') throw new RemoteError({ code: 'no-path', message: `${file.name} has no path on disk` })
-      shares.push(await this.call('share', { path }))
+      const slash = relativePath.indexOf('/')
+      const tail = relativePath.slice(slash + 1)
+      paths.add(slash > 0 && path.endsWith(tail) ? path.slice(0, path.length - tail.length - 1) : path)
     }
+    const shares: ShareInfo[] = []
+    for (const path of paths) shares.push(await this.call('share', { path }))
     return shares
   }
 }

@@ -15,6 +15,8 @@ export interface WebSocketTransportOptions {
   readonly upload: (files: readonly DroppedFile[]) => Promise<ShareInfo[]>
   readonly minDelayMs?: number
   readonly maxDelayMs?: number
+  /** Asked when a connection fails before it opened: true when the daemon says the token is wrong (then no more attempts). */
+  readonly tokenIsWrong?: () => Promise<boolean>
 }
 
 interface Pending { resolve (value: unknown): void, reject (err: Error): void }
@@ -88,6 +90,8 @@ export class WebSocketTransport implements Transport {
       try { message = JSON.parse(e.data) as ServerMessage } catch { return }
       this.#receive(message)
     })
+    let opened = false
+    socket.addEventListener('open', () => { opened = true })
     socket.addEventListener('close', () => {
       if (this.#socket !== socket) return
       this.#socket = null
@@ -96,7 +100,17 @@ export class WebSocketTransport implements Transport {
       this.#setState('closed')
       const min = this.#options.minDelayMs ?? 500
       const delay = Math.min(this.#options.maxDelayMs ?? 10_000, min * 2 ** this.#attempt++)
-      if (!this.#closed) this.#retry = setTimeout(() => { this.#open() }, delay)
+      if (this.#closed) return
+      const check = opened ? undefined : this.#options.tokenIsWrong
+      if (check == null) {
+        this.#retry = setTimeout(() => { this.#open() }, delay)
+        return
+      }
+      void check().then(wrong => {
+        if (this.#closed) return
+        if (wrong) this.#setState('bad-token')
+        else this.#retry = setTimeout(() => { this.#open() }, delay)
+      })
     })
   }
 
