@@ -6,7 +6,8 @@
  * downloading and asks the download for it first). Read-only; only the app's own page can load it
  * (the scheme is not registered for anything else, and the page's CSP names it).
  */
-import { MEDIA_TYPES, parseRange } from 'swarmdrop/node'
+import { mediaType } from 'swarmdrop/contract'
+import { parseRange } from 'swarmdrop/node'
 import type { MediaReader } from 'swarmdrop/node'
 import type { Protocol } from 'electron'
 
@@ -36,8 +37,8 @@ export function createMediaProtocolHandler (reader: () => MediaReader | null): (
     const fileIndex = Number(match[2])
     try {
       const { path, size } = media.file(shareId, fileIndex)
-      const type = MEDIA_TYPES[path.slice(path.lastIndexOf('.')).toLowerCase()]
-      if (type == null || !path.includes('.')) return new Response('not a file a player can open', { status: 415 })
+      const type = mediaType(path)
+      if (type == null) return new Response('not a file a player can open', { status: 415 })
       const range = parseRange(request.headers.get('range') ?? undefined, size)
       if (range === 'unsatisfiable') return new Response('range outside the file', { status: 416, headers: { 'content-range': `bytes */${size}` } })
       const start = range?.start ?? 0

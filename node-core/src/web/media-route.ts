@@ -1,5 +1,5 @@
-import { extname } from 'node:path'
 import { SwarmdropError } from '../errors.ts'
+import { mediaType } from '../contract/index.ts'
 import { mediaKey, tokenMatches } from './web-token.ts'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
@@ -10,33 +10,6 @@ export interface MediaReader {
 }
 
 export const MEDIA_PREFIX = '/api/media/'
-
-/**
- * Types a player or an image view may open. Nothing that runs script (SVG, HTML) and nothing the
- * browser would download: other files are refused with 415.
- */
-export const MEDIA_TYPES: Readonly<Record<string, string>> = {
-  '.mp4': 'video/mp4',
-  '.m4v': 'video/mp4',
-  '.webm': 'video/webm',
-  '.ogv': 'video/ogg',
-  '.mov': 'video/quicktime',
-  '.mkv': 'video/x-matroska',
-  '.mp3': 'audio/mpeg',
-  '.m4a': 'audio/mp4',
-  '.aac': 'audio/aac',
-  '.ogg': 'audio/ogg',
-  '.oga': 'audio/ogg',
-  '.opus': 'audio/ogg',
-  '.flac': 'audio/flac',
-  '.wav': 'audio/wav',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.png': 'image/png',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.avif': 'image/avif'
-}
 
 const STATUS: Record<string, number> = { 'not-found': 404, 'out-of-range': 416, unavailable: 503, 'invalid-argument': 400 }
 
@@ -58,7 +31,7 @@ export async function serveMedia (req: IncomingMessage, res: ServerResponse, res
   res.on('close', () => { abort.abort() })
   try {
     const { path, size } = media.file(shareId, fileIndex)
-    const type = MEDIA_TYPES[extname(path).toLowerCase()]
+    const type = mediaType(path)
     if (type == null) return fail(res, 415, 'not a file a player can open')
     const head = req.method === 'HEAD'
     const range = parseRange(req.headers.range, size)

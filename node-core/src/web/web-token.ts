@@ -2,6 +2,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { chmod, mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { writePrivateFile } from '../config/private-file.ts'
+import { MEDIA_KEY_LABEL } from '../contract/index.ts'
 
 export const WEB_TOKEN_FILE = 'web-token'
 /** 32 random bytes, base64url without padding. */
@@ -49,5 +50,3 @@ export function tokenMatches (expected: string, presented: string | null | undef
 export function mediaKey (token: string): string {
   return createHmac('sha256', token).update(MEDIA_KEY_LABEL).digest('base64url')
 }
-
-export const MEDIA_KEY_LABEL = 'swarmdrop-media'
