@@ -18,7 +18,7 @@ import { startNode } from './start-node.ts'
 import { ShareDiscovery } from './share-discovery.ts'
 import { ShareRegistry } from './share-registry.ts'
 import type { SingleKadDHT } from '@libp2p/kad-dht'
-import type { CommandArgs, CommandName, CommandResults, NodeInfo, ServiceEvent, SwarmdropApi } from '../contract/index.ts'
+import type { CommandArgs, CommandName, CommandResults, NodeInfo, RelayInfo, ServiceEvent, SwarmdropApi } from '../contract/index.ts'
 import type { SwarmNode } from '../net/node.ts'
 import type { MovedAside } from '../storage/level-recovery.ts'
 import type { DialPolicy } from '../net/dial-policy.ts'
@@ -86,7 +86,9 @@ export class SwarmdropService implements SwarmdropApi {
       onPeerJoined: (id, peerId) => { this.#peerJoined(id, peerId) },
       judge: dialPolicy.scores
     })
-    this.#progress = new ProgressEmitter({ downloads: this.#downloads, shares: this.#shares, peers: this.#peers, nodeInfo: () => this.nodeInfo(), emit })
+    // Bytes relayed for others are uploads too: they draw on the same cap as chunk uploads.
+    node.services.relays.useUploadBudget(settings.uploadLimit)
+    this.#progress = new ProgressEmitter({ downloads: this.#downloads, shares: this.#shares, peers: this.#peers, nodeInfo: () => this.nodeInfo(), relayInfo: () => this.relayInfo(), emit })
   }
 
   static async create (options: SwarmdropServiceOptions): Promise<SwarmdropService> {
@@ -218,6 +220,12 @@ export class SwarmdropService implements SwarmdropApi {
       dht: { mode: dht.getMode(), routingTableSize: dht.routingTable?.size ?? 0 },
       limits: this.#settings.limits
     }
+  }
+
+  /** The relay we offer to others: switched on, serving, reservations held on it, bytes relayed. */
+  relayInfo (): RelayInfo {
+    const { enabled, serving, reservations, relayedBytes } = this.node.services.relays.state()
+    return { enabled, serving, reservations, relayedBytes }
   }
 
   // ---- wiring ----
