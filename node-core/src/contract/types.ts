@@ -93,6 +93,8 @@ export interface AppSettings {
   /** Desktop-only preferences, stored here (the one copy) and applied by the Electron shell. Close to tray is on by default. */
   readonly startAtLogin: boolean
   readonly closeToTray: boolean
+  /** Relay for other nodes (circuit relay v2) while this one is reachable; on by default; its bytes count against the upload limit. */
+  readonly relayService: boolean
 }
 
 export interface DhtInfo {
