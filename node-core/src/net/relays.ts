@@ -68,8 +68,10 @@ export interface RelayState {
  * trusted listen address) relays for others, with RELAY_SERVER_LIMITS; a node without one holds
  * reservations on RELAY_RESERVATIONS such relays, which gives it `/p2p-circuit` addresses in its
  * announced addresses, so share links and provider records carry them. The relay server follows
- * reachability both ways; the circuit transport itself (to dial and accept relayed connections)
- * is configured on every node (see node.ts).
+ * reachability both ways and the relayService setting (`setServe`), a new server each time it
+ * starts; what it relays is metered against the upload cap (relay-meter.ts, `useUploadBudget`).
+ * The circuit transport itself (to dial and accept relayed connections) is configured on every
+ * node (see node.ts).
  */
 export class SwarmRelays implements Startable {
   readonly #components: SwarmRelaysComponents
