@@ -19,7 +19,7 @@ import { startNode } from './start-node.ts'
 import { ShareDiscovery } from './share-discovery.ts'
 import { ShareRegistry } from './share-registry.ts'
 import type { SingleKadDHT } from '@libp2p/kad-dht'
-import type { CommandArgs, CommandName, CommandResults, NodeInfo, ServiceEvent, SwarmdropApi } from '../contract/index.ts'
+import type { CommandArgs, CommandName, CommandResults, NodeInfo, RelayInfo, ServiceEvent, SwarmdropApi } from '../contract/index.ts'
 import type { SwarmNode } from '../net/node.ts'
 import type { MovedAside } from '../storage/level-recovery.ts'
 import type { DialPolicy } from '../net/dial-policy.ts'
@@ -93,14 +93,16 @@ export class SwarmdropService implements SwarmdropApi {
       servedFor: id => this.#shares.servedFor(id),
       focus: (id, range) => { for (const job of this.#downloads.values()) if (job.shareId === id) job.focus(range) }
     })
-    this.#progress = new ProgressEmitter({ downloads: this.#downloads, shares: this.#shares, peers: this.#peers, nodeInfo: () => this.nodeInfo(), emit })
+    // Bytes relayed for others are uploads too: they draw on the same cap as chunk uploads.
+    node.services.relays.useUploadBudget(settings.uploadLimit)
+    this.#progress = new ProgressEmitter({ downloads: this.#downloads, shares: this.#shares, peers: this.#peers, nodeInfo: () => this.nodeInfo(), relayInfo: () => this.relayInfo(), emit })
   }
 
   static async create (options: SwarmdropServiceOptions): Promise<SwarmdropService> {
     const started = await startNode(options)
     const { node, bootstrap } = started
     const network = options.network == null || options.network === '' ? null : options.network
-    const settings = await SettingsStore.open({ store: started.stores.store, profileDir: options.profileDir, network, downloadDir: options.downloadDir, maxUploadBytesPerSecond: options.maxUploadBytesPerSecond, maxDownloadBytesPerSecond: options.maxDownloadBytesPerSecond })
+    const settings = await SettingsStore.open({ store: started.stores.store, profileDir: options.profileDir, network, downloadDir: options.downloadDir, maxUploadBytesPerSecond: options.maxUploadBytesPerSecond, maxDownloadBytesPerSecond: options.maxDownloadBytesPerSecond, relayService: options.relayService, applyRelayService: async on => { await node.services.relays.setServe(on) } })
     const service = new SwarmdropService(node, started.stores, started.dialPolicy, settings, options)
     for (const b of bootstrap.list) service.#peers.found(peerKey(b), 'dht')
     if (options.dht !== false) keepJoined(node, bootstrap.list, service.#stopping.signal)
@@ -225,6 +227,12 @@ export class SwarmdropService implements SwarmdropApi {
       dht: { mode: dht.getMode(), routingTableSize: dht.routingTable?.size ?? 0 },
       limits: this.#settings.limits
     }
+  }
+
+  /** The relay we offer to others: switched on, serving, reservations held on it, bytes relayed. */
+  relayInfo (): RelayInfo {
+    const { enabled, serving, reservations, relayedBytes } = this.node.services.relays.state()
+    return { enabled, serving, reservations, relayedBytes }
   }
 
   // ---- wiring ----
