@@ -1,0 +1,127 @@
+/**
+ * Start-up benchmark (issue 16, "Scale": a node up in <= 0.5 s and <= 0.6 CPU-s). Starts
+ * `swarmdrop daemon --json` with a fresh temporary profile on 127.0.0.1 and measures, per run:
+ *   - wall: from spawning the process to its first `listening` line on stdout;
+ *   - cpu: the process's user + system CPU seconds at that moment (/proc/<pid>/stat, all its
+ *     threads), read as the line arrives;
+ * then stops it (SIGTERM) before the next run. Runs are one at a time; the median of each figure
+ * is quoted, with the 1-minute load average before and after.
+ *
+ * Two configurations, each `--runs` times (default 5):
+ *   - minimal: --no-dht --no-mdns (what a crowd of test or bench nodes runs);
+ *   - dht: the DHT on, as a user's daemon on a named network (no bootstrap peers, so nothing is
+ *     dialed). mDNS stays off in both: it would multicast on this machine's real interfaces.
+ *
+ * --vs DIR compares with another checkout (e.g. a git worktree of main): the runs alternate,
+ * old, new, old, new…, so drift in the machine's load hits both alike. --from-source sets
+ * SWARMDROP_FROM_SOURCE=1 (the CLI bundle, when built, is not used).
+ * --once: one run of the minimal configuration, its figures printed, nothing written (for timing
+ * this script as a whole from outside, e.g. with /usr/bin/time -v).
+ *
+ * Writes bench/results/startup.json (unless --once or --no-write).
+ * Usage: node bench/startup.ts [--runs N] [--vs DIR] [--from-source] [--once] [--no-write]
+ */
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { fileURLToPath } from 'node:url'
+import { removeTemps, tempDir } from '../test/helpers/files.ts'
+import { JsonProcess, killAll, NODE_FLAGS } from '../test/helpers/processes.ts'
+import { cpuSeconds, loadAverage1 } from './lib/proc-stats.ts'
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string' },
+    vs: { type: 'string' },
+    'from-source': { type: 'boolean' },
+    once: { type: 'boolean' },
+    'no-write': { type: 'boolean' }
+  }
+})
+const RUNS = values.once === true ? 1 : Number(values.runs ?? 5)
+const HERE = fileURLToPath(new URL('..', import.meta.url))
+
+const CONFIGS = {
+  minimal: ['--no-dht', '--no-mdns'],
+  dht: ['--no-mdns']
+} as const
+type ConfigName = keyof typeof CONFIGS
+
+interface Run { readonly wallMs: number, readonly cpuS: number }
+
+/** One start: spawn, wait for `listening`, read the CPU time, stop it. */
+async function startOnce (checkout: string, config: ConfigName): Promise<Run> {
+  const cli = join(checkout, 'node-core/bin/swarmdrop.mjs')
+  const repo = await tempDir('swarmdrop-startup-')
+  const env = values['from-source'] === true ? { SWARMDROP_FROM_SOURCE: '1' } : {}
+  const args = [...NODE_FLAGS, cli, 'daemon', '--repo', repo, '--network', 'bench-startup', '--listen', '/ip4/127.0.0.1/tcp/0', '--json', ...CONFIGS[config]]
+  const t0 = performance.now()
+  const p = new JsonProcess(process.execPath, args, env, checkout)
+  try {
+    // Checked in the data handler's turn: the CPU time is read as soon as the line is seen.
+    let cpuS = Number.NaN
+    const line = await p.waitFor(l => {
+      if (l.event !== 'listening') return false
+      if (Number.isNaN(cpuS)) cpuS = cpuSeconds(p.pid) ?? Number.NaN
+      return true
+    }, 60_000)
+    return { wallMs: p.timeOf(line) - t0, cpuS }
+  } finally {
+    await p.kill()
+  }
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = Math.floor(s.length / 2)
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
+const round = (x: number, digits: number): number => Number(x.toFixed(digits))
+
+interface Series { wallMs: number[], cpuS: number[] }
+const summary = (s: Series): Record<string, unknown> => ({
+  wallMs: { median: round(median(s.wallMs), 0), min: round(Math.min(...s.wallMs), 0), max: round(Math.max(...s.wallMs), 0), values: s.wallMs.map(v => round(v, 0)) },
+  cpuS: { median: round(median(s.cpuS), 2), min: Math.min(...s.cpuS), max: Math.max(...s.cpuS), values: s.cpuS }
+})
+
+try {
+  const checkouts: Array<{ name: string, dir: string }> = [{ name: 'this', dir: HERE }]
+  if (values.vs != null) checkouts.unshift({ name: 'vs', dir: resolve(values.vs) })
+  const configs: ConfigName[] = values.once === true ? ['minimal'] : ['minimal', 'dht']
+  const loadBefore = loadAverage1()
+  const series = new Map<string, Series>()
+  for (const config of configs) {
+    for (let run = 0; run < RUNS; run++) {
+      for (const c of checkouts) { // alternating: vs, this, vs, this…
+        const r = await startOnce(c.dir, config)
+        const key = `${c.name}/${config}`
+        const s = series.get(key) ?? { wallMs: [], cpuS: [] }
+        s.wallMs.push(r.wallMs)
+        s.cpuS.push(r.cpuS)
+        series.set(key, s)
+        console.log(`${key} run ${run + 1}: ${r.wallMs.toFixed(0)} ms to listening, ${r.cpuS.toFixed(2)} CPU-s`)
+      }
+    }
+  }
+  const loadAfter = loadAverage1()
+  const results = Object.fromEntries([...series].map(([k, s]) => [k, summary(s)]))
+  for (const [k, s] of series) console.log(`${k}: median ${median(s.wallMs).toFixed(0)} ms, ${median(s.cpuS).toFixed(2)} CPU-s (${s.wallMs.length} runs)`)
+  console.log(`load average (1 min): ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`)
+  if (values.once !== true && values['no-write'] !== true) {
+    const out = {
+      date: new Date().toISOString(),
+      runs: RUNS,
+      fromSource: values['from-source'] === true,
+      vs: values.vs ?? null,
+      loadAverage1: { before: round(loadBefore, 2), after: round(loadAfter, 2) },
+      configs: Object.fromEntries(configs.map(c => [c, CONFIGS[c].join(' ')])),
+      results
+    }
+    await mkdir(join(HERE, 'bench/results'), { recursive: true })
+    await writeFile(join(HERE, 'bench/results/startup.json'), JSON.stringify(out, null, 2) + '\n')
+    console.log('wrote bench/results/startup.json')
+  }
+} finally {
+  await killAll()
+  await removeTemps()
+}
