@@ -53,7 +53,8 @@ interface Run { readonly wallMs: number, readonly cpuS: number }
 async function startOnce (checkout: string, config: ConfigName): Promise<Run> {
   const cli = join(checkout, 'node-core/bin/swarmdrop.mjs')
   const repo = await tempDir('swarmdrop-startup-')
-  const env = values['from-source'] === true ? { SWARMDROP_FROM_SOURCE: '1' } : {}
+  // '0': the bin's own rule (a fresh bundle runs), not the test helpers' default of the source.
+  const env = { SWARMDROP_FROM_SOURCE: values['from-source'] === true ? '1' : '0' }
   const args = [...NODE_FLAGS, cli, 'daemon', '--repo', repo, '--network', 'bench-startup', '--listen', '/ip4/127.0.0.1/tcp/0', '--json', ...CONFIGS[config]]
   const t0 = performance.now()
   const p = new JsonProcess(process.execPath, args, env, checkout)
