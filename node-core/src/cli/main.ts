@@ -39,7 +39,8 @@ options:
   --psk FILE              closed swarm: connect only to nodes holding this pre-shared key
   --dht-server            answer DHT queries (server mode); default client mode
   --no-mdns               do not look for peers on the local network (mDNS)
-  --no-dht                neither announce nor look up shares on the DHT
+  --no-dht                neither announce nor look up shares on the DHT (and, without
+                          --dht-server, run no DHT at all)
   --allow-private         keep private and loopback addresses learned from the DHT (local swarms, tests)
   --max-upload RATE       global upload cap, e.g. 4MiB (per second); 0 = unlimited
   --max-download RATE     global download cap
