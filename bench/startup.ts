@@ -14,12 +14,14 @@
  *
  * --vs DIR compares with another checkout (e.g. a git worktree of main): the runs alternate,
  * old, new, old, new…, so drift in the machine's load hits both alike. --from-source sets
- * SWARMDROP_FROM_SOURCE=1 (the CLI bundle, when built, is not used).
+ * SWARMDROP_FROM_SOURCE=1 (the CLI bundle, when built, is not used); --also-source adds this
+ * checkout run from source as a third series (build the bundle first: `npm run build:cli`).
+ * Without either, this checkout runs as `swarmdrop` does: the bundle if fresh, else the source.
  * --once: one run of the minimal configuration, its figures printed, nothing written (for timing
  * this script as a whole from outside, e.g. with /usr/bin/time -v).
  *
  * Writes bench/results/startup.json (unless --once or --no-write).
- * Usage: node bench/startup.ts [--runs N] [--vs DIR] [--from-source] [--once] [--no-write]
+ * Usage: node bench/startup.ts [--runs N] [--vs DIR] [--from-source] [--also-source] [--once] [--no-write]
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
@@ -34,6 +36,7 @@ const { values } = parseArgs({
     runs: { type: 'string' },
     vs: { type: 'string' },
     'from-source': { type: 'boolean' },
+    'also-source': { type: 'boolean' },
     once: { type: 'boolean' },
     'no-write': { type: 'boolean' }
   }
@@ -50,11 +53,11 @@ type ConfigName = keyof typeof CONFIGS
 interface Run { readonly wallMs: number, readonly cpuS: number }
 
 /** One start: spawn, wait for `listening`, read the CPU time, stop it. */
-async function startOnce (checkout: string, config: ConfigName): Promise<Run> {
+async function startOnce (checkout: string, fromSource: boolean, config: ConfigName): Promise<Run> {
   const cli = join(checkout, 'node-core/bin/swarmdrop.mjs')
   const repo = await tempDir('swarmdrop-startup-')
   // '0': the bin's own rule (a fresh bundle runs), not the test helpers' default of the source.
-  const env = { SWARMDROP_FROM_SOURCE: values['from-source'] === true ? '1' : '0' }
+  const env = { SWARMDROP_FROM_SOURCE: fromSource ? '1' : '0' }
   const args = [...NODE_FLAGS, cli, 'daemon', '--repo', repo, '--network', 'bench-startup', '--listen', '/ip4/127.0.0.1/tcp/0', '--json', ...CONFIGS[config]]
   const t0 = performance.now()
   const p = new JsonProcess(process.execPath, args, env, checkout)
@@ -79,28 +82,32 @@ const median = (xs: readonly number[]): number => {
 }
 const round = (x: number, digits: number): number => Number(x.toFixed(digits))
 
-interface Series { wallMs: number[], cpuS: number[] }
+interface Series { wallMs: number[], cpuS: number[], load: number[] }
 const summary = (s: Series): Record<string, unknown> => ({
   wallMs: { median: round(median(s.wallMs), 0), min: round(Math.min(...s.wallMs), 0), max: round(Math.max(...s.wallMs), 0), values: s.wallMs.map(v => round(v, 0)) },
-  cpuS: { median: round(median(s.cpuS), 2), min: Math.min(...s.cpuS), max: Math.max(...s.cpuS), values: s.cpuS }
+  cpuS: { median: round(median(s.cpuS), 2), min: Math.min(...s.cpuS), max: Math.max(...s.cpuS), values: s.cpuS },
+  loadAverage1AtStart: s.load
 })
 
 try {
-  const checkouts: Array<{ name: string, dir: string }> = [{ name: 'this', dir: HERE }]
-  if (values.vs != null) checkouts.unshift({ name: 'vs', dir: resolve(values.vs) })
+  const checkouts: Array<{ name: string, dir: string, fromSource: boolean }> = [{ name: 'this', dir: HERE, fromSource: values['from-source'] === true }]
+  if (values['also-source'] === true) checkouts.push({ name: 'this-source', dir: HERE, fromSource: true })
+  if (values.vs != null) checkouts.unshift({ name: 'vs', dir: resolve(values.vs), fromSource: true })
   const configs: ConfigName[] = values.once === true ? ['minimal'] : ['minimal', 'dht']
   const loadBefore = loadAverage1()
   const series = new Map<string, Series>()
   for (const config of configs) {
     for (let run = 0; run < RUNS; run++) {
       for (const c of checkouts) { // alternating: vs, this, vs, this…
-        const r = await startOnce(c.dir, config)
+        const load = round(loadAverage1(), 2)
+        const r = await startOnce(c.dir, c.fromSource, config)
         const key = `${c.name}/${config}`
-        const s = series.get(key) ?? { wallMs: [], cpuS: [] }
+        const s = series.get(key) ?? { wallMs: [], cpuS: [], load: [] }
+        s.load.push(load)
         s.wallMs.push(r.wallMs)
         s.cpuS.push(r.cpuS)
         series.set(key, s)
-        console.log(`${key} run ${run + 1}: ${r.wallMs.toFixed(0)} ms to listening, ${r.cpuS.toFixed(2)} CPU-s`)
+        console.log(`${key} run ${run + 1}: ${r.wallMs.toFixed(0)} ms to listening, ${r.cpuS.toFixed(2)} CPU-s (load ${load})`)
       }
     }
   }
@@ -112,7 +119,7 @@ try {
     const out = {
       date: new Date().toISOString(),
       runs: RUNS,
-      fromSource: values['from-source'] === true,
+      series: Object.fromEntries(checkouts.map(c => [c.name, `${c.dir}${c.fromSource ? ' (from source)' : ''}`])),
       vs: values.vs ?? null,
       loadAverage1: { before: round(loadBefore, 2), after: round(loadAfter, 2) },
       configs: Object.fromEntries(configs.map(c => [c, CONFIGS[c].join(' ')])),
