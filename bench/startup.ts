@@ -17,11 +17,13 @@
  * SWARMDROP_FROM_SOURCE=1 (the CLI bundle, when built, is not used); --also-source adds this
  * checkout run from source as a third series (build the bundle first: `npm run build:cli`).
  * Without either, this checkout runs as `swarmdrop` does: the bundle if fresh, else the source.
+ * --crowd N adds a third configuration: N minimal daemons started at once (the issue's crowd of
+ * 16), wall until the last is listening and the sum of their CPU seconds.
  * --once: one run of the minimal configuration, its figures printed, nothing written (for timing
  * this script as a whole from outside, e.g. with /usr/bin/time -v).
  *
  * Writes bench/results/startup.json (unless --once or --no-write).
- * Usage: node bench/startup.ts [--runs N] [--vs DIR] [--from-source] [--also-source] [--once] [--no-write]
+ * Usage: node bench/startup.ts [--runs N] [--crowd N] [--vs DIR] [--from-source] [--also-source] [--once] [--no-write]
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
@@ -38,6 +40,7 @@ const { values } = parseArgs({
     'from-source': { type: 'boolean' },
     'also-source': { type: 'boolean' },
     once: { type: 'boolean' },
+    crowd: { type: 'string' },
     'no-write': { type: 'boolean' }
   }
 })
@@ -52,26 +55,31 @@ type ConfigName = keyof typeof CONFIGS
 
 interface Run { readonly wallMs: number, readonly cpuS: number }
 
-/** One start: spawn, wait for `listening`, read the CPU time, stop it. */
-async function startOnce (checkout: string, fromSource: boolean, config: ConfigName): Promise<Run> {
+/**
+ * One start of `n` daemons at once (1 but for the crowd): spawn, wait for each one's `listening`,
+ * read its CPU time then, stop them all. wall: until the last is listening; cpu: their sum.
+ */
+async function startOnce (checkout: string, fromSource: boolean, config: ConfigName, n = 1): Promise<Run> {
   const cli = join(checkout, 'node-core/bin/swarmdrop.mjs')
-  const repo = await tempDir('swarmdrop-startup-')
   // '0': the bin's own rule (a fresh bundle runs), not the test helpers' default of the source.
   const env = { SWARMDROP_FROM_SOURCE: fromSource ? '1' : '0' }
-  const args = [...NODE_FLAGS, cli, 'daemon', '--repo', repo, '--network', 'bench-startup', '--listen', '/ip4/127.0.0.1/tcp/0', '--json', ...CONFIGS[config]]
+  const repos = await Promise.all(Array.from({ length: n }, async () => await tempDir('swarmdrop-startup-')))
   const t0 = performance.now()
-  const p = new JsonProcess(process.execPath, args, env, checkout)
+  const procs = repos.map(repo => new JsonProcess(process.execPath, [...NODE_FLAGS, cli, 'daemon', '--repo', repo, '--network', 'bench-startup', '--listen', '/ip4/127.0.0.1/tcp/0', '--json', ...CONFIGS[config]], env, checkout))
   try {
-    // Checked in the data handler's turn: the CPU time is read as soon as the line is seen.
-    let cpuS = Number.NaN
-    const line = await p.waitFor(l => {
-      if (l.event !== 'listening') return false
-      if (Number.isNaN(cpuS)) cpuS = cpuSeconds(p.pid) ?? Number.NaN
-      return true
-    }, 60_000)
-    return { wallMs: p.timeOf(line) - t0, cpuS }
+    const each = await Promise.all(procs.map(async p => {
+      // Checked in the data handler's turn: the CPU time is read as soon as the line is seen.
+      let cpuS = Number.NaN
+      const line = await p.waitFor(l => {
+        if (l.event !== 'listening') return false
+        if (Number.isNaN(cpuS)) cpuS = cpuSeconds(p.pid) ?? Number.NaN
+        return true
+      }, 120_000)
+      return { wallMs: p.timeOf(line) - t0, cpuS }
+    }))
+    return { wallMs: Math.max(...each.map(r => r.wallMs)), cpuS: round(each.reduce((sum, r) => sum + r.cpuS, 0), 2) }
   } finally {
-    await p.kill()
+    await Promise.all(procs.map(async p => await p.kill()))
   }
 }
 
@@ -93,14 +101,15 @@ try {
   const checkouts: Array<{ name: string, dir: string, fromSource: boolean }> = [{ name: 'this', dir: HERE, fromSource: values['from-source'] === true }]
   if (values['also-source'] === true) checkouts.push({ name: 'this-source', dir: HERE, fromSource: true })
   if (values.vs != null) checkouts.unshift({ name: 'vs', dir: resolve(values.vs), fromSource: true })
-  const configs: ConfigName[] = values.once === true ? ['minimal'] : ['minimal', 'dht']
+  const crowd = Number(values.crowd ?? 0)
+  const configs: Array<ConfigName | 'crowd'> = values.once === true ? ['minimal'] : ['minimal', 'dht', ...(crowd > 0 ? ['crowd' as const] : [])]
   const loadBefore = loadAverage1()
   const series = new Map<string, Series>()
   for (const config of configs) {
     for (let run = 0; run < RUNS; run++) {
       for (const c of checkouts) { // alternating: vs, this, vs, this…
         const load = round(loadAverage1(), 2)
-        const r = await startOnce(c.dir, c.fromSource, config)
+        const r = config === 'crowd' ? await startOnce(c.dir, c.fromSource, 'minimal', crowd) : await startOnce(c.dir, c.fromSource, config)
         const key = `${c.name}/${config}`
         const s = series.get(key) ?? { wallMs: [], cpuS: [], load: [] }
         s.load.push(load)
@@ -122,7 +131,7 @@ try {
       series: Object.fromEntries(checkouts.map(c => [c.name, `${c.dir}${c.fromSource ? ' (from source)' : ''}`])),
       vs: values.vs ?? null,
       loadAverage1: { before: round(loadBefore, 2), after: round(loadAfter, 2) },
-      configs: Object.fromEntries(configs.map(c => [c, CONFIGS[c].join(' ')])),
+      configs: Object.fromEntries(configs.map(c => [c, c === 'crowd' ? `${crowd} daemons at once, ${CONFIGS.minimal.join(' ')}` : CONFIGS[c].join(' ')])),
       results
     }
     await mkdir(join(HERE, 'bench/results'), { recursive: true })
