@@ -19,12 +19,29 @@ import { builtinModules } from 'node:module'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { build } from 'rolldown'
+import type { Plugin } from 'rolldown'
 
 const root = new URL('..', import.meta.url)
 const path = (p: string): string => new URL(p, root).pathname
 const external = ['classic-level', 'ws']
 const isExternal = (id: string): boolean =>
   id.startsWith('node:') || builtinModules.includes(id) || external.some(dep => id === dep || id.startsWith(`${dep}/`))
+
+/**
+ * static-files.ts finds the built web UI at `../../../renderer/dist` from itself
+ * (node-core/src/web/); a chunk of the bundle sits two folders below the package root
+ * (out/cli/), so there it is `../../renderer/dist`. Fails the build if static-files.ts stops
+ * matching.
+ */
+const WEB_ROOT_LOOKUP = "new URL('../../../renderer/dist', import.meta.url)"
+const webRootFromBundle: Plugin = {
+  name: 'web-root-from-bundle',
+  transform (code, id) {
+    if (!id.endsWith('/node-core/src/web/static-files.ts')) return null
+    if (!code.includes(WEB_ROOT_LOOKUP)) this.error('static-files.ts no longer finds the web UI as node-core/build-cli.ts expects: update WEB_ROOT_LOOKUP')
+    return code.replace(WEB_ROOT_LOOKUP, "new URL('../../renderer/dist', import.meta.url)")
+  }
+}
 
 const { values } = parseArgs({ options: { out: { type: 'string' } } })
 /** Where the bundle goes: out/cli unless --out (tests build into a temporary folder). */
@@ -40,6 +57,7 @@ await build({
   },
   platform: 'node',
   external: isExternal,
+  plugins: [webRootFromBundle],
   output: { dir: OUT_DIR, format: 'esm', entryFileNames: '[name].mjs', chunkFileNames: '[name]-[hash].mjs', sourcemap: true }
 })
 console.log(`built ${OUT_DIR}`)

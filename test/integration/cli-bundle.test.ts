@@ -4,6 +4,7 @@
  * run through the real bin (node-core/bin/swarmdrop.mjs) with SWARMDROP_CLI_BUNDLE naming it:
  *   - a seeder and a downloader both running the bundle share and download a folder (its hash
  *     worker included), byte for byte; each process's log names the bundle as the code it ran;
+ *   - its web server finds the built web UI in the package's renderer/dist, as from source;
  *   - a bundle older than the source (what touching a source file after a build gives) is not
  *     used: the same bin runs the TypeScript source.
  * Everything else in the test suite runs from source (test/helpers/processes.ts).
@@ -11,8 +12,9 @@
 import { after, afterEach, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { mkdir, mkdtemp, readFile, rm, utimes } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes } from 'node:fs/promises'
 import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import { makeTree, removeTemps, tempDir, treeHashes } from '../helpers/files.ts'
 import { killAll, swarmdrop } from '../helpers/processes.ts'
@@ -59,6 +61,19 @@ describe('the CLI bundle', () => {
     await seeder.kill()
     assert.equal(await ranFrom(seederRepo, 'share'), join(bundle, 'main.mjs'))
     assert.equal(await ranFrom(getRepo, 'get'), join(bundle, 'main.mjs'))
+  })
+
+  it('finds the built web UI where the source does (renderer/dist in the package root)', async () => {
+    // static-files.ts's DEFAULT_WEB_ROOT, `new URL(<relative path>, import.meta.url)`, is not
+    // exported by its chunk: each such URL in the bundle is resolved as the chunk would resolve it.
+    const found: string[] = []
+    for (const file of (await readdir(bundle)).filter(f => f.endsWith('.mjs'))) {
+      const code = await readFile(join(bundle, file), 'utf8')
+      for (const m of code.matchAll(/new URL\("([^"]*renderer\/dist)", import\.meta\.url\)/g)) {
+        found.push(fileURLToPath(new URL(m[1]!, pathToFileURL(join(bundle, file)))))
+      }
+    }
+    assert.deepEqual(found, [join(ROOT, 'renderer', 'dist')])
   })
 
   it('is not used once it is older than the source: the bin runs the TypeScript source', async () => {
