@@ -10,8 +10,10 @@
  * source, 1.04 with only node-core bundled, 0.63 with the dependencies bundled too.
  *
  * So unlike electron/build.ts the dependencies are compiled in, except those that must stay files
- * in node_modules: classic-level (a native addon) and ws (optional native helpers; the web UI
- * only). The bundle is therefore stale after `npm install` too (cli-entry.mjs checks).
+ * in node_modules: classic-level (a native addon), ws (optional native helpers; the web UI only)
+ * and @libp2p/upnp-nat (its @achingbrain/ssdp reads its own package.json by a path relative to
+ * itself, which from out/cli/ would be Swarmdrop's; public network only). The bundle is therefore stale after `npm install` too
+ * (cli-entry.mjs checks).
  * Usage: node node-core/build-cli.ts [--out DIR]
  */
 import { rm } from 'node:fs/promises'
@@ -23,7 +25,7 @@ import type { Plugin } from 'rolldown'
 
 const root = new URL('..', import.meta.url)
 const path = (p: string): string => new URL(p, root).pathname
-const external = ['classic-level', 'ws']
+const external = ['classic-level', 'ws', '@libp2p/upnp-nat']
 const isExternal = (id: string): boolean =>
   id.startsWith('node:') || builtinModules.includes(id) || external.some(dep => id === dep || id.startsWith(`${dep}/`))
 

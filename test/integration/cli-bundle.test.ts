@@ -4,6 +4,7 @@
  * run through the real bin (node-core/bin/swarmdrop.mjs) with SWARMDROP_CLI_BUNDLE naming it:
  *   - a seeder and a downloader both running the bundle share and download a folder (its hash
  *     worker included), byte for byte; each process's log names the bundle as the code it ran;
+ *   - every chunk loads (a module that resolves files relative to itself fails here);
  *   - its web server finds the built web UI in the package's renderer/dist, as from source;
  *   - a bundle older than the source (what touching a source file after a build gives) is not
  *     used: the same bin runs the TypeScript source.
@@ -61,6 +62,12 @@ describe('the CLI bundle', () => {
     await seeder.kill()
     assert.equal(await ranFrom(seederRepo, 'share'), join(bundle, 'main.mjs'))
     assert.equal(await ranFrom(getRepo, 'get'), join(bundle, 'main.mjs'))
+  })
+
+  it('loads every chunk (also those only some nodes load: mDNS, the DHT, the web UI)', async () => {
+    const chunks = (await readdir(bundle)).filter(f => f.endsWith('.mjs') && f !== 'hash-worker.mjs') // the worker needs its parent
+    assert.ok(chunks.length > 5, chunks.join(' '))
+    for (const file of chunks) await import(pathToFileURL(join(bundle, file)).href)
   })
 
   it('finds the built web UI where the source does (renderer/dist in the package root)', async () => {
