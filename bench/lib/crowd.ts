@@ -4,6 +4,7 @@ import { cpuSeconds, peakRssBytes } from './proc-stats.ts'
 import { baselineClient, startDownload, stopProcess } from './procs.ts'
 import type { Seeder } from './procs.ts'
 import type { JsonProcess } from '../../test/helpers/processes.ts'
+import type { Row } from './result.ts'
 
 export interface CrowdResult {
   /** From the first downloader's node being up to the last download in place. */
@@ -17,9 +18,36 @@ export interface CrowdResult {
   /** CPU seconds of the origin and every downloader over the crowd. */
   readonly cpuSeconds: number
   readonly maxPeakRssBytes: number
+  /** Downloaders whose per-source bytes do not sum to the share, one line each (checkSourceSums); empty when exact. */
+  readonly sourceSumProblems: readonly string[]
 }
 
-export async function swarmCrowd (origin: Seeder, n: number): Promise<CrowdResult> {
+/**
+ * Exact per-source accounting: every downloader's `complete` line must attribute each byte of the
+ * share to exactly one source (its sources' bytes plus `earlierBytes`, those on disk before the
+ * run, sum to the share). One line per downloader where they do not; empty when all are exact.
+ */
+export function checkSourceSums (completes: ReadonlyArray<Record<string, unknown>>, shareBytes: number): string[] {
+  const problems: string[] = []
+  completes.forEach((c, i) => {
+    const sources = (c.sources ?? []) as Array<{ peerId: string, bytes: number }>
+    const sum = sources.reduce((s, x) => s + x.bytes, 0) + (typeof c.earlierBytes === 'number' ? c.earlierBytes : 0)
+    if (c.bytes !== shareBytes || sum !== shareBytes) {
+      problems.push(`downloader ${i + 1}: sources sum to ${sum} bytes (${sum - shareBytes > 0 ? '+' : ''}${sum - shareBytes}) of a ${shareBytes}-byte share (complete line says ${String(c.bytes)}; ${sources.length} sources)`)
+    }
+  })
+  return problems
+}
+
+/** A row that fails (MISSED) when any downloader of any repeat had per-source bytes not summing to the share. */
+export function sourceSumsRow (label: string, crowds: readonly CrowdResult[], downloaders: number): Row {
+  const wrong = crowds.reduce((s, c) => s + c.sourceSumProblems.length, 0)
+  const all = crowds.length * downloaders
+  return { label, measured: `${all - wrong} of ${all} downloaders exact`, baseline: 'every byte attributed to one source', ratio: all > 0 ? (all - wrong) / all : null, target: '= 1', met: wrong === 0 }
+}
+
+/** N downloaders started together against `origin` (sharing `shareBytes`); the crowd's times, CPU and per-source check. */
+export async function swarmCrowd (origin: Seeder, n: number, shareBytes: number): Promise<CrowdResult> {
   const originCpu0 = cpuSeconds(origin.proc.pid) ?? Number.NaN
   const ds = await Promise.all(Array.from({ length: n }, () => startDownload(origin.link)))
   const finishes = await Promise.all(ds.map(d => d.finished))
@@ -32,6 +60,9 @@ export async function swarmCrowd (origin: Seeder, n: number): Promise<CrowdResul
   for (const c of completes) {
     for (const s of c.sources as Array<{ peerId: string, bytes: number }>) if (s.peerId === origin.peerId) originBytes += s.bytes
   }
+  const sourceSumProblems = checkSourceSums(completes, shareBytes)
+  // Loud: a wrong sum makes every per-source figure (the origin's share above all) untrustworthy.
+  for (const p of sourceSumProblems) console.log(`  PER-SOURCE SUM WRONG: ${p}`)
   const maxPeakRssBytes = Math.max(...ds.map(d => peakRssBytes(d.proc.pid) ?? 0))
   await Promise.all(ds.map(d => stopProcess(d.proc)))
   await Promise.all(ds.map(d => rm(d.out, { recursive: true, force: true })))
@@ -41,7 +72,8 @@ export async function swarmCrowd (origin: Seeder, n: number): Promise<CrowdResul
     startSpreadSeconds: (Math.max(...ds.map(d => d.startedAt)) - start) / 1000,
     originBytes,
     cpuSeconds: cpu,
-    maxPeakRssBytes
+    maxPeakRssBytes,
+    sourceSumProblems
   }
 }
 

@@ -1,6 +1,7 @@
 /** Flash crowd uncapped: N downloaders against one origin with no cap, against an HTTP server and N clients. */
 import { baselineServer, startSeeder, stopAll } from '../lib/procs.ts'
-import { httpCrowd, swarmCrowd } from '../lib/crowd.ts'
+import { httpCrowd, sourceSumsRow, swarmCrowd } from '../lib/crowd.ts'
+import type { CrowdResult } from '../lib/crowd.ts'
 import { figure, ratioOf, reportRow, show } from '../lib/result.ts'
 import type { Context, Scenario, ScenarioResult } from '../lib/result.ts'
 import { MiB } from '../lib/stats.ts'
@@ -18,8 +19,10 @@ export const flashCrowdUncapped: Scenario = {
       const http = await baselineServer(['http-serve', '--bytes', String(size)])
       const origin = await startSeeder(`${root}/data.bin`)
       const t: number[] = []; const cpu: number[] = []; const ht: number[] = []; const hcpu: number[] = []; const up: number[] = []
+      const crowds: CrowdResult[] = []
       for (let r = 0; r < ctx.repeats; r++) {
-        const c = await swarmCrowd(origin, n)
+        const c = await swarmCrowd(origin, n, size)
+        crowds.push(c)
         t.push(c.allDoneSeconds)
         cpu.push(1000 * c.cpuSeconds / delivered)
         up.push(c.originBytes / size)
@@ -43,9 +46,10 @@ export const flashCrowdUncapped: Scenario = {
         figures,
         rows: [
           reportRow(`N = ${n}, ${size / MiB} MiB: all done`, show(figures.allDoneSeconds), `HTTP, ${n} clients: ${show(figures.httpAllDoneSeconds)}`, ratioOf(t, ht)),
-          reportRow('CPU seconds per delivered MiB (all processes)', show(figures.cpuMsPerDeliveredMiB), `HTTP: ${show(figures.httpCpuMsPerDeliveredMiB)}`, ratioOf(cpu, hcpu))
+          reportRow('CPU seconds per delivered MiB (all processes)', show(figures.cpuMsPerDeliveredMiB), `HTTP: ${show(figures.httpCpuMsPerDeliveredMiB)}`, ratioOf(cpu, hcpu)),
+          sourceSumsRow(`N = ${n}: per-source bytes sum to the share`, crowds, n)
         ],
-        notes: ['CPU: the origin and every downloader (Swarmdrop), the server and every client (HTTP), over the whole crowd, per MiB delivered (N x size).']
+        notes: ['CPU: the origin and every downloader (Swarmdrop), the server and every client (HTTP), over the whole crowd, per MiB delivered (N x size).', ...crowds.flatMap(c => c.sourceSumProblems)]
       }
     } finally {
       await stopAll()
