@@ -137,6 +137,9 @@ describe('per-source accounting', () => {
     first.start()
     try {
       await until('three chunks', () => data.have.count === 3)
+      // What the chunk server asks before a HAVE: this connected source's bitfield has every chunk.
+      assert.equal(first.sourceHas(server.peerId.toString(), COUNT - 1), true)
+      assert.equal(first.sourceHas(client.peerId.toString(), 0), false, 'not a source')
     } finally {
       first.stop()
     }

@@ -5,8 +5,8 @@ import { Bitfield } from '../storage/bitfield.ts'
 import { CandidateList, connectBackoffMs } from './candidates.ts'
 import type { Candidate } from './candidates.ts'
 import { PiecePicker } from './piece-picker.ts'
-import { SourceTallies, newSource } from './source-state.ts'
-import type { PeerTally, Source } from './source-state.ts'
+import { SourceTallies, newSource, snapshotOf } from './source-state.ts'
+import type { Source } from './source-state.ts'
 import { BUDGETS, RateBudget } from './peer-budget.ts'
 import { PENALTY, type PeerJudge } from './peer-score.ts'
 import { RateMeter, pipelineDepth, planningRate, rankSources, seedSparingLimit, shouldDropSource, withinByteBudget } from './source-policy.ts'
@@ -120,12 +120,11 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
 
   /** Every peer that had a session in this download (connected now or not), with its tally: the bytes sum to those verified in this process. */
   snapshot (): SourceSnapshot[] {
-    return [...this.#tallies.values()].map(t => this.#snap(t, this.#sources.get(t.peerId)))
+    return [...this.#tallies.values()].map(t => snapshotOf(t, this.#sources.get(t.peerId)))
   }
 
-  #snap (t: PeerTally, s: Source | undefined): SourceSnapshot {
-    return { peerId: t.peerId, address: t.address, bytes: t.bytes, rate: s != null ? s.rate.rate() : 0, inFlight: s?.inFlight.size ?? 0, failures: t.failures, badChunks: t.badChunks, chunks: t.chunks, connected: s != null }
-  }
+  /** Whether `peerId` is a connected source whose bitfield has chunk `index`. */
+  sourceHas (peerId: string, index: number): boolean { return this.#sources.get(peerId)?.has.has(index) === true }
 
   /** One connection round after the current burst of new candidates (a PEERS message adds many at once). */
   #connectSoon (): void {
@@ -220,7 +219,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
         this.#removeSource(source, err)
       }
     })
-    this.emit('source', this.#snap(source.tally, source))
+    this.emit('source', snapshotOf(source.tally, source))
     this.#fill(source)
   }
 

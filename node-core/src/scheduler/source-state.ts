@@ -2,6 +2,7 @@
 import type { Bitfield } from '../storage/bitfield.ts'
 import type { SourceSession } from '../protocol/chunk-client.ts'
 import { RateMeter } from './source-policy.ts'
+import type { SourceSnapshot } from '../contract/source-snapshot.ts'
 
 /**
  * One peer's counters over the whole download: every session to it (it may be dropped, time out,
@@ -65,6 +66,11 @@ export interface Source {
   lateAllowed: number
   /** When a request to this source first timed out with no block arriving since, or null. */
   stalledSince: number | null
+}
+
+/** What the service reports of a peer: its tally, and its session `s` if connected. */
+export function snapshotOf (t: PeerTally, s: Source | undefined): SourceSnapshot {
+  return { peerId: t.peerId, address: t.address, bytes: t.bytes, rate: s != null ? s.rate.rate() : 0, inFlight: s?.inFlight.size ?? 0, failures: t.failures, badChunks: t.badChunks, chunks: t.chunks, connected: s != null }
 }
 
 /**

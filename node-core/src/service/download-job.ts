@@ -109,6 +109,11 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
     this.#candidates.add(peer)
   }
 
+  /** Whether `peerId` is a connected source known to have chunk `index`. */
+  sourceHas (peerId: string, index: number): boolean {
+    return this.#transfer?.running === true && this.#transfer.sourceHas(peerId, index)
+  }
+
   /** Bytes per second received from each connected source now. */
   sourceRates (): ReadonlyMap<string, number> {
     const rates = new Map<string, number>()

@@ -27,6 +27,8 @@ export interface SessionContext {
   onUpload? (shareId: string, peerId: string, bytes: number): void
   /** Charges a message to the peer's budget (scheduler/peer-budget.ts); `over` has already closed its connection. */
   charge? (kind: BudgetKind): Verdict
+  /** Whether this session's downloader is known to have a chunk of a share already (it serves us too). */
+  peerHas? (shareId: string, index: number): boolean
 }
 
 export class ServerSession implements SessionLink {
@@ -95,8 +97,9 @@ export class ServerSession implements SessionLink {
     return verdict === 'ok'
   }
 
-  /** Queues a HAVE: it goes out within HAVE_WINDOW_MS, with any others of the window. */
+  /** Queues a HAVE (none to a downloader known to have the chunk): it goes out within HAVE_WINDOW_MS, with any others of the window. */
   tellHave (index: number): void {
+    if (this.#context.peerHas?.(this.share.shareId, index) === true) return
     this.#haves.add(index)
   }
 
