@@ -1,6 +1,6 @@
 /** A flash crowd: N downloaders started together against one origin, and the HTTP equivalent. */
 import { rm } from 'node:fs/promises'
-import { cpuSeconds, peakRssBytes } from './proc-stats.ts'
+import { cpuSeconds, peakRssBytes, writeSyscalls } from './proc-stats.ts'
 import { baselineClient, startDownload, stopProcess } from './procs.ts'
 import type { Seeder } from './procs.ts'
 import type { JsonProcess } from '../../test/helpers/processes.ts'
@@ -18,6 +18,8 @@ export interface CrowdResult {
   /** CPU seconds of the origin and every downloader over the crowd. */
   readonly cpuSeconds: number
   readonly maxPeakRssBytes: number
+  /** Write system calls of the origin (over the crowd) and every downloader (since it started): a message-per-write cost shows here. */
+  readonly writeSyscalls: number
   /** Downloaders whose per-source bytes do not sum to the share, one line each (checkSourceSums); empty when exact. */
   readonly sourceSumProblems: readonly string[]
 }
@@ -49,10 +51,12 @@ export function sourceSumsRow (label: string, crowds: readonly CrowdResult[], do
 /** N downloaders started together against `origin` (sharing `shareBytes`); the crowd's times, CPU and per-source check. */
 export async function swarmCrowd (origin: Seeder, n: number, shareBytes: number): Promise<CrowdResult> {
   const originCpu0 = cpuSeconds(origin.proc.pid) ?? Number.NaN
+  const originWrites0 = writeSyscalls(origin.proc.pid) ?? Number.NaN
   const ds = await Promise.all(Array.from({ length: n }, () => startDownload(origin.link)))
   const finishes = await Promise.all(ds.map(d => d.finished))
   const cpu = (cpuSeconds(origin.proc.pid) ?? Number.NaN) - originCpu0 +
     ds.reduce((s, d) => s + (cpuSeconds(d.proc.pid) ?? Number.NaN) - d.cpuAtStart, 0)
+  const writes = (writeSyscalls(origin.proc.pid) ?? Number.NaN) - originWrites0 + ds.reduce((s, d) => s + (writeSyscalls(d.proc.pid) ?? Number.NaN), 0)
   const start = Math.min(...ds.map(d => d.startedAt))
   const end = Math.max(...finishes.map(f => f.at))
   const completes = await Promise.all(ds.map(d => d.proc.event('complete', 600_000)))
@@ -73,6 +77,7 @@ export async function swarmCrowd (origin: Seeder, n: number, shareBytes: number)
     originBytes,
     cpuSeconds: cpu,
     maxPeakRssBytes,
+    writeSyscalls: writes,
     sourceSumProblems
   }
 }

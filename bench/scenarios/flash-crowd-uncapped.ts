@@ -18,7 +18,7 @@ export const flashCrowdUncapped: Scenario = {
     try {
       const http = await baselineServer(['http-serve', '--bytes', String(size)])
       const origin = await startSeeder(`${root}/data.bin`)
-      const t: number[] = []; const cpu: number[] = []; const ht: number[] = []; const hcpu: number[] = []; const up: number[] = []
+      const t: number[] = []; const cpu: number[] = []; const ht: number[] = []; const hcpu: number[] = []; const up: number[] = []; const writes: number[] = []
       const crowds: CrowdResult[] = []
       for (let r = 0; r < ctx.repeats; r++) {
         const c = await swarmCrowd(origin, n, size)
@@ -26,16 +26,18 @@ export const flashCrowdUncapped: Scenario = {
         t.push(c.allDoneSeconds)
         cpu.push(1000 * c.cpuSeconds / delivered)
         up.push(c.originBytes / size)
+        writes.push(c.writeSyscalls / delivered)
         const h = await httpCrowd(http, n)
         if (h.bytes !== n * size) throw new Error(`HTTP clients received ${h.bytes} of ${n * size} bytes`)
         ht.push(h.allDoneSeconds)
         hcpu.push(1000 * h.cpuSeconds / delivered)
-        ctx.log(`  repeat ${r + 1}: swarmdrop ${c.allDoneSeconds.toFixed(1)} s, ${cpu.at(-1)!.toFixed(1)} CPU-ms/MiB; HTTP ${h.allDoneSeconds.toFixed(1)} s, ${hcpu.at(-1)!.toFixed(1)} CPU-ms/MiB`)
+        ctx.log(`  repeat ${r + 1}: swarmdrop ${c.allDoneSeconds.toFixed(1)} s, ${cpu.at(-1)!.toFixed(1)} CPU-ms/MiB, ${writes.at(-1)!.toFixed(0)} write syscalls/MiB; HTTP ${h.allDoneSeconds.toFixed(1)} s, ${hcpu.at(-1)!.toFixed(1)} CPU-ms/MiB`)
       }
       const figures = {
         allDoneSeconds: figure('s', t),
         cpuMsPerDeliveredMiB: figure('CPU-ms/MiB', cpu),
         originUploadShares: figure('x share', up),
+        writeSyscallsPerDeliveredMiB: figure('writes/MiB', writes),
         httpAllDoneSeconds: figure('s', ht),
         httpCpuMsPerDeliveredMiB: figure('CPU-ms/MiB', hcpu)
       }

@@ -21,7 +21,7 @@ describe('checkSourceSums', () => {
   })
 
   it('makes a row that is missed when any downloader of any repeat is off', () => {
-    const crowd = (problems: string[]): CrowdResult => ({ allDoneSeconds: 1, firstDoneSeconds: 1, startSpreadSeconds: 0, originBytes: 0, cpuSeconds: 1, maxPeakRssBytes: 0, sourceSumProblems: problems })
+    const crowd = (problems: string[]): CrowdResult => ({ allDoneSeconds: 1, firstDoneSeconds: 1, startSpreadSeconds: 0, originBytes: 0, cpuSeconds: 1, maxPeakRssBytes: 0, writeSyscalls: 0, sourceSumProblems: problems })
     assert.equal(sourceSumsRow('x', [crowd([]), crowd([])], 4).met, true)
     const missed = sourceSumsRow('x', [crowd([]), crowd(['downloader 3: …'])], 4)
     assert.equal(missed.met, false)
