@@ -215,7 +215,7 @@ function withFlags (config: ConfigFile, values: Values): ConfigFile {
 /** Starts the web UI for the daemon and prints its URL (with the token in the fragment). */
 async function startWeb (service: SwarmdropService, profileDir: string, port: number, staticRoot: string | undefined, out: Output): Promise<WebServer> {
   const token = await loadOrCreateWebToken(profileDir)
-  const web = await WebServer.start({ api: service, token, libraryDir: join(profileDir, 'library'), port, ...(staticRoot != null ? { staticRoot: resolve(staticRoot) } : {}) })
+  const web = await WebServer.start({ api: service, media: service.media, token, libraryDir: join(profileDir, 'library'), port, ...(staticRoot != null ? { staticRoot: resolve(staticRoot) } : {}) })
   service.denyLocalPort(web.port) // the node must never dial its own web UI
   const ui = await web.uiAvailable()
   if (!ui) console.error('swarmdrop: web UI not built: run npm run build:renderer (the API is served meanwhile)')

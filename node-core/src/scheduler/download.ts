@@ -113,6 +113,9 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     for (const s of [...this.#sources.values()]) this.#removeSource(s, undefined)
   }
 
+  /** Chunks first..last are fetched first, in order (a file being played; PiecePicker.focus); null ends it. */
+  focus (range: { first: number, last: number } | null): void { this.#picker.focus(range); if (range != null) this.#fillAll() }
+
   /** A peer that may have the share: from a link hint, `--peer`, peer exchange, or one that asked us for it. */
   addCandidate (peer: string): void {
     this.#candidates.add(peer)
@@ -126,8 +129,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
   /** Whether `peerId` is a connected source whose bitfield has chunk `index`. */
   sourceHas (peerId: string, index: number): boolean { return this.#sources.get(peerId)?.has.has(index) === true }
 
-  /** One connection round after the current burst of new candidates (a PEERS message adds many at once). */
-  #connectSoon (): void {
+  #connectSoon (): void { // one connection round after a burst of new candidates (a PEERS message adds many)
     if (this.#connectScheduled || !this.#running) return
     this.#connectScheduled = true
     setImmediate(() => { this.#connectScheduled = false; if (this.#running) this.#connectSome() })
@@ -251,8 +253,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     this.#fillAll() // its chunks go to the others
   }
 
-  /** The rate the source policy plans with: recent, or this session's average when nothing arrived lately (planningRate). */
-  #planningRate (s: Source): number {
+  #planningRate (s: Source): number { // recent, or this session's average when nothing arrived lately
     return planningRate(s.rate.rate(), s.tally.bytes - s.bytesAtAttach, this.#now() - s.attachedAt)
   }
 

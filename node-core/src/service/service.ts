@@ -11,6 +11,7 @@ import { peerKey } from '../scheduler/candidates.ts'
 import { parseCommand } from '../contract/index.ts'
 import { downloadContext } from './download-context.ts'
 import { Downloads } from './downloads.ts'
+import { MediaFiles } from './media-files.ts'
 import { PeerBook } from './peer-book.ts'
 import { ProgressEmitter } from './progress-emitter.ts'
 import { SettingsStore } from './settings-store.ts'
@@ -41,6 +42,8 @@ export class SwarmdropService implements SwarmdropApi {
   readonly node: SwarmNode
   /** Profile stores that could not be read at start-up and were moved aside (started empty). */
   readonly movedAside: readonly MovedAside[]
+  /** A share's or download's files for a player, verified bytes only (host side: the web UI's media route, Electron's media protocol). */
+  readonly media: MediaFiles
   readonly #events = new EventEmitter<{ event: [ServiceEvent] }>()
   readonly #stopping = new AbortController()
   readonly #store: StateStore
@@ -86,6 +89,10 @@ export class SwarmdropService implements SwarmdropApi {
       onPeerJoined: (id, peerId) => { this.#peerJoined(id, peerId) },
       peerHas: (id, peerId, index) => this.#downloads.sourceHas(id, peerId, index),
       judge: dialPolicy.scores
+    })
+    this.media = new MediaFiles({
+      servedFor: id => this.#shares.servedFor(id),
+      focus: (id, range) => { for (const job of this.#downloads.values()) if (job.shareId === id) job.focus(range) }
     })
     this.#progress = new ProgressEmitter({ downloads: this.#downloads, shares: this.#shares, peers: this.#peers, nodeInfo: () => this.nodeInfo(), emit })
   }
