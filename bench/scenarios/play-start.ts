@@ -97,7 +97,10 @@ function range (port: number, path: string, value: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, headers: { Host: `127.0.0.1:${port}`, Range: value }, timeout: 300_000 }, res => {
       res.resume()
-      res.on('end', () => { res.statusCode === 206 ? resolve() : reject(new Error(`media answered ${res.statusCode}`)) })
+      res.on('end', () => {
+        if (res.statusCode === 206) resolve()
+        else reject(new Error(`media answered ${String(res.statusCode)}`))
+      })
     })
     req.on('error', reject)
     req.end()
