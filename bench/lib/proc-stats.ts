@@ -23,6 +23,16 @@ export function cpuSeconds (pid: number): number | null {
   }
 }
 
+/** Write system calls a process has made so far (`syscw`, /proc/<pid>/io: sockets and files), or null if it is gone. */
+export function writeSyscalls (pid: number): number | null {
+  try {
+    const m = /^syscw:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))
+    return m == null ? null : Number(m[1])
+  } catch {
+    return null
+  }
+}
+
 /** Peak resident set size in bytes (VmHWM), or null if the process is gone. */
 export function peakRssBytes (pid: number): number | null {
   try {

@@ -5,7 +5,8 @@
  * file, since it needs N x size / R by construction; its time is scaled to the share size).
  */
 import { baselineServer, startSeeder, stopAll, stopSwarm } from '../lib/procs.ts'
-import { httpCrowd, swarmCrowd } from '../lib/crowd.ts'
+import { httpCrowd, sourceSumsRow, swarmCrowd } from '../lib/crowd.ts'
+import type { CrowdResult } from '../lib/crowd.ts'
 import { figure, ratioOf, reportRow, show, targetRow } from '../lib/result.ts'
 import type { Context, Figure, Row, Scenario, ScenarioResult } from '../lib/result.ts'
 import { MiB, round3 } from '../lib/stats.ts'
@@ -25,6 +26,7 @@ export const flashCrowd: Scenario = {
     const rows: Row[] = []
     const swarmLine: Array<[number, number]> = []
     const httpLine: Array<[number, number]> = []
+    const sumProblems: string[] = []
     try {
       const http = await baselineServer(['http-serve', '--bytes', String(httpSize), '--rate', String(rate)])
       for (const n of ns) {
@@ -32,8 +34,11 @@ export const flashCrowd: Scenario = {
         const done: number[] = []
         const uploads: number[] = []
         const spread: number[] = []
+        const crowds: CrowdResult[] = []
         for (let r = 0; r < ctx.repeats; r++) {
-          const c = await swarmCrowd(origin, n)
+          const c = await swarmCrowd(origin, n, size)
+          crowds.push(c)
+          sumProblems.push(...c.sourceSumProblems.map(p => `N = ${n}, repeat ${r + 1}: ${p}`))
           done.push(c.allDoneSeconds)
           uploads.push(c.originBytes / size)
           spread.push(c.startSpreadSeconds)
@@ -50,7 +55,8 @@ export const flashCrowd: Scenario = {
         rows.push(
           targetRow(`N = ${n}: all done / lower bound (${size / MiB} MiB at ${rate / MiB} MiB/s = ${lowerBound} s)`, show(figures[`n${n}AllDoneSeconds`]!), `lower bound ${lowerBound} s; HTTP capped at R: ${round3(httpScaled)} s (N x size / R)`, ratioOf(done, done.map(() => lowerBound)), '<=', 1.25),
           targetRow(`N = ${n}: origin upload / share size`, show(figures[`n${n}OriginUploadShares`]!), 'HTTP: N x share', round3(figures[`n${n}OriginUploadShares`]!.median), '<=', 1.15),
-          reportRow(`N = ${n}: all done vs HTTP capped at R`, show(figures[`n${n}AllDoneSeconds`]!), `${round3(httpScaled)} s`, round3(figures[`n${n}AllDoneSeconds`]!.median / httpScaled))
+          reportRow(`N = ${n}: all done vs HTTP capped at R`, show(figures[`n${n}AllDoneSeconds`]!), `${round3(httpScaled)} s`, round3(figures[`n${n}AllDoneSeconds`]!.median / httpScaled)),
+          sourceSumsRow(`N = ${n}: per-source bytes sum to the share`, crowds, n)
         )
         swarmLine.push([n, figures[`n${n}AllDoneSeconds`]!.median])
         httpLine.push([n, httpScaled])
@@ -63,7 +69,8 @@ export const flashCrowd: Scenario = {
         rows,
         notes: [
           'All done: from the first downloader\'s node being up to the last download in place; the downloaders are separate processes started at once, and their start-up spread (figure nStartSpreadSeconds) counts against them.',
-          `The capped HTTP baseline was measured with ${httpSize / MiB} MiB per client and scaled linearly to ${size / MiB} MiB (it is bound by N x size / R).`
+          `The capped HTTP baseline was measured with ${httpSize / MiB} MiB per client and scaled linearly to ${size / MiB} MiB (it is bound by N x size / R).`,
+          ...sumProblems
         ],
         chart: {
           lines: [

@@ -63,7 +63,7 @@ export class SimDownloader {
   readonly sources = new Map<number, Source>()
   readonly #candidates = new Map<number, Candidate>()
   readonly #inFlight = new Map<number, number>()
-  /** Failures of sources no longer connected, carried into their next session (download.ts #past). */
+  /** Failures of sources no longer connected, carried into their next session (download.ts: the peer's tally in source-state.ts). */
   readonly #pastFailures = new Map<number, number>()
   #outstanding = 0
   #connecting = 0

@@ -277,7 +277,7 @@ async function get (service: SwarmdropService, link: string, values: Values, out
     const files: Array<{ path: string, sha256: string }> = []
     for (const path of done.files ?? []) files.push({ path, sha256: await fileSha256(path) })
     const sources = done.sources.map(s => ({ peerId: s.peerId, bytes: s.bytes, chunks: s.chunks, badChunks: s.badChunks }))
-    out.event({ event: 'complete', shareId, files, sources, bytes: done.totalBytes }, () =>
+    out.event({ event: 'complete', shareId, files, sources, earlierBytes: done.earlierBytes ?? 0, bytes: done.totalBytes }, () =>
       `complete: ${done.name ?? shareId}\n${files.map(f => `  ${f.path}`).join('\n')}\nsources:\n${sources.map(s => `  ${s.peerId} ${s.bytes} bytes`).join('\n')}`)
     return 0
   } finally {

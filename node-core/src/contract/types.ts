@@ -56,6 +56,11 @@ export interface DownloadInfo {
   readonly state: DownloadState
   readonly totalBytes: number | null
   readonly verifiedBytes: number
+  /**
+   * Of `verifiedBytes`, those already on disk when this process opened the download (an earlier
+   * run's), attributed to no source: the sources' `bytes` plus these sum to `verifiedBytes`.
+   */
+  readonly earlierBytes?: number
   readonly chunkCount: number | null
   readonly verifiedChunks: number
   readonly downloadRate: number

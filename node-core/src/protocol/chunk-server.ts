@@ -32,6 +32,8 @@ export interface ChunkServerInit {
   swarmPeers (shareId: string, peerId: string): Promise<string[]>
   uploadLimit: TokenBucket
   onUpload? (shareId: string, peerId: string, bytes: number): void
+  /** Whether `peerId` is known to have chunk `index` of a share (we download it from them too): no HAVE for it then. */
+  peerHas? (shareId: string, peerId: string, index: number): boolean
   /** A peer opened a session for a share: it may be a source for us too. */
   onPeerJoined? (shareId: string, peerId: string): void
   /** Sessions served at once (default MAX_SERVED_SESSIONS) and per peer (default MAX_SESSIONS_PER_PEER). */
@@ -141,7 +143,8 @@ export class ChunkServer {
       lookup: id => init.lookup(id),
       uploadLimit: init.uploadLimit,
       onUpload: (id, peer, bytes) => { init.onUpload?.(id, peer, bytes) },
-      charge: kind => this.#charge(peerId, kind, connection)
+      charge: kind => this.#charge(peerId, kind, connection),
+      peerHas: (id, index) => init.peerHas?.(id, peerId, index) === true
     }
   }
 

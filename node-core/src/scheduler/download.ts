@@ -5,7 +5,7 @@ import { Bitfield } from '../storage/bitfield.ts'
 import { CandidateList, connectBackoffMs } from './candidates.ts'
 import type { Candidate } from './candidates.ts'
 import { PiecePicker } from './piece-picker.ts'
-import { newSource } from './source-state.ts'
+import { SourceTallies, newSource, snapshotOf } from './source-state.ts'
 import type { Source } from './source-state.ts'
 import { BUDGETS, RateBudget } from './peer-budget.ts'
 import { PENALTY, type PeerJudge } from './peer-score.ts'
@@ -35,6 +35,8 @@ export interface SwarmTransferInit {
   readonly candidates?: CandidateList
   /** Peer scores: a source that floods or cheats is scored down, and a shut-out peer is not dialed. */
   readonly judge?: PeerJudge
+  /** Who delivered how much (shared by every transfer of a download, so a resume keeps counting); a new one by default. */
+  readonly tallies?: SourceTallies
 }
 
 const log = logger('swarmdrop:transfer')
@@ -65,7 +67,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
   readonly #verifying = new Set<number>()
   /** Bytes requested and not yet received, or received and not yet written (see MAX_BYTES_OUTSTANDING). */
   #outstandingBytes = 0
-  readonly #past = new Map<string, SourceSnapshot>()
+  readonly #tallies: SourceTallies
   readonly #now: () => number
   readonly #abort = new AbortController()
   #timer: NodeJS.Timeout | null = null
@@ -83,6 +85,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     this.#data = init.data
     this.#now = init.now ?? Date.now
     this.#candidates = init.candidates ?? new CandidateList()
+    this.#tallies = init.tallies ?? new SourceTallies()
     this.#picker = new PiecePicker(this.#data.layout.chunkCount, this.#data.have)
     this.rate = new RateMeter(3000, this.#now)
   }
@@ -118,15 +121,13 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     this.#candidates.add(peer)
   }
 
+  /** Every peer that had a session in this download (connected now or not), with its tally: the bytes sum to those verified in this process. */
   snapshot (): SourceSnapshot[] {
-    const out = new Map(this.#past)
-    for (const s of this.#sources.values()) out.set(s.peerId, this.#snap(s, true))
-    return [...out.values()]
+    return [...this.#tallies.values()].map(t => snapshotOf(t, this.#sources.get(t.peerId)))
   }
 
-  #snap (s: Source, connected: boolean): SourceSnapshot {
-    return { peerId: s.peerId, address: s.address, bytes: s.bytes, rate: connected ? s.rate.rate() : 0, inFlight: s.inFlight.size, failures: s.failures, badChunks: s.badChunks, chunks: s.chunks, connected }
-  }
+  /** Whether `peerId` is a connected source whose bitfield has chunk `index`. */
+  sourceHas (peerId: string, index: number): boolean { return this.#sources.get(peerId)?.has.has(index) === true }
 
   #connectSoon (): void { // one connection round after a burst of new candidates (a PEERS message adds many)
     if (this.#connectScheduled || !this.#running) return
@@ -173,8 +174,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
       this.#dropCandidate(session.peerId, PENALTY.protocol, 'a bitfield of the wrong length')
       return
     }
-    const source = newSource(session, address, has, this.#past.get(session.peerId), this.#now)
-    this.#past.delete(session.peerId)
+    const source = newSource(session, address, has, this.#tallies.of(session.peerId), this.#now)
     this.#sources.set(source.peerId, source)
     const candidate = this.#candidates.get(source.peerId)
     if (candidate != null) { candidate.attempts = 0; candidate.nextAttempt = 0 }
@@ -212,7 +212,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
         // gone) and we would trade requests and errors as fast as both can, holding its chunks
         // from every other source meanwhile.
         source.busyUntil = this.#now() + (code === 'busy' ? 500 : 1000)
-        if (code !== 'busy') source.failures++
+        if (code !== 'busy') source.tally.failures++
         this.#fill(source)
       },
       onClose: err => {
@@ -221,7 +221,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
         this.#removeSource(source, err)
       }
     })
-    this.emit('source', this.#snap(source, true))
+    this.emit('source', snapshotOf(source.tally, source))
     this.#fill(source)
   }
 
@@ -243,7 +243,6 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     this.#sources.delete(source.peerId)
     for (const index of [...source.inFlight.keys()]) this.#release(source, index)
     this.#picker.removeSource(source.has)
-    this.#past.set(source.peerId, this.#snap(source, false))
     if (this.#running) this.lastSeen = { peerId: source.peerId, address: source.address, at: this.#now() }
     if (!source.session.closed) {
       if (err != null) source.session.abort(err)
@@ -255,12 +254,12 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
   }
 
   #planningRate (s: Source): number { // recent, or this session's average when nothing arrived lately
-    return planningRate(s.rate.rate(), s.bytes - s.bytesAtAttach, this.#now() - s.attachedAt)
+    return planningRate(s.rate.rate(), s.tally.bytes - s.bytesAtAttach, this.#now() - s.attachedAt)
   }
 
   /** Offers free work to every source, the one expected to deliver soonest first (source policy). */
   #fillAll (): void {
-    const loads = [...this.#sources.values()].map(s => ({ id: s.peerId, rate: this.#planningRate(s), inFlight: s.inFlight.size, failures: s.failures, lan: this.#init.isLan?.(s.peerId) === true }))
+    const loads = [...this.#sources.values()].map(s => ({ id: s.peerId, rate: this.#planningRate(s), inFlight: s.inFlight.size, failures: s.tally.failures, lan: this.#init.isLan?.(s.peerId) === true }))
     for (const load of rankSources(loads, this.#data.layout.manifest.chunkSize)) {
       const s = this.#sources.get(load.id)
       if (s != null) this.#fill(s)
@@ -300,20 +299,21 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
       this.#decrementInFlight(index)
     }
     if (result === 'bad') {
-      source.badChunks++
-      source.failures++
+      source.tally.badChunks++
+      source.tally.failures++
       if (this.#running) this.#init.judge?.penalise(source.peerId, PENALTY.badChunk, `chunk ${index} failed verification`)
-      if (shouldDropSource(source.badChunks)) {
+      if (shouldDropSource(source.tally.badChunks)) {
         this.#dropCandidate(source.peerId, 0, 'bad chunks')
-        this.#removeSource(source, new ProtocolError(`dropped: sent ${source.badChunks} chunks that failed verification`))
+        this.#removeSource(source, new ProtocolError(`dropped: sent ${source.tally.badChunks} chunks that failed verification`))
         return
       }
       this.#fill(source)
       return
     }
     if (result === 'duplicate') { this.#fill(source); return } // an endgame duplicate
-    source.bytes += data.byteLength
-    source.chunks++
+    // Counted even when this session has closed meanwhile (dropped, stalled): its tally outlives it.
+    source.tally.bytes += data.byteLength
+    source.tally.chunks++
     source.rate.add(data.byteLength)
     source.rateAtLastChunk = this.#planningRate(source)
     this.rate.add(data.byteLength)
@@ -375,7 +375,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
         if (now - since > timeout) {
           this.#release(s, index)
           this.#cancel(s, index)
-          s.failures++
+          s.tally.failures++
           // A request sent after an earlier timeout timed out too, with no block between: stalled.
           if (s.stalledSince != null && since >= s.stalledSince) stalled = true
           s.stalledSince ??= now

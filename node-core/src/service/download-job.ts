@@ -12,6 +12,7 @@ import { SessionRefusedError } from '../protocol/chunk-client.ts'
 import { CandidateList, peerKey } from '../scheduler/candidates.ts'
 import { ChunkOrigins } from '../scheduler/chunk-origins.ts'
 import { SwarmTransfer } from '../scheduler/download.ts'
+import { SourceTallies } from '../scheduler/source-state.ts'
 import { PARTIAL_DIR, PartialDownload } from '../storage/partial-download.ts'
 import { releaseTarget, reserveTarget } from '../storage/target-name.ts'
 import type { TargetKind } from '../storage/target-name.ts'
@@ -67,6 +68,10 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
   #error: { code: ErrorCode, message: string } | null = null
   #abort = new AbortController()
   readonly #candidates: CandidateList
+  /** Who delivered how much, over every transfer of this job (a pause, a full disk): one tally per peer. */
+  readonly #tallies = new SourceTallies()
+  /** Bytes already verified on disk when this process opened the download (an earlier run's): no source's. */
+  #earlierBytes = 0
   #focus: { first: number, last: number } | null = null
 
   constructor (ctx: DownloadContext, link: ShareLink, record: DownloadRecord) {
@@ -111,6 +116,11 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
     this.#candidates.add(peer)
   }
 
+  /** Whether `peerId` is a connected source known to have chunk `index`. */
+  sourceHas (peerId: string, index: number): boolean {
+    return this.#transfer?.running === true && this.#transfer.sourceHas(peerId, index)
+  }
+
   /** Bytes per second received from each connected source now. */
   sourceRates (): ReadonlyMap<string, number> {
     const rates = new Map<string, number>()
@@ -132,10 +142,11 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
       state: this.#state,
       totalBytes: layout?.totalSize ?? this.#link.size ?? null,
       verifiedBytes,
+      earlierBytes: this.#earlierBytes,
       chunkCount: layout?.chunkCount ?? null,
       verifiedChunks: this.#state === 'complete' ? (layout?.chunkCount ?? 0) : (have?.count ?? 0),
       downloadRate: this.#transfer?.running === true ? this.#transfer.rate.rate() : 0,
-      sources: this.#transfer?.snapshot() ?? [],
+      sources: this.#transfer?.snapshot() ?? [...this.#tallies.values()].map(t => ({ ...t, rate: 0, inFlight: 0, connected: false })),
       files: this.#files,
       error: this.#error,
       waiting: this.#waiting()
@@ -186,6 +197,7 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
         data: this.#data!,
         downloadLimit: this.#ctx.downloadLimit,
         candidates: this.#candidates,
+        tallies: this.#tallies,
         connect: async (peer, signal) => await this.#ctx.connect(peer, this.shareId, signal),
         isLan: peerId => this.#ctx.isLan(peerId),
         onChunk: (index, peerId) => { origins?.record(index, peerId) },
@@ -275,6 +287,7 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
     // fit leaves nothing behind, not even its reserved name.
     const partialKept = await lstat(join(this.#record.outDir, PARTIAL_DIR, this.shareId)).then(st => st.isDirectory(), () => false)
     this.#data = await PartialDownload.open(this.shareId, manifest.bytes, layout, this.#record.outDir, this.#ctx.store, this.#record.targetName)
+    this.#earlierBytes = layout.totalSize - this.#data.remainingBytes
     if (this.#record.targetName == null) {
       await reserveTarget(this.#record.outDir, layout.manifest.name, targetKind(layout), async candidate => {
         this.#record = { ...this.#record, targetName: candidate, reserved: true }

@@ -37,6 +37,11 @@ export class Downloads {
 
   values (): IterableIterator<DownloadJob> { return this.#jobs.values() }
 
+  /** Whether a running download of `shareId` knows `peerId` (one of its sources) to have chunk `index`. */
+  sourceHas (shareId: string, peerId: string, index: number): boolean {
+    return this.#jobs.get(shareId)?.sourceHas(peerId, index) === true
+  }
+
   get (shareId: string): DownloadJob {
     const job = this.#jobs.get(shareId)
     if (job == null) throw new NotFoundError(`no download ${shareId}`)

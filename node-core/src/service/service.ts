@@ -88,6 +88,7 @@ export class SwarmdropService implements SwarmdropApi {
       uploadLimit: settings.uploadLimit,
       onUpload: (id, peerId, bytes) => { this.#shares.recordUpload(id, bytes); this.#peers.recordUpload(peerId, bytes) },
       onPeerJoined: (id, peerId) => { this.#peerJoined(id, peerId) },
+      peerHas: (id, peerId, index) => this.#downloads.sourceHas(id, peerId, index),
       judge: dialPolicy.scores
     })
     this.media = new MediaFiles({

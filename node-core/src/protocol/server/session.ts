@@ -7,10 +7,12 @@
 import { logger } from '../../log/logger.ts'
 import { dispatch } from './handlers/index.ts'
 import { decodeClientMessage, encodeBlock, encodeMessage } from '../messages.ts'
+import { HaveBatch } from './have-batch.ts'
 import type { ServingPolicy, SessionLink, SessionPolicy } from './serving-policy.ts'
 import type { TokenBucket } from '../../bandwidth/token-bucket.ts'
 import type { ServedShare } from '../../storage/served-share.ts'
 import type { FramedStream } from '../framing.ts'
+import type { Uint8ArrayList } from 'uint8arraylist'
 import type { ServerMessage } from '../messages.ts'
 import type { BudgetKind, Verdict } from '../../scheduler/peer-budget.ts'
 import { SwarmdropError } from '../../errors.ts'
@@ -25,6 +27,8 @@ export interface SessionContext {
   onUpload? (shareId: string, peerId: string, bytes: number): void
   /** Charges a message to the peer's budget (scheduler/peer-budget.ts); `over` has already closed its connection. */
   charge? (kind: BudgetKind): Verdict
+  /** Whether this session's downloader is known to have a chunk of a share already (it serves us too). */
+  peerHas? (shareId: string, index: number): boolean
 }
 
 export class ServerSession implements SessionLink {
@@ -43,6 +47,8 @@ export class ServerSession implements SessionLink {
   /** Aborted when the session ends: calls off a wait for upload budget. */
   readonly #closing = new AbortController()
   #unsubscribe: (() => void) | null = null
+  /** HAVEs waiting to go out together (have-batch.ts). */
+  readonly #haves = new HaveBatch(() => { this.#write([]).catch(err => { log('HAVEs to %s not sent: %s', this.peerId, err) }) })
 
   /** Opens the session's view of `policy`, `others` sessions of the share being open already. */
   constructor (framed: FramedStream, peerId: string, share: ServedShare, context: SessionContext, policy: ServingPolicy, others: number) {
@@ -53,9 +59,15 @@ export class ServerSession implements SessionLink {
     this.#policy = policy.open(share, others, this)
   }
 
-  /** Sends a message (encoded now, sent after those before it). */
+  /** Sends a message (encoded now, sent after those before it, with the HAVEs queued in front). */
   send (message: ServerMessage): Promise<void> {
-    return this.framed.send(encodeMessage(message))
+    return this.#write([encodeMessage(message)])
+  }
+
+  /** Writes the queued HAVEs and then `frames`, all in one write. */
+  #write (frames: ReadonlyArray<Uint8Array | Uint8ArrayList>): Promise<void> {
+    const haves = this.#haves.take()
+    return this.framed.sendAll(haves.length === 0 ? frames : [...haves, ...frames])
   }
 
   /**
@@ -85,8 +97,10 @@ export class ServerSession implements SessionLink {
     return verdict === 'ok'
   }
 
+  /** Queues a HAVE (none to a downloader known to have the chunk): it goes out within HAVE_WINDOW_MS, with any others of the window. */
   tellHave (index: number): void {
-    this.post({ t: 'have', index })
+    if (this.#context.peerHas?.(this.share.shareId, index) === true) return
+    this.#haves.add(index)
   }
 
   /**
@@ -147,6 +161,7 @@ export class ServerSession implements SessionLink {
       this.#sending?.cancel.abort()
       this.#wakeUp()
       this.#unsubscribe?.()
+      this.#haves.take()
       this.#policy.closed()
     }
   }
@@ -192,7 +207,7 @@ export class ServerSession implements SessionLink {
       } finally {
         this.#sending = null
       }
-      await this.framed.send(encodeBlock(index, data))
+      await this.#write([encodeBlock(index, data)])
       if (log.enabled) log.trace('sent chunk %d of %s to %s', index, shareId, this.peerId)
       this.#policy.sent(index)
       this.#context.onUpload?.(shareId, this.peerId, data.length)
