@@ -8,7 +8,7 @@
  *   lies   a correctly signed answer of 50 results with made-up share IDs that match nothing
  *   slow   never answers (holds the stream open)
  * With --flood MULTIADDR it also asks that peer the same search as fast as it is let, 300 times,
- * and prints { event: 'flood-ended', answered, refused }.
+ * and prints { event: 'flood-ended', answered, refused, ms }.
  * Prints { event: 'listening', peerId, addresses }, then { event: 'published', keywords } once
  * every keyword's record is stored, then { event: 'asked', query } per search it gets.
  */
@@ -94,6 +94,7 @@ if (values.flood != null) {
   const peerId = target.getComponents().findLast(c => c.name === 'p2p')!.value!
   let answered = 0
   let refused = 0
+  const started = performance.now()
   for (let i = 0; i < 300; i++) {
     try {
       await askPeer(node, peerId, values.flood, { query: 'rome', limit: 50 }, AbortSignal.timeout(5000))
@@ -102,7 +103,7 @@ if (values.flood != null) {
       refused++
     }
   }
-  print({ event: 'flood-ended', answered, refused })
+  print({ event: 'flood-ended', answered, refused, ms: Math.round(performance.now() - started) })
 }
 
 await new Promise<void>(resolve => {

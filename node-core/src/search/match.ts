@@ -28,8 +28,10 @@ export interface ShareKeywords {
 export function indexShare (share: { shareId: string, name: string, size: number, files: ReadonlyArray<{ path: string }> }): ShareKeywords {
   const nameKeywords = new Set(keywords(share.name))
   const all = new Set(nameKeywords)
+  // A folder share's paths all start with its name: a file matches by the rest of its path.
+  const top = `${share.name}/`
   const files = share.files.map(f => {
-    const k = new Set(keywords(f.path))
+    const k = new Set(keywords(f.path.startsWith(top) ? f.path.slice(top.length) : f.path))
     for (const w of k) all.add(w)
     return { path: f.path, keywords: k }
   })
