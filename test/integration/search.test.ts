@@ -132,7 +132,8 @@ describe('search and browse on a local DHT', { timeout: 600_000 }, () => {
     // The budget: a burst of 20, then 2 a second (SEARCH_BUDGET); past its debt the flooder is shut out.
     const allowed = 20 + 2 * Math.ceil((flood.ms as number) / 1000)
     assert.ok((flood.answered as number) <= allowed, `the flooder got ${flood.answered as number} answers in ${flood.ms as number} ms`)
-    assert.ok((flood.refused as number) >= 280, `refused ${flood.refused as number}`)
+    assert.equal((flood.answered as number) + (flood.refused as number), 300)
+    assert.ok((flood.answered as number) >= 1, 'the first requests are answered')
 
     const search = swarmdrop(['search', 'rome', '--repo', await tempDir(), '--allow-private', '--bootstrap', bootstrap[3]!])
     const { byId, done } = await results(search, 'search-done')
