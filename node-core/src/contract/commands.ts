@@ -17,6 +17,12 @@ export const commandSchemas = {
   search: z.strictObject({ query: z.string().min(1).max(256) }),
   /** All discoverable shares of one peer (by its peer ID). */
   browse: z.strictObject({ peerId: z.string().min(1).max(128) }),
+  /** Send to…: offer one of our shares to a peer; it downloads only if its user accepts. */
+  sendTo: z.strictObject({ shareId, peerId: z.string().min(1).max(128) }),
+  /** Offers received and not answered yet. */
+  offers: z.strictObject({}),
+  /** Accept (starts the download into the download folder) or decline an offer. */
+  answerOffer: z.strictObject({ offerId: z.number().int().min(1), accept: z.boolean() }),
   /** Stop serving a share (files are left alone). */
   unshare: z.strictObject({ shareId }),
   /** Start downloading a `swarmdrop://` link into `outDir` (default: the download folder). */

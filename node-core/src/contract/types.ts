@@ -45,6 +45,18 @@ export interface SearchResult {
   readonly link: string
 }
 
+/** A share a peer offered us (Send to…), waiting for Accept or Decline. Name sanitised; figures as the peer said. */
+export interface ShareOffer {
+  readonly offerId: number
+  readonly peerId: string
+  readonly shareId: string
+  readonly name: string
+  readonly size: number
+  readonly fileCount: number
+  /** ms since the epoch. */
+  readonly receivedAt: number
+}
+
 /** How a search went: distinct results, providers asked and those that answered. */
 export interface SearchDone {
   readonly searchId: number
@@ -187,6 +199,10 @@ export interface CommandResults {
   setDiscoverable: ShareInfo
   search: { searchId: number }
   browse: { peerId: string, results: SearchResult[] }
+  sendTo: { peerId: string, shareId: string }
+  offers: { offers: ShareOffer[] }
+  /** The download an Accept started, null for a Decline. */
+  answerOffer: { download: DownloadInfo | null }
 }
 
 export type ServiceEvent =
@@ -224,6 +240,10 @@ export type ServiceEvent =
   /** A search ended: no more `search:result` for it. */
   | { readonly type: 'search:done', readonly done: SearchDone }
   /** The discoverable shares' keywords on the DHT: how many are published, being published, failed. */
+  /** A peer offers us a share (Send to…): nothing is downloaded unless `answerOffer { accept: true }`. */
+  | { readonly type: 'offer:received', readonly offer: ShareOffer }
+  /** An offer was answered or expired. */
+  | { readonly type: 'offer:gone', readonly offerId: number }
   | { readonly type: 'search:keywords', readonly published: number, readonly pending: number, readonly failed: number }
 
 /** What every front end calls: the service itself, or a client that forwards over IPC / WebSocket. */

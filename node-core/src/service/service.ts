@@ -18,6 +18,7 @@ import { startNode } from './start-node.ts'
 import { ShareDiscovery } from './share-discovery.ts'
 import { ShareRegistry } from './share-registry.ts'
 import { SearchService } from './search-service.ts'
+import { OfferService } from './offer-service.ts'
 import type { SingleKadDHT } from '@libp2p/kad-dht'
 import type { PrivateKey } from '@libp2p/interface'
 import type { CommandArgs, CommandName, CommandResults, NodeInfo, ServiceEvent, SwarmdropApi } from '../contract/index.ts'
@@ -57,6 +58,7 @@ export class SwarmdropService implements SwarmdropApi {
   readonly #server: ChunkServer
   readonly #progress: ProgressEmitter
   readonly #search: SearchService
+  readonly #offers: OfferService
   readonly #profileDir: string
 
   private constructor (node: SwarmNode, stores: NodeStores, dialPolicy: DialPolicy, settings: SettingsStore, options: SwarmdropServiceOptions, privateKey: PrivateKey) {
@@ -93,6 +95,7 @@ export class SwarmdropService implements SwarmdropApi {
       judge: dialPolicy.scores
     })
     this.#search = new SearchService({ node, privateKey, routing: options.dht === false ? null : new ShareRouting(node.services.dht), shares: this.#shares, judge: dialPolicy.scores, stopping: this.#stopping.signal, emit })
+    this.#offers = new OfferService({ node, shares: this.#shares, stopping: this.#stopping.signal, download: async link => await this.#downloads.add(parseLink(link), {}, settings.downloadDir), emit })
     this.#progress = new ProgressEmitter({ downloads: this.#downloads, shares: this.#shares, peers: this.#peers, nodeInfo: () => this.nodeInfo(), emit })
   }
 
@@ -124,6 +127,7 @@ export class SwarmdropService implements SwarmdropApi {
     this.#progress.start()
     if (restore) for (const shareId of await this.#shares.restore()) this.#discovery.announce(shareId)
     await this.#search.start()
+    await this.#offers.start()
     if (!restore) return
     await this.#downloads.restore()
   }
@@ -132,6 +136,7 @@ export class SwarmdropService implements SwarmdropApi {
     this.#stopping.abort()
     this.#progress.stop()
     await this.#search.stop()
+    await this.#offers.stop()
     await this.#downloads.close()
     await this.#shares.close()
     await this.#server.stop()
@@ -211,6 +216,9 @@ export class SwarmdropService implements SwarmdropApi {
       }
       case 'search': return this.#search.search((args as CommandArgs<'search'>).query)
       case 'browse': return await this.#search.browse((args as CommandArgs<'browse'>).peerId)
+      case 'sendTo': return await this.#offers.sendTo((args as CommandArgs<'sendTo'>).shareId, (args as CommandArgs<'sendTo'>).peerId)
+      case 'offers': return this.#offers.offers()
+      case 'answerOffer': return await this.#offers.answer((args as CommandArgs<'answerOffer'>).offerId, (args as CommandArgs<'answerOffer'>).accept)
       case 'getSettings': return await this.#settings.get()
       case 'bugReport': return await writeBugReport({ profileDir: this.#profileDir, state: await liveState(this) })
       case 'setSettings': {
