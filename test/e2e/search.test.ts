@@ -2,7 +2,7 @@
 /**
  * Search in the app: Alice makes a share discoverable with the toggle on its card; Bob finds it
  * in the Search tab (results stream in), downloads it with one click, then browses Alice from the
- * Peers view. Real daemons on a local DHT, real Chromium.
+ * Peers view; then Send to… with Accept and Decline. Real daemons on a local DHT, real Chromium.
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
@@ -76,5 +76,38 @@ describe('search, download and browse in the app', { timeout: 420_000 }, () => {
     await bobPage.locator(`tr[data-peer-id="${alice.peerId}"]`).getByRole('button', { name: /Browse/ }).click()
     await bobPage.getByText(/Shares of peer .*: 1 discoverable share$/).waitFor({ timeout: 60_000 })
     assert.equal(await bobPage.locator(`li.result[data-share-id="${shared.shareId}"]`).count(), 1)
+  })
+
+  it('sends a share to a peer: the receiver sees the offer and chooses Accept or Decline', async () => {
+    const src = await tempDir()
+    await makeTree(join(src, 'Winter'), { 'snow.jpg': 200_000 })
+    await makeTree(join(src, 'Spring'), { 'rain.txt': 2000, 'b/sun.txt': 10 })
+    const winter = await alice.call('share', { path: join(src, 'Winter') })
+    const spring = await alice.call('share', { path: join(src, 'Spring') })
+    await alice.call('nodeInfo', {})
+    await alicePage.getByRole('tab', { name: /Shares/ }).click()
+
+    const send = async (name: string): Promise<void> => {
+      const card = alicePage.getByRole('article', { name: `Share ${name}` })
+      await card.getByRole('button', { name: 'Send to…' }).click()
+      await card.getByLabel('Peer ID').fill(bob.peerId)
+      await card.getByRole('button', { name: 'Send', exact: true }).click()
+      await alicePage.getByText(`Offered ${name} to`).waitFor({ timeout: 30_000 })
+    }
+    await send('Winter')
+    const offer = bobPage.getByRole('group', { name: 'Offer of Winter' })
+    await offer.waitFor({ timeout: 30_000 })
+    assert.match(await offer.innerText(), /wants to send you Winter \(.*, 1 file\)/)
+    assert.equal((await bob.call('list', {})).downloads.some(d => d.shareId === winter.shareId), false, 'nothing before Accept')
+    await bobPage.screenshot({ path: join(ARTIFACTS, 'send-offer.png') })
+    await offer.getByRole('button', { name: 'Accept' }).click()
+    await bobPage.getByRole('article', { name: 'Download Winter' }).getByText('Complete', { exact: true }).waitFor({ timeout: 120_000 })
+
+    await send('Spring')
+    const second = bobPage.getByRole('group', { name: 'Offer of Spring' })
+    await second.getByRole('button', { name: 'Decline' }).click()
+    await second.waitFor({ state: 'detached', timeout: 10_000 })
+    assert.equal((await bob.call('offers', {})).offers.length, 0)
+    assert.equal((await bob.call('list', {})).downloads.some(d => d.shareId === spring.shareId), false, 'declined: no download')
   })
 })
