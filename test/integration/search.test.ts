@@ -86,9 +86,12 @@ describe('search and browse on a local DHT', { timeout: 600_000 }, () => {
     await removeTemps()
   })
 
-  it('finds the discoverable shares from a third node, never a hidden one, ranked, and downloads one byte-identical', async () => {
+  it('finds the discoverable shares from a third node, never a hidden one, ranked, and downloads one byte-identical', async (t) => {
     const search = swarmdrop(['search', 'rome', '--repo', await tempDir(), '--allow-private', '--bootstrap', bootstrap[3]!])
     const { byId, done, order } = await results(search, 'search-done')
+    const listening = search.lines.find(l => l.event === 'listening')!
+    const first = search.lines.find(l => l.event === 'result')!
+    t.diagnostic(`search: first result ${Math.round(search.timeOf(first) - search.timeOf(listening))} ms after the node started, done after ${done.ms as number} ms (${done.peersAnswered as number} of ${done.peersAsked as number} peers answered)`)
     assert.deepEqual([...byId.keys()].toSorted(), [holiday.shareId, lectures.shareId as string].toSorted())
     assert.ok(!byId.has(secret.shareId) && !byId.has(archive.shareId), 'hidden shares never answer')
     const found = byId.get(holiday.shareId)!
