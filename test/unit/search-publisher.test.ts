@@ -70,6 +70,19 @@ describe('keyword publisher', () => {
     assert.ok(!withdrawn.has(await keywordKey('rome')), 'a keyword another share holds stays')
   })
 
+  it('announces a failed keyword again after a while, without a change of shares', async () => {
+    const routing = new RecordingRouting()
+    const statuses: PublisherStatus[] = []
+    const stop = new AbortController()
+    const publisher = new KeywordPublisher(routing, stop.signal, s => { statuses.push(s) }, 50)
+    routing.failNext = 2
+    publisher.update([indexShare({ shareId: ID_A, name: 'solo', files: [{ path: 'solo/tune.ogg' }], size: 1 })])
+    for (let i = 0; i < 400 && !(statuses.at(-1)?.pending === 0 && statuses.at(-1)?.failed === 0 && statuses.at(-1)?.published === 3); i++) await delay(5)
+    assert.deepEqual(statuses.at(-1), { published: 3, pending: 0, failed: 0 })
+    assert.equal(routing.announced.length, 3)
+    stop.abort()
+  })
+
   it('caps the keywords of one share', () => {
     const files = Array.from({ length: 100 }, (_, i) => ({ path: `big/file${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}.txt` }))
     const wanted = KeywordPublisher.wanted([indexShare({ shareId: ID_A, name: 'big', files, size: 1 })])

@@ -3,7 +3,8 @@
  * `keywordKey`), published once however many shares hold it, withdrawn when no discoverable share
  * holds it any more. kad-dht re-provides published records before they expire, as it does for
  * share records (net/share-routing.ts). A share publishes at most MAX_KEYWORDS_PER_SHARE keywords
- * (its name's, then its files' commonest), the node at most MAX_PUBLISHED_KEYWORDS.
+ * (its name's, then its files' commonest), the node at most MAX_PUBLISHED_KEYWORDS. A keyword
+ * whose announce failed (no DHT peer stored it) is tried again after RETRY_FAILED_MS (60 s).
  */
 import { logger } from '../log/logger.ts'
 import { keywordKey } from './keywords.ts'
@@ -17,6 +18,8 @@ export const MAX_KEYWORDS_PER_SHARE = 24
 export const MAX_PUBLISHED_KEYWORDS = 512
 /** Keywords being announced at once (each announce is a DHT query of its own). */
 const CONCURRENCY = 3
+/** Failed keywords are announced again after this long (the routing table may have filled since). */
+export const RETRY_FAILED_MS = 60_000
 
 /** The part of share routing publishing uses. */
 export interface KeywordAnnouncer {
@@ -38,11 +41,14 @@ export class KeywordPublisher {
   readonly #state = new Map<string, 'queued' | 'announcing' | 'published' | 'failed'>()
   readonly #queue: string[] = []
   #running = 0
+  #retry: NodeJS.Timeout | null = null
+  readonly #retryMs: number
 
-  constructor (routing: KeywordAnnouncer, signal: AbortSignal, onStatus: (status: PublisherStatus) => void) {
+  constructor (routing: KeywordAnnouncer, signal: AbortSignal, onStatus: (status: PublisherStatus) => void, retryMs = RETRY_FAILED_MS) {
     this.#routing = routing
     this.#signal = signal
     this.#onStatus = onStatus
+    this.#retryMs = retryMs
   }
 
   /** The keywords the shares want published (deduplicated, capped). */
@@ -102,9 +108,24 @@ export class KeywordPublisher {
       this.#announce(keyword).finally(() => {
         this.#running--
         this.#pump()
-        if (this.#running === 0 && this.#queue.length === 0) this.#onStatus(this.status)
+        if (this.#running === 0 && this.#queue.length === 0) {
+          this.#onStatus(this.status)
+          this.#scheduleRetry()
+        }
       }).catch(() => {})
     }
+  }
+
+  /** Queues the failed keywords again in RETRY_FAILED_MS (once; not after the node stops). */
+  #scheduleRetry (): void {
+    if (this.#retry != null || this.#signal.aborted || this.status.failed === 0) return
+    this.#retry = setTimeout(() => {
+      this.#retry = null
+      if (this.#signal.aborted) return
+      for (const [k, state] of this.#state) if (state === 'failed') { this.#state.set(k, 'queued'); this.#queue.push(k) }
+      this.#pump()
+    }, this.#retryMs)
+    this.#retry.unref()
   }
 
   async #announce (keyword: string): Promise<void> {
