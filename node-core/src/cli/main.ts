@@ -12,6 +12,7 @@ import type { WebServer } from '../web/web-server.ts'
 import { loadConfigFile } from '../config/config-file.ts'
 import type { ConfigFile } from '../config/config-file.ts'
 import { progressLine } from './progress.ts'
+import { browseCommand, searchCommand } from './search.ts'
 import { openLogFile } from '../log/log-file.ts'
 import type { LogFile } from '../log/log-file.ts'
 import { logServiceEvents } from '../log/event-log.ts'
@@ -25,6 +26,9 @@ const USAGE = `usage:
   swarmdrop daemon [--out DIR] [options]     seed the profile's shares and resume its downloads
                                              (--out: the download folder for new downloads; default
                                              the one saved in Settings, else ~/Downloads)
+  swarmdrop search <query> [options]         search the network's discoverable shares, print them as
+                                             they arrive (each with a link to download)
+  swarmdrop browse <peer-id> [options]       list one peer's discoverable shares
   swarmdrop psk <file>                       write a new pre-shared key for a closed swarm (--psk)
   swarmdrop doctor [--out FILE]              write a bug report (log tail, stored state, versions) of
                                              the profile; default file <repo>/logs/bug-report-<time>.json
@@ -46,6 +50,8 @@ options:
   --allow-private         keep private and loopback addresses learned from the DHT (local swarms, tests)
   --max-upload RATE       global upload cap, e.g. 4MiB (per second); 0 = unlimited
   --max-download RATE     global download cap
+  --discoverable          (share) let search and browse find the share (its name and file
+                          names are published as keywords on the DHT); default hidden
   --seed                  (get) keep seeding after the download completes
   --stall-timeout SECS    (get) give up after this long with no source and no progress (default 60)
   --json                  one JSON object per line instead of human output
@@ -67,6 +73,7 @@ const OPTIONS = {
   'max-download': { type: 'string' },
   out: { type: 'string' },
   seed: { type: 'boolean' },
+  discoverable: { type: 'boolean' },
   'stall-timeout': { type: 'string' },
   json: { type: 'boolean' },
   'allow-private': { type: 'boolean' },
@@ -109,7 +116,8 @@ export async function main (argv: string[]): Promise<number> {
     if (command === 'get' && (rest.length !== 1 || values.out == null)) throw new UsageError('get needs one link and --out DIR')
     if (command === 'share' && rest.length === 0) throw new UsageError('share needs at least one path')
     if (command === 'get') parseLink(rest[0]!) // a malformed link fails before anything starts
-    if (!['share', 'get', 'daemon', 'psk', 'doctor'].includes(command)) throw new UsageError(`unknown command "${command}"`)
+    if ((command === 'search' || command === 'browse') && rest.length === 0) throw new UsageError(`${command} needs ${command === 'search' ? 'a query' : 'a peer ID'}`)
+    if (!['share', 'get', 'daemon', 'psk', 'doctor', 'search', 'browse'].includes(command)) throw new UsageError(`unknown command "${command}"`)
     if (command !== 'daemon' && (values.web === true || values['web-port'] != null || values['web-root'] != null)) throw new UsageError('--web, --web-port and --web-root are daemon options')
     const webPort = values['web-port'] != null ? Number(values['web-port']) : undefined
     if (webPort != null && !(Number.isInteger(webPort) && webPort >= 0 && webPort <= 65535)) throw new UsageError('--web-port takes a port number (0 = any free port)')
@@ -148,12 +156,13 @@ export async function main (argv: string[]): Promise<number> {
 
     if (command === 'share') {
       for (const path of rest) {
-        const share = await service.call('share', { path })
+        const share = await service.call('share', { path, ...(values.discoverable === true ? { discoverable: true } : {}) })
         out.event({ event: 'shared', ...share }, () => `shared ${share.name} (${share.fileCount} file${share.fileCount === 1 ? '' : 's'}, ${share.totalBytes} bytes)\n${share.link}`)
       }
       service.subscribe(e => {
         if (e.type === 'share:changed') out.event({ event: 'share-changed', ...e.share }, () => `share ${e.share.name} stopped: ${e.share.changed ?? 'changed'}`)
         if (e.type === 'share:announced') out.event({ event: 'announced', shareId: e.shareId, ms: e.ms, stored: e.stored, errors: e.errors }, () => `announced ${e.shareId} on the DHT in ${e.ms} ms (record stored on ${e.stored} peers)`)
+        if (e.type === 'search:keywords' && e.pending === 0 && e.published + e.failed > 0) out.event({ event: 'keywords', published: e.published, failed: e.failed }, () => `search keywords on the DHT: ${e.published} published, ${e.failed} failed`)
         if (e.type === 'share:announce-failed') out.event({ event: 'announce-failed', shareId: e.shareId, message: e.message }, () => `could not announce ${e.shareId} on the DHT: ${terminalText(e.message)}`)
       })
       out.human('seeding; press Ctrl-C to stop')
@@ -170,6 +179,8 @@ export async function main (argv: string[]): Promise<number> {
       await untilSignal()
       return 0
     }
+    if (command === 'search') return await searchCommand(service, rest.join(' '), out)
+    if (command === 'browse') return await browseCommand(service, rest[0]!, out)
     const code = await get(service, rest[0]!, values, out)
     if (code === 0 && values.seed === true) {
       out.human('seeding; press Ctrl-C to stop')

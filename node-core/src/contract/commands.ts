@@ -10,7 +10,19 @@ const byteRate = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)
 
 export const commandSchemas = {
   /** Share a local file or folder; resolves once it is hashed and served. */
-  share: z.strictObject({ path: z.string().min(1).max(4096) }),
+  share: z.strictObject({ path: z.string().min(1).max(4096), discoverable: z.boolean().optional() }),
+  /** Make a share findable by search and browse (its name and file names become keywords on the DHT), or hidden again. */
+  setDiscoverable: z.strictObject({ shareId, on: z.boolean() }),
+  /** Search the network's discoverable shares: resolves at once with a `searchId`; `search:result` events follow, then `search:done`. */
+  search: z.strictObject({ query: z.string().min(1).max(256) }),
+  /** All discoverable shares of one peer (by its peer ID). */
+  browse: z.strictObject({ peerId: z.string().min(1).max(128) }),
+  /** Send to…: offer one of our shares to a peer; it downloads only if its user accepts. */
+  sendTo: z.strictObject({ shareId, peerId: z.string().min(1).max(128) }),
+  /** Offers received and not answered yet. */
+  offers: z.strictObject({}),
+  /** Accept (starts the download into the download folder) or decline an offer. */
+  answerOffer: z.strictObject({ offerId: z.number().int().min(1), accept: z.boolean() }),
   /** Stop serving a share (files are left alone). */
   unshare: z.strictObject({ shareId }),
   /** Start downloading a `swarmdrop://` link into `outDir` (default: the download folder). */

@@ -21,6 +21,51 @@ export interface ShareInfo {
   readonly uploadedBytes: number
   /** Peers with an open session for this share right now. */
   readonly peersFetching: number
+  /** Found by search and browse (off by default; absent from older nodes = off). */
+  readonly discoverable?: boolean
+}
+
+/**
+ * A share found by `search` or `browse`: what the peers holding it said (sanitised; the share ID
+ * is checked against the manifest when it is downloaded), merged over every peer that answered.
+ */
+export interface SearchResult {
+  readonly shareId: string
+  readonly name: string
+  /** Total bytes, as the holders said. */
+  readonly size: number
+  readonly fileCount: number
+  /** Some file paths that hold the query's keywords (at most 10; none for a browse). */
+  readonly matchingFiles: readonly string[]
+  /** Query keywords in the share's name (the first ranking key). */
+  readonly keywordMatches: number
+  /** Peer IDs that answered with this share (the second ranking key). */
+  readonly holders: readonly string[]
+  /** Download it with `addDownload { link }`: holds the holders' addresses as hints. */
+  readonly link: string
+}
+
+/** A share a peer offered us (Send to…), waiting for Accept or Decline. Name sanitised; figures as the peer said. */
+export interface ShareOffer {
+  readonly offerId: number
+  readonly peerId: string
+  readonly shareId: string
+  readonly name: string
+  readonly size: number
+  readonly fileCount: number
+  /** ms since the epoch. */
+  readonly receivedAt: number
+}
+
+/** How a search went: distinct results, providers asked and those that answered. */
+export interface SearchDone {
+  readonly searchId: number
+  readonly results: number
+  readonly peersAsked: number
+  readonly peersAnswered: number
+  readonly ms: number
+  /** Set when the search could not run (for instance the DHT is off and no peer was known). */
+  readonly error?: string
 }
 
 export interface FileEntry {
@@ -170,6 +215,13 @@ export interface CommandResults {
   setSettings: AppSettings
   /** Where the report was written and its size. */
   bugReport: { path: string, bytes: number }
+  setDiscoverable: ShareInfo
+  search: { searchId: number }
+  browse: { peerId: string, results: SearchResult[] }
+  sendTo: { peerId: string, shareId: string }
+  offers: { offers: ShareOffer[] }
+  /** The download an Accept started, null for a Decline. */
+  answerOffer: { download: DownloadInfo | null }
 }
 
 export type ServiceEvent =
@@ -204,6 +256,16 @@ export type ServiceEvent =
   | { readonly type: 'settings:changed', readonly settings: AppSettings }
   /** A share being created: its files are hashed (throttled: a few a second, plus the first and the last). */
   | { readonly type: 'share:hashing', readonly hashing: ShareHashing }
+  /** A search found a share, or another holder of one (the result as it now stands). */
+  | { readonly type: 'search:result', readonly searchId: number, readonly result: SearchResult }
+  /** A search ended: no more `search:result` for it. */
+  | { readonly type: 'search:done', readonly done: SearchDone }
+  /** The discoverable shares' keywords on the DHT: how many are published, being published, failed. */
+  /** A peer offers us a share (Send to…): nothing is downloaded unless `answerOffer { accept: true }`. */
+  | { readonly type: 'offer:received', readonly offer: ShareOffer }
+  /** An offer was answered or expired. */
+  | { readonly type: 'offer:gone', readonly offerId: number }
+  | { readonly type: 'search:keywords', readonly published: number, readonly pending: number, readonly failed: number }
 
 /** What every front end calls: the service itself, or a client that forwards over IPC / WebSocket. */
 export interface SwarmdropApi {

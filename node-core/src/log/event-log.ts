@@ -52,6 +52,8 @@ function logEvent (e: ServiceEvent, states: Map<string, string>, dhtMode: { last
       break
     case 'peer:connected': log('peer connected (%s, %s): %s %s', e.peer.direction, e.peer.via, e.peer.peerId, e.peer.addresses[0] ?? ''); break
     case 'peer:disconnected': log('peer disconnected: %s', e.peerId); break
+    case 'search:done': log.info('search %d done: %d result(s) from %d of %d peer(s) in %d ms%s', e.done.searchId, e.done.results, e.done.peersAnswered, e.done.peersAsked, e.done.ms, e.done.error != null ? `: ${e.done.error}` : ''); break
+    case 'search:keywords': if (e.pending === 0) log.info('search keywords on the DHT: %d published, %d failed', e.published, e.failed); break
     case 'settings:changed': log.info('settings changed: up %d B/s, down %d B/s, network %s', e.settings.maxUploadBytesPerSecond, e.settings.maxDownloadBytesPerSecond, e.settings.network ?? 'public'); break
   }
 }

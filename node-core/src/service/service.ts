@@ -18,7 +18,10 @@ import { SettingsStore } from './settings-store.ts'
 import { startNode } from './start-node.ts'
 import { ShareDiscovery } from './share-discovery.ts'
 import { ShareRegistry } from './share-registry.ts'
+import { SearchService } from './search-service.ts'
+import { OfferService } from './offer-service.ts'
 import type { SingleKadDHT } from '@libp2p/kad-dht'
+import type { PrivateKey } from '@libp2p/interface'
 import type { CommandArgs, CommandName, CommandResults, NodeInfo, RelayInfo, ServiceEvent, SwarmdropApi } from '../contract/index.ts'
 import type { SwarmNode } from '../net/node.ts'
 import type { MovedAside } from '../storage/level-recovery.ts'
@@ -57,9 +60,11 @@ export class SwarmdropService implements SwarmdropApi {
   readonly #downloads: Downloads
   readonly #server: ChunkServer
   readonly #progress: ProgressEmitter
+  readonly #search: SearchService
+  readonly #offers: OfferService
   readonly #profileDir: string
 
-  private constructor (node: SwarmNode, stores: NodeStores, dialPolicy: DialPolicy, settings: SettingsStore, options: SwarmdropServiceOptions) {
+  private constructor (node: SwarmNode, stores: NodeStores, dialPolicy: DialPolicy, settings: SettingsStore, options: SwarmdropServiceOptions, privateKey: PrivateKey) {
     this.node = node
     this.movedAside = stores.movedAside
     this.#store = stores.store
@@ -68,7 +73,10 @@ export class SwarmdropService implements SwarmdropApi {
     this.#settings = settings
     this.#profileDir = options.profileDir
     this.#events.setMaxListeners(0)
-    const emit = (event: ServiceEvent): void => { this.#events.emit('event', event) }
+    const emit = (event: ServiceEvent): void => {
+      this.#events.emit('event', event)
+      if (event.type === 'share:added' || event.type === 'share:changed' || event.type === 'share:removed') this.#search.refresh()
+    }
     this.#peers = new PeerBook(node, dialPolicy)
     this.#shares = new ShareRegistry({
       store: this.#store,
@@ -91,6 +99,8 @@ export class SwarmdropService implements SwarmdropApi {
       peerHas: (id, peerId, index) => this.#downloads.sourceHas(id, peerId, index),
       judge: dialPolicy.scores
     })
+    this.#search = new SearchService({ node, privateKey, routing: options.dht === false ? null : new ShareRouting(node.services.dht), shares: this.#shares, judge: dialPolicy.scores, stopping: this.#stopping.signal, emit })
+    this.#offers = new OfferService({ node, shares: this.#shares, stopping: this.#stopping.signal, download: async link => await this.#downloads.add(parseLink(link), {}, settings.downloadDir), emit })
     this.media = new MediaFiles({
       servedFor: id => this.#shares.servedFor(id),
       focus: (id, range) => { for (const job of this.#downloads.values()) if (job.shareId === id) job.focus(range) }
@@ -105,7 +115,7 @@ export class SwarmdropService implements SwarmdropApi {
     const { node, bootstrap } = started
     const network = options.network == null || options.network === '' ? null : options.network
     const settings = await SettingsStore.open({ store: started.stores.store, profileDir: options.profileDir, network, downloadDir: options.downloadDir, maxUploadBytesPerSecond: options.maxUploadBytesPerSecond, maxDownloadBytesPerSecond: options.maxDownloadBytesPerSecond, relayService: options.relayService, applyRelayService: async on => { await node.services.relays.setServe(on) } })
-    const service = new SwarmdropService(node, started.stores, started.dialPolicy, settings, options)
+    const service = new SwarmdropService(node, started.stores, started.dialPolicy, settings, options, started.privateKey)
     for (const b of bootstrap.list) service.#peers.found(peerKey(b), 'dht')
     if (options.dht !== false) keepJoined(node, bootstrap.list, service.#stopping.signal)
     started.onLanPeer(peerId => { service.#lanPeerFound(peerId) })
@@ -126,14 +136,18 @@ export class SwarmdropService implements SwarmdropApi {
       this.#events.emit('event', { type: 'peer:disconnected', peerId })
     })
     this.#progress.start()
+    if (restore) for (const shareId of await this.#shares.restore()) this.#discovery.announce(shareId)
+    await this.#search.start()
+    await this.#offers.start()
     if (!restore) return
-    for (const shareId of await this.#shares.restore()) this.#discovery.announce(shareId)
     await this.#downloads.restore()
   }
 
   async stop (): Promise<void> {
     this.#stopping.abort()
     this.#progress.stop()
+    await this.#search.stop()
+    await this.#offers.stop()
     await this.#downloads.close()
     await this.#shares.close()
     await this.#server.stop()
@@ -164,7 +178,8 @@ export class SwarmdropService implements SwarmdropApi {
   async #dispatch (command: CommandName, args: unknown): Promise<CommandResults[CommandName]> {
     switch (command) {
       case 'share': {
-        const info = await this.#shares.share((args as CommandArgs<'share'>).path)
+        const a = args as CommandArgs<'share'>
+        const info = await this.#shares.share(a.path, a.discoverable === true)
         this.#discovery.announce(info.shareId)
         return info
       }
@@ -204,6 +219,17 @@ export class SwarmdropService implements SwarmdropApi {
         if (files == null) throw new NotFoundError(`the manifest of download ${shareId} is not known yet`)
         return { files }
       }
+      case 'setDiscoverable': {
+        const a = args as CommandArgs<'setDiscoverable'>
+        const info = await this.#shares.setDiscoverable(a.shareId, a.on)
+        this.#search.refresh()
+        return info
+      }
+      case 'search': return this.#search.search((args as CommandArgs<'search'>).query)
+      case 'browse': return await this.#search.browse((args as CommandArgs<'browse'>).peerId)
+      case 'sendTo': return await this.#offers.sendTo((args as CommandArgs<'sendTo'>).shareId, (args as CommandArgs<'sendTo'>).peerId)
+      case 'offers': return this.#offers.offers()
+      case 'answerOffer': return await this.#offers.answer((args as CommandArgs<'answerOffer'>).offerId, (args as CommandArgs<'answerOffer'>).accept)
       case 'getSettings': return await this.#settings.get()
       case 'bugReport': return await writeBugReport({ profileDir: this.#profileDir, state: await liveState(this) })
       case 'setSettings': {

@@ -27,7 +27,8 @@ export interface ShareRegistryInit {
 }
 
 interface Seeded {
-  readonly record: ShareRecord
+  /** Replaced when the share's discoverable flag changes. */
+  record: ShareRecord
   readonly seeded: SeededShare
   uploaded: number
 }
@@ -53,7 +54,7 @@ export class ShareRegistry {
   }
 
   /** Hashes a file or folder, stores its manifest and record, and serves it. */
-  async share (path: string): Promise<ShareInfo> {
+  async share (path: string, discoverable = false): Promise<ShareInfo> {
     const progress = new ShareHashingProgress(path, this.#init.emit)
     let built
     try {
@@ -70,7 +71,9 @@ export class ShareRegistry {
       shareId,
       root: resolve(path),
       files: built.files.map(f => ({ absolutePath: f.absolutePath, size: f.size, mtimeMs: f.mtimeMs })),
-      addedAt: Date.now()
+      addedAt: Date.now(),
+      // Sharing the same thing again keeps it discoverable.
+      ...(discoverable || this.#seeded.get(shareId)?.record.discoverable === true ? { discoverable: true } : {})
     }
     await this.#init.store.putShare(record)
     const info = await this.seed(record, bytes, new ManifestLayout(built.manifest))
@@ -133,6 +136,25 @@ export class ShareRegistry {
 
   isSeeded (shareId: string): boolean { return this.#seeded.has(shareId) }
 
+  /** Makes a share found by search and browse, or hidden; stored with the share. */
+  async setDiscoverable (shareId: string, on: boolean): Promise<ShareInfo> {
+    const s = this.#seeded.get(shareId)
+    if (s == null) throw new NotFoundError(`no share ${shareId}`)
+    const record: ShareRecord = { ...s.record, discoverable: on }
+    await this.#init.store.putShare(record)
+    s.record = record
+    const info = this.#info(s)
+    this.#init.emit({ type: 'share:progress', share: info })
+    return info
+  }
+
+  /** The discoverable shares served intact now, with their files (what search answers from). */
+  discoverable (): Array<{ shareId: string, name: string, size: number, files: ReadonlyArray<{ path: string }> }> {
+    return [...this.#seeded.values()]
+      .filter(s => s.record.discoverable === true && s.seeded.changed == null)
+      .map(s => ({ shareId: s.record.shareId, name: s.seeded.layout.manifest.name, size: s.seeded.layout.totalSize, files: s.seeded.layout.manifest.files }))
+  }
+
   recordUpload (shareId: string, bytes: number): void {
     const s = this.#seeded.get(shareId)
     if (s != null) s.uploaded += bytes
@@ -165,7 +187,8 @@ export class ShareRegistry {
       chunkSize: m.chunkSize,
       changed: s.seeded.changed,
       uploadedBytes: s.uploaded,
-      peersFetching: this.#init.peersFetching(s.record.shareId)
+      peersFetching: this.#init.peersFetching(s.record.shareId),
+      discoverable: s.record.discoverable === true
     }
   }
 }

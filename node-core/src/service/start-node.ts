@@ -7,6 +7,7 @@ import { DialPolicy, hostOf } from '../net/dial-policy.ts'
 import { bootstrapFor, createSwarmNode } from '../net/node.ts'
 import { openLevelRecovering } from '../storage/level-recovery.ts'
 import { StateStore } from '../storage/state-store.ts'
+import type { PrivateKey } from '@libp2p/interface'
 import type { SwarmNode } from '../net/node.ts'
 import type { MovedAside } from '../storage/level-recovery.ts'
 
@@ -64,6 +65,8 @@ async function openStores (profileDir: string): Promise<NodeStores> {
 
 export interface StartedNode {
   readonly node: SwarmNode
+  /** The node's identity key (search answers are signed with it). */
+  readonly privateKey: PrivateKey
   readonly stores: NodeStores
   readonly dialPolicy: DialPolicy
   readonly bootstrap: ReturnType<typeof bootstrapFor>
@@ -94,5 +97,5 @@ export async function startNode (options: SwarmdropServiceOptions): Promise<Star
     log.warn('shutting out %s for a while: %s', peerId, reason)
     node.hangUp(peerIdFromString(peerId)).catch((err: unknown) => { log('hanging up on %s: %s', peerId, err) })
   })
-  return { node, stores, dialPolicy, bootstrap, onLanPeer: listener => { lanListener = listener } }
+  return { node, privateKey, stores, dialPolicy, bootstrap, onLanPeer: listener => { lanListener = listener } }
 }

@@ -10,6 +10,8 @@ export interface ShareRecord {
   readonly root: string
   readonly files: ReadonlyArray<{ readonly absolutePath: string, readonly size: number, readonly mtimeMs: number }>
   readonly addedAt: number
+  /** Found by search and browse (absent: hidden). */
+  readonly discoverable?: boolean
 }
 
 export type DownloadStatus = 'active' | 'paused' | 'complete'
