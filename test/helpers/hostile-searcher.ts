@@ -82,6 +82,7 @@ await node.handle(SEARCH_PROTOCOL, async stream => {
 print({ event: 'listening', peerId: node.peerId.toString(), addresses: node.getMultiaddrs().map(String) })
 
 if ((values.keyword ?? []).length > 0) {
+  if (node.services.dht == null) throw new Error('the hostile searcher needs the DHT')
   const routing = new ShareRouting(node.services.dht)
   // Wait for a peer in the routing table first: a provide with none stores nothing.
   while (node.getConnections().length === 0) await new Promise(resolve => setTimeout(resolve, 200))

@@ -99,7 +99,7 @@ export class SwarmdropService implements SwarmdropApi {
       peerHas: (id, peerId, index) => this.#downloads.sourceHas(id, peerId, index),
       judge: dialPolicy.scores
     })
-    this.#search = new SearchService({ node, privateKey, routing: options.dht === false ? null : new ShareRouting(node.services.dht), shares: this.#shares, judge: dialPolicy.scores, stopping: this.#stopping.signal, emit })
+    this.#search = new SearchService({ node, privateKey, routing: dht == null ? null : new ShareRouting(dht), shares: this.#shares, judge: dialPolicy.scores, stopping: this.#stopping.signal, emit })
     this.#offers = new OfferService({ node, shares: this.#shares, stopping: this.#stopping.signal, download: async link => await this.#downloads.add(parseLink(link), {}, settings.downloadDir), emit })
     this.media = new MediaFiles({
       servedFor: id => this.#shares.servedFor(id),
