@@ -8,6 +8,7 @@ import assert from 'node:assert/strict'
 import { multiaddr } from '@multiformats/multiaddr'
 import { classifyAddress, preferredConnection, reachAdvice, reachInfo, reachability } from '../../node-core/src/net/reach.ts'
 import { upnpFrom } from '../../node-core/src/service/node-reach.ts'
+import { connectionText, reachText } from '../../node-core/src/cli/reach-text.ts'
 import type { ReachFacts } from '../../node-core/src/net/reach.ts'
 import type { NodeAddress } from '@libp2p/interface-internal'
 
@@ -129,5 +130,24 @@ describe('upnpFrom', () => {
     assert.deepEqual(upnpFrom(true, addresses), { state: 'mapped', addresses: ['/ip4/198.51.100.7/tcp/4001'], confirmed: false })
     assert.deepEqual(upnpFrom(true, [addr('/ip4/198.51.100.7/tcp/4001', 'ip-mapping', true)])?.confirmed, true)
     assert.deepEqual(upnpFrom(true, addresses.slice(0, 1)), { state: 'none', addresses: [], confirmed: false })
+  })
+})
+
+describe('reach text for the terminal (doctor, daemon)', () => {
+  it('says how a peer is connected in words', () => {
+    assert.equal(connectionText({ connectionKind: 'relayed', relayPeerId: RELAY, ipFamily: 'ipv6' }), `relayed via ${RELAY.slice(0, 12)}…${RELAY.slice(-4)}, IPv6`)
+    assert.equal(connectionText({ connectionKind: 'lan', relayPeerId: null, ipFamily: 'ipv4' }), 'LAN, IPv4')
+    assert.equal(connectionText({ connectionKind: 'direct', relayPeerId: null, ipFamily: null }), 'direct')
+  })
+  it('prints the reach block with its advice', () => {
+    const text = reachText(reachInfo({ ...BASE, ownAddresses: [CIRCUIT_OF_OURS], relaysUsed: [RELAY], upnp: { state: 'none', addresses: [], confirmed: false }, uploadCap: 2 * 1024 * 1024 }))
+    assert.equal(text, [
+      'reach: private',
+      '  public addresses: none',
+      '  UPnP: no port mapped',
+      `  relays used: ${RELAY}`,
+      '  relaying for others: no',
+      '  Your router has UPnP off: downloads from you go through a relay at up to 2 MiB/s (your upload limit), usually less; turn UPnP on or forward a port on your router for direct connections.'
+    ].join('\n'))
   })
 })
