@@ -38,9 +38,9 @@ describe('reach in the progress stream', () => {
     assert.equal(events.filter(e => e.type === 'peer:updated').length, 0, 'nothing changed')
     set.peer = { ...set.peer, addresses: ['/ip6/3fff:2::5/tcp/4001'], connectionKind: 'direct', relayPeerId: null }
     emitter.tick()
-    const updated = events.filter(e => e.type === 'peer:updated')
+    const updated = events.flatMap(e => e.type === 'peer:updated' ? [e.peer] : [])
     assert.equal(updated.length, 1)
-    assert.deepEqual(updated[0]!.type === 'peer:updated' ? [updated[0].peer.connectionKind, updated[0].peer.relayPeerId, updated[0].peer.ipFamily] : null, ['direct', null, 'ipv6'])
+    assert.deepEqual([updated[0]!.connectionKind, updated[0]!.relayPeerId, updated[0]!.ipFamily], ['direct', null, 'ipv6'])
     set.peer = { ...set.peer, ipFamily: 'ipv4' }
     emitter.tick()
     assert.equal(events.filter(e => e.type === 'peer:updated').length, 2, 'a change of family alone is published')
@@ -53,10 +53,10 @@ describe('reach in the progress stream', () => {
     assert.equal(events.filter(e => e.type === 'node').length, 0)
     set.node = { ...set.node, reach: reachInfo({ ...FACTS, relaysUsed: [RELAY] }) }
     emitter.tick()
-    const nodes = events.filter(e => e.type === 'node')
+    const nodes = events.flatMap(e => e.type === 'node' ? [e.node] : [])
     assert.equal(nodes.length, 1)
-    assert.equal(nodes[0]!.type === 'node' ? nodes[0].node.reach.reachability : null, 'private')
-    assert.deepEqual(nodes[0]!.type === 'node' ? nodes[0].node.reach.relaysUsed : null, [RELAY])
+    assert.equal(nodes[0]!.reach.reachability, 'private')
+    assert.deepEqual(nodes[0]!.reach.relaysUsed, [RELAY])
     set.node = { ...set.node, reach: reachInfo({ ...FACTS, relaysUsed: [RELAY], relayServing: false }) }
     emitter.tick()
     assert.equal(events.filter(e => e.type === 'node').length, 1, 'an equal reach is not published again')
