@@ -42,6 +42,13 @@ function addressesOf (get: JsonProcess, peerId: string): Set<string> {
   return seen
 }
 
+interface PeerLine { peerId: string, connectionKind: string, relayPeerId: string | null, ipFamily: string | null }
+
+/** The downloader's PeerInfo for a peer, as `get --json` printed it (a `peer` line per connect and change). */
+function peerLinesOf (get: JsonProcess, peerId: string): PeerLine[] {
+  return get.lines.filter(l => l.event === 'peer' && l.peerId === peerId) as unknown as PeerLine[]
+}
+
 /** A public node on the simulated internet, with a fixed port: the bootstrap peer and a relay. */
 async function publicNode (name: string, bootstrap: string[] = []): Promise<{ host: SimHost, proc: JsonProcess, bootstrap: string }> {
   const host = sim.publicHost(name)
@@ -82,6 +89,11 @@ describe('reach: two people behind home routers', { skip: unavailable ?? false, 
     assert.ok(sources.some(s => s.peerId === seederId && s.bytes > 0), JSON.stringify(sources))
     const via = [...addressesOf(get, seederId)]
     assert.ok(via.length > 0 && via.every(a => a.includes(`/p2p-circuit/p2p/${seederId}`)), `the seeder was reached through the relay: ${JSON.stringify(via)}`)
+    // The downloader's Peers view said so all along: relayed, through the relay's peer ID.
+    const relayId = relay.bootstrap.slice(relay.bootstrap.lastIndexOf('/p2p/') + 5)
+    const seen = peerLinesOf(get, seederId)
+    assert.ok(seen.length > 0, 'get --json printed the seeder\'s PeerInfo')
+    for (const p of seen) assert.deepEqual({ kind: p.connectionKind, relay: p.relayPeerId }, { kind: 'relayed', relay: relayId }, JSON.stringify(seen))
   })
 })
 
@@ -124,6 +136,10 @@ describe('reach: IPv6 and a lost relay', { skip: unavailable ?? false, timeout: 
     assert.deepEqual(await treeHashes(join(out, 'v6')), await treeHashes(join(src, 'v6')))
     const via = [...addressesOf(get, seeder.peerId)]
     assert.ok(via.length > 0 && via.every(a => a.startsWith(`/ip6/${alice.host.ip6}/tcp/`)), `the seeder was dialed directly on its global IPv6 address: ${JSON.stringify(via)}`)
+    // The downloader's Peers view says so: direct, over IPv6, no relay (its last word on the seeder).
+    const seen = peerLinesOf(get, seeder.peerId)
+    assert.ok(seen.length > 0, 'get --json printed the seeder\'s PeerInfo')
+    assert.deepEqual(seen.at(-1), { ...seen.at(-1), connectionKind: 'direct', ipFamily: 'ipv6', relayPeerId: null }, JSON.stringify(seen))
   })
 
   it('finishes a download through another relay when the one in use is killed mid-transfer', async () => {
