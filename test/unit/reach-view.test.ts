@@ -78,6 +78,12 @@ describe('reachability', () => {
     assert.equal(reachability({ ...BASE, ownAddresses: [CIRCUIT_OF_OURS] }), 'private')
     assert.equal(reachability({ ...BASE, ownAddresses: ['/ip6/fd00:1::2/tcp/1'], connectionAddresses: ['/ip6/3fff:1::10/tcp/4001'] }), 'private')
   })
+  it('a public address of ours: unknown while unchecked, private once a check failed (even with public peers)', () => {
+    const publicPeer = { connectionAddresses: ['/ip6/3fff:1::10/tcp/4001'] }
+    assert.equal(reachability({ ...BASE, ...publicPeer, checkingAddresses: ['/ip6/3fff:2::5/tcp/4001'] }), 'unknown')
+    assert.equal(reachability({ ...BASE, ...publicPeer, failedAddresses: ['/ip6/3fff:2::5/tcp/4001'] }), 'private')
+    assert.equal(reachability({ ...BASE, failedAddresses: ['/ip6/3fff:2::5/tcp/4001'] }), 'private')
+  })
   it('unknown on loopback or a LAN alone', () => {
     assert.equal(reachability({ ...BASE, ownAddresses: ['/ip4/127.0.0.1/tcp/1'], connectionAddresses: ['/ip4/127.0.0.1/tcp/2', '/ip4/192.168.1.3/tcp/3'] }), 'unknown')
     assert.equal(reachability(BASE), 'unknown')
@@ -113,6 +119,11 @@ describe('reach advice', () => {
   it('private without a relay: peers behind other routers cannot download from you', () => {
     const info = reachInfo({ ...BASE, ownAddresses: ['/ip6/fd00:1::2/tcp/1'], connectionAddresses: ['/ip6/3fff:1::10/tcp/4001'], upnp: { state: 'none', addresses: [], confirmed: false } })
     assert.equal(info.advice, 'Your router has UPnP off and no relay found yet: peers behind other routers cannot download from you; turn UPnP on or forward a port on your router.')
+  })
+
+  it('unknown while checking: names the address being checked', () => {
+    assert.equal(reachInfo({ ...BASE, checkingAddresses: ['/ip6/3fff:2::5/tcp/4001', '/ip4/8.8.4.4/tcp/1'] }).advice,
+      'Checking whether others can reach you at /ip6/3fff:2::5/tcp/4001 (and 1 more): a peer on the internet will try to connect back.')
   })
 
   it('unknown: says nobody on the internet checked yet', () => {

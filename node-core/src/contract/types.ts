@@ -108,8 +108,9 @@ export interface UpnpInfo {
 export interface ReachInfo {
   /**
    * `public`: a public, direct address of ours is confirmed (AutoNAT, a UPnP mapping or a named
-   * listen address); `private`: none is, and we see the internet (a peer on a public address, or
-   * relay reservations); `unknown`: nothing tells yet (no peer beyond the local network).
+   * listen address); `private`: none is, and we hold relay reservations, a check found our public
+   * address unreachable, or we see the internet (a peer on a public address); `unknown`: nothing
+   * tells yet (no peer beyond the local network, or a public address of ours awaits its check).
    */
   readonly reachability: 'public' | 'private' | 'unknown'
   /** Our confirmed public, direct addresses. */

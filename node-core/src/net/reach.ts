@@ -51,6 +51,10 @@ export interface ReachFacts {
   readonly ownAddresses: readonly string[]
   /** Remote addresses of our open connections. */
   readonly connectionAddresses: readonly string[]
+  /** Public direct addresses of ours no peer has checked yet (AutoNAT pending). */
+  readonly checkingAddresses?: readonly string[]
+  /** Public direct addresses of ours that a check found unreachable (a firewall, or the NAT's outside address). */
+  readonly failedAddresses?: readonly string[]
   /** The UPnP mapping, null when UPnP does not run. */
   readonly upnp: UpnpInfo | null
   /** Relays we hold (or are making) reservations on. */
@@ -62,14 +66,18 @@ export interface ReachFacts {
 }
 
 /**
- * Public when an address of ours is public and direct; private when none is and we see the
- * internet (a connection to a public address, a relay reservation, or a relayed address of ours);
- * unknown otherwise (a node on a LAN or loopback alone cannot tell).
+ * Public when an announced address of ours is public and direct (announced = confirmed); private
+ * when none is and we have a relay reservation, a relayed address, or a public address a peer
+ * found unreachable; unknown while a public address of ours awaits its first check; else private
+ * if we see the internet (a connection to a public address), unknown if not (a node on a LAN or
+ * loopback alone cannot tell).
  */
-export function reachability (facts: Pick<ReachFacts, 'ownAddresses' | 'connectionAddresses' | 'relaysUsed'>): ReachInfo['reachability'] {
+export function reachability (facts: Pick<ReachFacts, 'ownAddresses' | 'connectionAddresses' | 'relaysUsed' | 'checkingAddresses' | 'failedAddresses'>): ReachInfo['reachability'] {
   if (facts.ownAddresses.some(isPublicDirectAddress)) return 'public'
   if (facts.relaysUsed.length > 0) return 'private'
   if (facts.ownAddresses.some(a => classifyAddress(a).connectionKind === 'relayed')) return 'private'
+  if ((facts.failedAddresses ?? []).length > 0) return 'private'
+  if ((facts.checkingAddresses ?? []).length > 0) return 'unknown'
   if (facts.connectionAddresses.some(isPublicDirectAddress)) return 'private'
   return 'unknown'
 }
@@ -80,7 +88,7 @@ function relaySpeed (uploadCap: number): string {
 }
 
 /** One line of plain advice for a reachability state (null: nothing to say). */
-export function reachAdvice (reach: Pick<ReachInfo, 'reachability' | 'upnp' | 'relaysUsed' | 'relayServing' | 'reservationsServed'>, uploadCap: number): string | null {
+export function reachAdvice (reach: Pick<ReachInfo, 'reachability' | 'upnp' | 'relaysUsed' | 'relayServing' | 'reservationsServed'>, uploadCap: number, checking: readonly string[] = []): string | null {
   switch (reach.reachability) {
     case 'public': {
       const serving = reach.relayServing
@@ -101,6 +109,7 @@ export function reachAdvice (reach: Pick<ReachInfo, 'reachability' | 'upnp' | 'r
       return `${why} and no relay found yet: peers behind other routers cannot download from you; ${fix}.`
     }
     case 'unknown':
+      if (checking.length > 0) return `Checking whether others can reach you at ${checking[0]!}${checking.length > 1 ? ` (and ${checking.length - 1} more)` : ''}: a peer on the internet will try to connect back.`
       return 'Not known yet whether others can reach you: no peer on the internet has checked it (peers on your network connect directly).'
   }
 }
@@ -116,7 +125,7 @@ export function reachInfo (facts: ReachFacts): ReachInfo {
     relayServing: facts.relayServing,
     reservationsServed: facts.reservationsServed
   }
-  return { ...reach, advice: reachAdvice(reach, facts.uploadCap) }
+  return { ...reach, advice: reachAdvice(reach, facts.uploadCap, facts.checkingAddresses ?? []) }
 }
 
 /** The connection to show for a peer with several: a direct or LAN one before a relayed one (libp2p opens new streams on those). */
