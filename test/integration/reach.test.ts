@@ -13,6 +13,7 @@ import { NetSim, netsimUnavailable } from '../helpers/netsim.ts'
 import { killAll } from '../helpers/processes.ts'
 import type { SimHost } from '../helpers/netsim.ts'
 import type { JsonProcess } from '../helpers/processes.ts'
+import type { NodeInfo, ReachInfo } from '../../node-core/src/contract/index.ts'
 
 const unavailable = netsimUnavailable()
 if (unavailable != null) console.log(`# reach tests skipped: ${unavailable}`)
@@ -47,6 +48,12 @@ interface PeerLine { peerId: string, connectionKind: string, relayPeerId: string
 /** The downloader's PeerInfo for a peer, as `get --json` printed it (a `peer` line per connect and change). */
 function peerLinesOf (get: JsonProcess, peerId: string): PeerLine[] {
   return get.lines.filter(l => l.event === 'peer' && l.peerId === peerId) as unknown as PeerLine[]
+}
+
+/** The first `node` line of a daemon whose reach matches. */
+async function reachLine (daemon: JsonProcess, match: (reach: ReachInfo) => boolean, timeoutMs = 120_000): Promise<ReachInfo> {
+  const line = await daemon.waitFor(l => l.event === 'node' && match((l.node as NodeInfo).reach), timeoutMs)
+  return (line.node as NodeInfo).reach
 }
 
 /** A public node on the simulated internet, with a fixed port: the bootstrap peer and a relay. */
@@ -94,6 +101,9 @@ describe('reach: two people behind home routers', { skip: unavailable ?? false, 
     const seen = peerLinesOf(get, seederId)
     assert.ok(seen.length > 0, 'get --json printed the seeder\'s PeerInfo')
     for (const p of seen) assert.deepEqual({ kind: p.connectionKind, relay: p.relayPeerId }, { kind: 'relayed', relay: relayId }, JSON.stringify(seen))
+    // The relay's own reach: public, relaying, with the seeder's reservation (at least) served.
+    const relayReach = await reachLine(relay.proc, r => r.relayServing && r.reservationsServed >= 1)
+    assert.equal(relayReach.reachability, 'public')
   })
 })
 
@@ -140,6 +150,10 @@ describe('reach: IPv6 and a lost relay', { skip: unavailable ?? false, timeout: 
     const seen = peerLinesOf(get, seeder.peerId)
     assert.ok(seen.length > 0, 'get --json printed the seeder\'s PeerInfo')
     assert.deepEqual(seen.at(-1), { ...seen.at(-1), connectionKind: 'direct', ipFamily: 'ipv6', relayPeerId: null }, JSON.stringify(seen))
+    // The seeder's reach: public on its global IPv6 address, no relay needed.
+    const reach = await reachLine(seeder.daemon, r => r.reachability === 'public')
+    assert.ok(reach.publicAddresses.some(a => a.startsWith(`/ip6/${alice.host.ip6}/tcp/`)), JSON.stringify(reach))
+    assert.deepEqual(reach.relaysUsed, [])
   })
 
   it('finishes a download through another relay when the one in use is killed mid-transfer', async () => {
@@ -164,5 +178,10 @@ describe('reach: IPv6 and a lost relay', { skip: unavailable ?? false, timeout: 
     assert.ok((started.verifiedBytes as number) < (started.totalBytes as number))
     await get.event('complete', 180_000)
     assert.deepEqual(await treeHashes(join(out, 'big')), await treeHashes(join(src, 'big')))
+    // The NAT'd seeder's reach said so: private, holding reservations on the swarm's relays.
+    const reach = await reachLine(seeder.daemon, r => r.reachability === 'private' && r.relaysUsed.length > 0)
+    const relayIds = relays.map(r => r.bootstrap.slice(r.bootstrap.lastIndexOf('/p2p/') + 5))
+    assert.ok(reach.relaysUsed.every(id => relayIds.includes(id)), JSON.stringify(reach))
+    assert.match(String(reach.advice), /go through a relay at up to 1 MiB\/s \(your upload limit\)/)
   })
 })
