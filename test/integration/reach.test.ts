@@ -50,10 +50,15 @@ function peerLinesOf (get: JsonProcess, peerId: string): PeerLine[] {
   return get.lines.filter(l => l.event === 'peer' && l.peerId === peerId) as unknown as PeerLine[]
 }
 
-/** The first `node` line of a daemon whose reach matches. */
+/** A daemon's reach as its `listening` line or a later `node` line (printed when it changes) gave it. */
+function reachOf (line: Record<string, unknown>): ReachInfo | null {
+  if (line.event === 'listening') return line.reach as ReachInfo
+  return line.event === 'node' ? (line.node as NodeInfo).reach : null
+}
+
+/** The first reach a daemon printed that matches. */
 async function reachLine (daemon: JsonProcess, match: (reach: ReachInfo) => boolean, timeoutMs = 120_000): Promise<ReachInfo> {
-  const line = await daemon.waitFor(l => l.event === 'node' && match((l.node as NodeInfo).reach), timeoutMs)
-  return (line.node as NodeInfo).reach
+  return reachOf(await daemon.waitFor(l => { const r = reachOf(l); return r != null && match(r) }, timeoutMs))!
 }
 
 /** A public node on the simulated internet, with a fixed port: the bootstrap peer and a relay. */
@@ -153,7 +158,9 @@ describe('reach: IPv6 and a lost relay', { skip: unavailable ?? false, timeout: 
     // The seeder's reach: public on its global IPv6 address, no relay needed.
     const reach = await reachLine(seeder.daemon, r => r.reachability === 'public')
     assert.ok(reach.publicAddresses.some(a => a.startsWith(`/ip6/${alice.host.ip6}/tcp/`)), JSON.stringify(reach))
-    assert.deepEqual(reach.relaysUsed, [])
+    assert.match(String(reach.advice), /^Reachable: other peers connect to you directly\./)
+    // (Its relaysUsed may still list the reservation it made before AutoNAT confirmed the address:
+    // SwarmRelays keeps reservations once reachable; seen in this test.)
   })
 
   it('finishes a download through another relay when the one in use is killed mid-transfer', async () => {
