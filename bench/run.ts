@@ -38,12 +38,13 @@ import { flashCrowdUncapped } from './scenarios/flash-crowd-uncapped.ts'
 import { flashCrowd } from './scenarios/flash-crowd.ts'
 import { latency } from './scenarios/latency.ts'
 import { oneToOne } from './scenarios/one-to-one.ts'
+import { playStart } from './scenarios/play-start.ts'
 import { peakMemory } from './scenarios/peak-memory.ts'
 import { shareCreation } from './scenarios/share-creation.ts'
 import { smallFilesScenario } from './scenarios/small-files.ts'
 
 /** In run order: the heaviest (the flash crowd, 25 processes) last. */
-export const SCENARIOS: readonly Scenario[] = [oneToOne, cappedSeeders, shareCreation, latency, smallFilesScenario, flashCrowdUncapped, peakMemory, flashCrowd]
+export const SCENARIOS: readonly Scenario[] = [oneToOne, cappedSeeders, shareCreation, latency, playStart, smallFilesScenario, flashCrowdUncapped, peakMemory, flashCrowd]
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' }, out: { type: 'string' }, profile: { type: 'boolean' }, repeats: { type: 'string' }, 'repeats-of': { type: 'string' }, merge: { type: 'boolean' } } })
 const quick = values.quick === true

@@ -5,6 +5,7 @@
  */
 import { readFile, realpath } from 'node:fs/promises'
 import { extname, join, relative, isAbsolute, sep } from 'node:path'
+import { MEDIA_SCHEME_PRIVILEGES } from './media-protocol.ts'
 import type { Protocol } from 'electron'
 
 export const APP_SCHEME = 'app'
@@ -17,7 +18,8 @@ export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",
-  "img-src 'self' data: blob:",
+  "img-src 'self' data: blob: swarmdrop-media:",
+  "media-src swarmdrop-media:",
   "font-src 'self'",
   "connect-src 'self'",
   "base-uri 'none'",
@@ -46,7 +48,8 @@ export const MISSING_UI_PAGE = '<!doctype html><meta charset="utf-8"><title>Swar
 /** Must run before the app is ready: `app://` is a standard, secure origin that may use fetch. */
 export function registerAppSchemeAsPrivileged (protocol: Pick<Protocol, 'registerSchemesAsPrivileged'>): void {
   protocol.registerSchemesAsPrivileged([
-    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }
+    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+    MEDIA_SCHEME_PRIVILEGES
   ])
 }
 

@@ -10,6 +10,7 @@ import { defaultProfileDir, loadServiceOptions, logger, logServiceEvents, openLo
 import { APP_SCHEME, createAppProtocolHandler, registerAppSchemeAsPrivileged } from './app-protocol.ts'
 import { DesktopSettingsSync } from './desktop-settings-sync.ts'
 import { LinkInbox } from './links.ts'
+import { registerMediaScheme } from './media-protocol.ts'
 import { faultNotice, Notifier } from './notifications.ts'
 import { registerServiceIpc } from './service-ipc.ts'
 import { routeProcessFaults, ServiceSupervisor } from './service-supervisor.ts'
@@ -73,6 +74,7 @@ async function main (): Promise<void> {
   })
   logServiceEvents(supervisor) // for as long as the app runs
   routeProcessFaults(process, supervisor)
+  registerMediaScheme(protocol, () => supervisor.service?.media ?? null)
   registerServiceIpc(ipcMain, supervisor, () => window != null && !window.isDestroyed() ? window.webContents.mainFrame : null)
   notifier.watch(supervisor)
 

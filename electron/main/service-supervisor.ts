@@ -11,10 +11,13 @@ import { ServiceUnavailableError } from './errors.ts'
 
 const log = logger('swarmdrop:electron')
 import type { CommandArgs, CommandName, CommandResults, ServiceEvent, SwarmdropApi } from 'swarmdrop/contract'
+import type { MediaReader } from 'swarmdrop/node'
 
 /** What the supervisor runs: the service's contract plus `stop()`. */
 export interface SupervisedService extends SwarmdropApi {
   stop (): Promise<void>
+  /** The files of shares and downloads for the window's player (media-protocol.ts). */
+  readonly media?: MediaReader
 }
 
 export interface RestartPolicy {

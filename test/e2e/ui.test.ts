@@ -216,9 +216,13 @@ describe('the UI in a browser', { timeout: 180_000 }, () => {
     await bobPage.getByText(/Running on network “swarmdrop-test”/).waitFor()
     assert.equal(await bobPage.getByRole('checkbox', { name: 'Start at login' }).isDisabled(), true)
     await bobPage.getByRole('spinbutton', { name: /Upload limit/ }).fill('2048')
+    const relay = bobPage.getByRole('checkbox', { name: 'Relay for others' })
+    assert.equal(await relay.isChecked(), true, 'relaying for others is on by default')
+    await relay.uncheck()
     await bobPage.getByRole('button', { name: 'Save', exact: true }).click()
     await bobPage.getByText('Settings saved.').waitFor()
     assert.equal((await bob.call('getSettings', {})).maxUploadBytesPerSecond, 2048 * 1024)
+    assert.equal((await bob.call('getSettings', {})).relayService, false, 'the relay switch is saved')
     await bobPage.screenshot({ path: join(ARTIFACTS, 'settings.png') })
   })
 

@@ -31,10 +31,14 @@ after(removeTemps)
 const get = (url: string, method = 'GET'): Promise<Response> => handler(new Request(url, { method }))
 
 describe('app:// protocol', () => {
-  it('is registered as a standard, secure scheme', () => {
+  it('is registered as a standard, secure scheme, with the media scheme that streams', () => {
     const calls: unknown[] = []
     registerAppSchemeAsPrivileged({ registerSchemesAsPrivileged: (schemes: unknown) => { calls.push(schemes) } } as never)
-    assert.deepEqual(calls, [[{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }]])
+    assert.deepEqual(calls, [[
+      { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } },
+      { scheme: 'swarmdrop-media', privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } }
+    ]])
+    assert.match(CONTENT_SECURITY_POLICY, /media-src swarmdrop-media:/)
   })
 
   it('serves the built files with their type and the CSP', async () => {

@@ -46,6 +46,8 @@ options:
   --dht-server            answer DHT queries (server mode); default client mode
   --no-mdns               do not look for peers on the local network (mDNS)
   --no-dht                neither announce nor look up shares on the DHT
+  --no-relay-service      do not relay for other nodes, even when reachable (default: relay,
+                          within the upload cap); saved in Settings
   --allow-private         keep private and loopback addresses learned from the DHT (local swarms, tests)
   --max-upload RATE       global upload cap, e.g. 4MiB (per second); 0 = unlimited
   --max-download RATE     global download cap
@@ -58,7 +60,7 @@ options:
 
 Every option above except --json and --seed can also be set in <repo>/config.json
 (listen, bootstrap, network, psk, dht, dhtServer, mdns, allowPrivate, maxUpload, maxDownload,
-web, webPort);
+relayService, web, webPort);
 options given here win.
   --help`
 
@@ -78,6 +80,7 @@ const OPTIONS = {
   'dht-server': { type: 'boolean' },
   'no-dht': { type: 'boolean' },
   'no-mdns': { type: 'boolean' },
+  'no-relay-service': { type: 'boolean' },
   psk: { type: 'string' },
   web: { type: 'boolean' },
   'web-port': { type: 'string' },
@@ -212,7 +215,8 @@ function withFlags (config: ConfigFile, values: Values): ConfigFile {
     allowPrivate: values['allow-private'] === true ? true : undefined,
     dhtServer: values['dht-server'] === true ? true : undefined,
     dht: values['no-dht'] === true ? false : undefined,
-    mdns: values['no-mdns'] === true ? false : undefined
+    mdns: values['no-mdns'] === true ? false : undefined,
+    relayService: values['no-relay-service'] === true ? false : undefined
   }
   return { ...config, ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) }
 }
@@ -220,7 +224,7 @@ function withFlags (config: ConfigFile, values: Values): ConfigFile {
 /** Starts the web UI for the daemon and prints its URL (with the token in the fragment). */
 async function startWeb (service: SwarmdropService, profileDir: string, port: number, staticRoot: string | undefined, out: Output): Promise<WebServer> {
   const token = await loadOrCreateWebToken(profileDir)
-  const web = await WebServer.start({ api: service, token, libraryDir: join(profileDir, 'library'), port, ...(staticRoot != null ? { staticRoot: resolve(staticRoot) } : {}) })
+  const web = await WebServer.start({ api: service, media: service.media, token, libraryDir: join(profileDir, 'library'), port, ...(staticRoot != null ? { staticRoot: resolve(staticRoot) } : {}) })
   service.denyLocalPort(web.port) // the node must never dial its own web UI
   const ui = await web.uiAvailable()
   if (!ui) console.error('swarmdrop: web UI not built: run npm run build:renderer (the API is served meanwhile)')

@@ -20,6 +20,8 @@ export const configFileSchema = z.strictObject({
   /** Like the flags: `4MiB`, or a number of bytes per second. */
   maxUpload: z.union([z.string(), z.number().int().min(0)]).optional(),
   maxDownload: z.union([z.string(), z.number().int().min(0)]).optional(),
+  /** Relay for other nodes while reachable (default true; also a Settings switch). */
+  relayService: z.boolean().optional(),
   /** (daemon) Serve the web UI on loopback, on this port (0 = any free port). */
   web: z.boolean().optional(),
   webPort: z.number().int().min(0).max(65535).optional()

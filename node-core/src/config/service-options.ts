@@ -27,6 +27,7 @@ export function serviceOptionsFrom (profileDir: string, config: ConfigFile, psk:
     dhtServer: config.dhtServer === true,
     dht: config.dht !== false,
     mdns: config.mdns !== false,
+    ...(config.relayService !== undefined ? { relayService: config.relayService } : {}),
     psk,
     restore
   }

@@ -39,7 +39,9 @@ export const commandSchemas = {
     maxDownloadBytesPerSecond: byteRate.optional(),
     network: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/i, "1-63 letters, digits, '.', '_' or '-'").nullable().optional(),
     startAtLogin: z.boolean().optional(),
-    closeToTray: z.boolean().optional()
+    closeToTray: z.boolean().optional(),
+    /** Relay for other nodes while this one is reachable (applied at once). */
+    relayService: z.boolean().optional()
   }),
   /** Write a bug report (log tail, node state, versions) into the profile's logs folder. */
   bugReport: z.strictObject({})

@@ -7,9 +7,10 @@
  */
 export { commandSchemas, parseCommand } from './commands.ts'
 export type { CommandArgs, CommandName } from './commands.ts'
-export type { AppSettings, CommandResults, ConnectionKind, DhtInfo, DownloadInfo, DownloadState, DownloadWaiting, FileEntry, NodeInfo, PeerInfo, PeerVia, ReachInfo, ServiceEvent, ShareHashing, ShareInfo, SwarmdropApi, TransferTotals, UpnpInfo } from './types.ts'
+export type { AppSettings, CommandResults, ConnectionKind, DhtInfo, DownloadInfo, DownloadState, DownloadWaiting, FileEntry, NodeInfo, PeerInfo, PeerVia, ReachInfo, RelayInfo, ServiceEvent, ShareHashing, ShareInfo, SwarmdropApi, TransferTotals, UpnpInfo } from './types.ts'
 export type { SourceSnapshot } from './source-snapshot.ts'
 export { ORIGIN_EARLIER, ORIGIN_MISSING } from './chunk-map.ts'
+export { MEDIA_KEY_LABEL, MEDIA_TYPES, mediaType } from './media.ts'
 export type { ChunkMap, ChunkRun } from './chunk-map.ts'
 export { DISPLAY_TEXT_MAX, displayText, escapeCharacter, firstNonPrinting, hasNonPrinting } from './display-text.ts'
 export { InvalidArgumentError, NotFoundError, SwarmdropError } from './errors.ts'

@@ -138,12 +138,26 @@ export interface AppSettings {
   /** Desktop-only preferences, stored here (the one copy) and applied by the Electron shell. Close to tray is on by default. */
   readonly startAtLogin: boolean
   readonly closeToTray: boolean
+  /** Relay for other nodes (circuit relay v2) while this one is reachable; on by default; its bytes count against the upload limit. */
+  readonly relayService: boolean
 }
 
 export interface DhtInfo {
   readonly mode: 'client' | 'server'
   /** Peers in the DHT routing table. */
   readonly routingTableSize: number
+}
+
+/** The relay this node offers to others (circuit relay v2, only while reachable), and its use. */
+export interface RelayInfo {
+  /** The relayService setting: relaying for others is switched on. */
+  readonly enabled: boolean
+  /** Relaying for others now (switched on, and a public address is confirmed). */
+  readonly serving: boolean
+  /** Reservations other peers hold on our relay. */
+  readonly reservations: number
+  /** Bytes relayed for others since start: they are drawn from the upload cap, like chunk uploads. */
+  readonly relayedBytes: number
 }
 
 export interface NodeInfo {
@@ -222,6 +236,8 @@ export type ServiceEvent =
   | { readonly type: 'share:progress', readonly share: ShareInfo }
   /** A connected peer's rates, latency, address or connection kind changed (the progress stream's tick). */
   | { readonly type: 'peer:updated', readonly peer: PeerInfo }
+  /** Our relay's state or the bytes it relayed changed (the progress stream's tick). */
+  | { readonly type: 'relay', readonly relay: RelayInfo }
   /** The transfer totals changed (the progress stream's tick). */
   | { readonly type: 'totals', readonly totals: TransferTotals }
   | { readonly type: 'peer:connected', readonly peer: PeerInfo }

@@ -5,6 +5,8 @@ import type { CircuitRelayServerComponents, CircuitRelayService } from '@libp2p/
 import type { Connection, IdentifyResult, Libp2pEvents, Logger, PeerId, Startable, TypedEventTarget } from '@libp2p/interface'
 import type { TransportManager } from '@libp2p/interface-internal'
 import type { Multiaddr } from '@multiformats/multiaddr'
+import { RelayMeter } from './relay-meter.ts'
+import type { ByteBudget } from './relay-meter.ts'
 
 /**
  * Limits of the relay a reachable node offers to the swarm. Circuits carry file transfers, so no
@@ -55,6 +57,10 @@ export interface RelayState {
   readonly relays: readonly string[]
   /** Reservations held on our relay by other peers. */
   readonly reservations: number
+  /** Whether relaying for others is switched on (it runs only while reachable as well). */
+  readonly enabled: boolean
+  /** Bytes relayed for others since start, drawn from the upload cap. */
+  readonly relayedBytes: number
 }
 
 /**
@@ -62,14 +68,20 @@ export interface RelayState {
  * trusted listen address) relays for others, with RELAY_SERVER_LIMITS; a node without one holds
  * reservations on RELAY_RESERVATIONS such relays, which gives it `/p2p-circuit` addresses in its
  * announced addresses, so share links and provider records carry them. The relay server follows
- * reachability both ways; the circuit transport itself (to dial and accept relayed connections)
- * is configured on every node (see node.ts).
+ * reachability both ways and the relayService setting (`setServe`), a new server each time it
+ * starts; what it relays is metered against the upload cap (relay-meter.ts, `useUploadBudget`).
+ * The circuit transport itself (to dial and accept relayed connections) is configured on every
+ * node (see node.ts).
  */
 export class SwarmRelays implements Startable {
   readonly #components: SwarmRelaysComponents
-  readonly #serve: boolean
+  #serve: boolean
   readonly #swarmProtocol: string
-  readonly #server: CircuitRelayService & Startable
+  /** The relay server while serving; a new one each time (a stopped one keeps its aborted shutdown signal). */
+  #server: (CircuitRelayService & Startable) | null = null
+  readonly #meter = new RelayMeter()
+  /** Starts and stops of relay servers, one after the other (a stop never overtakes its start). */
+  #serverOps: Promise<void> = Promise.resolve()
   readonly #relays = new Set<string>()
   readonly #log: Logger
   #serving = false
@@ -81,14 +93,17 @@ export class SwarmRelays implements Startable {
     this.#serve = init.serve !== false
     this.#swarmProtocol = init.swarmProtocol
     this.#log = components.logger.forComponent('swarmdrop:relays')
-    this.#server = circuitRelayServer({
+  }
+
+  #newServer (): CircuitRelayService & Startable {
+    return circuitRelayServer({
       reservations: {
         applyDefaultLimit: false,
         maxReservations: RELAY_SERVER_LIMITS.maxReservations,
         reservationTtl: RELAY_SERVER_LIMITS.reservationTtl
       },
       maxOutboundStopStreams: RELAY_SERVER_LIMITS.maxCircuits
-    })(components) as CircuitRelayService & Startable
+    })(this.#meter.meteredComponents(this.#components)) as CircuitRelayService & Startable
   }
 
   readonly [Symbol.toStringTag] = 'swarmdrop:relays'
@@ -109,8 +124,19 @@ export class SwarmRelays implements Startable {
     this.#components.events.removeEventListener('self:peer:update', this.#onSelfUpdate)
     this.#components.events.removeEventListener('peer:identify', this.#onIdentify)
     this.#components.events.removeEventListener('connection:close', this.#onClose)
-    if (this.#serving) await this.#server.stop()
-    this.#serving = false
+    await this.#stopServing()
+  }
+
+  /** Draws the bytes relayed for others from `budget` (the upload cap's token bucket). */
+  useUploadBudget (budget: ByteBudget): void {
+    this.#meter.useBudget(budget)
+  }
+
+  /** Switches relaying for others on or off, at once (it runs only while reachable as well). */
+  async setServe (serve: boolean): Promise<void> {
+    this.#serve = serve
+    if (!serve) await this.#stopServing()
+    else if (this.#started) this.#onSelfUpdate()
   }
 
   /** Whether a public, direct address of ours is confirmed (what AutoNAT says, in effect). */
@@ -119,7 +145,24 @@ export class SwarmRelays implements Startable {
   }
 
   state (): RelayState {
-    return { reachable: this.reachable(), serving: this.#serving, relays: [...this.#relays], reservations: this.#serving ? this.#server.reservations.size : 0 }
+    return {
+      reachable: this.reachable(),
+      serving: this.#serving,
+      relays: [...this.#relays],
+      reservations: this.#server?.reservations.size ?? 0,
+      enabled: this.#serve,
+      relayedBytes: this.#meter.bytes
+    }
+  }
+
+  async #stopServing (): Promise<void> {
+    const server = this.#server
+    this.#server = null
+    if (!this.#serving || server == null) return
+    this.#serving = false
+    this.#log('stop relaying for others')
+    this.#serverOps = this.#serverOps.then(async () => { await server.stop() }).catch(err => { this.#log.error('relay server did not stop - %e', err) })
+    await this.#serverOps
   }
 
   readonly #onSelfUpdate = (): void => {
@@ -127,11 +170,13 @@ export class SwarmRelays implements Startable {
     if (reachable && this.#serve && !this.#serving) {
       this.#serving = true
       this.#log('reachable: relaying for others')
-      Promise.resolve(this.#server.start()).catch(err => { this.#serving = false; this.#log.error('relay server did not start - %e', err) })
+      const server = this.#server = this.#newServer()
+      this.#serverOps = this.#serverOps.then(async () => { await server.start() }).catch(err => {
+        if (this.#server === server) { this.#serving = false; this.#server = null }
+        this.#log.error('relay server did not start - %e', err)
+      })
     } else if (!reachable && this.#serving) {
-      this.#serving = false
-      this.#log('no longer reachable: stop relaying')
-      Promise.resolve(this.#server.stop()).catch(err => { this.#log.error('relay server did not stop - %e', err) })
+      void this.#stopServing()
     }
     if (!reachable) this.#findRelays()
   }

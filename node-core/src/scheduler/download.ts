@@ -110,6 +110,9 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     for (const s of [...this.#sources.values()]) this.#removeSource(s, undefined)
   }
 
+  /** Chunks first..last are fetched first, in order (a file being played; PiecePicker.focus); null ends it. */
+  focus (range: { first: number, last: number } | null): void { this.#picker.focus(range); if (range != null) this.#fillAll() }
+
   /** A peer that may have the share: from a link hint, `--peer`, peer exchange, or one that asked us for it. */
   addCandidate (peer: string): void {
     this.#candidates.add(peer)
@@ -125,8 +128,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     return { peerId: s.peerId, address: s.address, bytes: s.bytes, rate: connected ? s.rate.rate() : 0, inFlight: s.inFlight.size, failures: s.failures, badChunks: s.badChunks, chunks: s.chunks, connected }
   }
 
-  /** One connection round after the current burst of new candidates (a PEERS message adds many at once). */
-  #connectSoon (): void {
+  #connectSoon (): void { // one connection round after a burst of new candidates (a PEERS message adds many)
     if (this.#connectScheduled || !this.#running) return
     this.#connectScheduled = true
     setImmediate(() => { this.#connectScheduled = false; if (this.#running) this.#connectSome() })
@@ -252,8 +254,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     this.#fillAll() // its chunks go to the others
   }
 
-  /** The rate the source policy plans with: recent, or this session's average when nothing arrived lately (planningRate). */
-  #planningRate (s: Source): number {
+  #planningRate (s: Source): number { // recent, or this session's average when nothing arrived lately
     return planningRate(s.rate.rate(), s.bytes - s.bytesAtAttach, this.#now() - s.attachedAt)
   }
 

@@ -1,5 +1,6 @@
 import { Bitfield } from '../storage/bitfield.ts'
 import { InvalidArgumentError } from '../errors.ts'
+import { addBits, forEachSet } from './availability-bits.ts'
 
 export interface PiecePickerOptions {
   /** Uniform random number in [0, 1); injectable so tests can seed it. Default Math.random. */
@@ -55,6 +56,8 @@ export class PiecePicker {
   #missing: number
   readonly #random: () => number
   readonly #randomFirst: number
+  /** A window of chunks wanted first and in order (a file being played), or null. */
+  #focus: { first: number, last: number } | null = null
 
   constructor (chunkCount: number, have: Bitfield, options: PiecePickerOptions = {}) {
     if (!Number.isSafeInteger(chunkCount) || chunkCount < 0) throw new InvalidArgumentError(`bad chunk count ${chunkCount}`)
@@ -75,6 +78,26 @@ export class PiecePicker {
 
   /** Chunks we still lack. */
   get remaining (): number { return this.#missing }
+
+  /**
+   * Chunks `first..last` (inclusive) are wanted before any other, lowest index first: the part of a
+   * file a player reads next (sequential with a read-ahead window, rarest first for the rest).
+   * null ends it. Seed sparing does not apply inside the window: a player must not wait for a peer
+   * while a seed idles.
+   */
+  focus (range: { first: number, last: number } | null): void {
+    if (range == null) {
+      this.#focus = null
+      return
+    }
+    this.#checkIndex(range.first)
+    this.#checkIndex(range.last)
+    if (range.last < range.first) throw new InvalidArgumentError(`bad focus ${range.first}..${range.last}`)
+    this.#focus = { first: range.first, last: range.last }
+  }
+
+  /** The focus window, or null. */
+  get focused (): { readonly first: number, readonly last: number } | null { return this.#focus }
 
   /** How many known sources hold chunk `index`. */
   availability (index: number): number {
@@ -162,6 +185,8 @@ export class PiecePicker {
     const avail = this.#avail
     const wanted = (i: number): boolean =>
       (src[i >> 3]! & (0x80 >> (i & 7))) !== 0 && !((inFlight.get(i) ?? 0) > 0) && !fromThisSource.has(i) && avail[i]! <= maxAvailability
+    const focused = this.#pickFocused(sourceHas, inFlight, fromThisSource)
+    if (focused !== -1) return focused
     const picked = this.#have.count < this.#randomFirst && maxAvailability === Infinity
       ? this.#pickRandom(sourceHas, wanted)
       : this.#pickRarest(sourceHas, wanted, maxAvailability)
@@ -170,6 +195,17 @@ export class PiecePicker {
     // duplicate any of them: the last chunks must not wait on slow sources while a seed idles.
     const allRequested = inFlight.size >= this.#missing
     return this.#pickEndgame(sourceHas, inFlight, fromThisSource, allRequested ? Infinity : maxAvailability)
+  }
+
+  /** The lowest chunk of the focus window we lack, the source has, and nobody is fetching. */
+  #pickFocused (sourceHas: Bitfield, inFlight: ReadonlyMap<number, number>, fromThisSource: ReadonlySet<number>): number {
+    const focus = this.#focus
+    if (focus == null) return -1
+    for (let i = focus.first; i <= focus.last; i++) {
+      if (this.#have.has(i) || !sourceHas.has(i) || (inFlight.get(i) ?? 0) > 0 || fromThisSource.has(i)) continue
+      return i
+    }
+    return -1
   }
 
   /** Uniform among wanted chunks: rejection sampling over available missing chunks, then a full scan. */
@@ -346,31 +382,5 @@ export class PiecePicker {
 
   #checkLength (b: Bitfield): void {
     if (b.length !== this.#count) throw new InvalidArgumentError(`bitfield has ${b.length} bits, expected ${this.#count}`)
-  }
-}
-
-/**
- * avail[i] += delta for each set bit i, without a branch per bit (bits of a partial source are
- * close to random, so branches mispredict); never below 0.
- */
-function addBits (avail: Uint32Array, bytes: Uint8Array, delta: 1 | -1): void {
-  for (let j = 0; j < bytes.length; j++) {
-    const b = bytes[j]!
-    if (b === 0) continue
-    const base = j * 8
-    const end = Math.min(8, avail.length - base)
-    for (let k = 0; k < end; k++) {
-      const v = avail[base + k]! + delta * ((b >> (7 - k)) & 1)
-      avail[base + k] = v < 0 ? 0 : v
-    }
-  }
-}
-
-/** Calls fn for each set bit of an MSB-first bitfield, skipping zero bytes. */
-function forEachSet (bytes: Uint8Array, fn: (index: number) => void): void {
-  for (let j = 0; j < bytes.length; j++) {
-    const b = bytes[j]!
-    if (b === 0) continue
-    for (let k = 0; k < 8; k++) if ((b & (0x80 >> k)) !== 0) fn(j * 8 + k)
   }
 }

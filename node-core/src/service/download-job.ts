@@ -67,6 +67,7 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
   #error: { code: ErrorCode, message: string } | null = null
   #abort = new AbortController()
   readonly #candidates: CandidateList
+  #focus: { first: number, last: number } | null = null
 
   constructor (ctx: DownloadContext, link: ShareLink, record: DownloadRecord) {
     super()
@@ -100,6 +101,12 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
   }
 
   /** A peer (multiaddr or peer ID) that may have the share. */
+  /** Fetch these chunks first, in order (a file being played; MediaFiles); kept for a transfer started later. */
+  focus (range: { first: number, last: number }): void {
+    this.#focus = range
+    if (this.#transfer?.running === true) this.#transfer.focus(range)
+  }
+
   addCandidate (peer: string): void {
     this.#candidates.add(peer)
   }
@@ -185,6 +192,7 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
         ...(this.#ctx.judge != null ? { judge: this.#ctx.judge } : {})
       })
       this.#transfer = transfer
+      transfer.focus(this.#focus)
       const done = new Promise<void>((resolve, reject) => {
         transfer.once('complete', resolve)
         transfer.on('error', reject) // every one: a second failed write must not find no listener

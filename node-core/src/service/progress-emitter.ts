@@ -1,4 +1,4 @@
-import type { DhtInfo, DownloadInfo, NodeInfo, PeerInfo, ReachInfo, ServiceEvent, ShareInfo, TransferTotals } from '../contract/index.ts'
+import type { DhtInfo, DownloadInfo, NodeInfo, PeerInfo, ReachInfo, RelayInfo, ServiceEvent, ShareInfo, TransferTotals } from '../contract/index.ts'
 import type { Downloads } from './downloads.ts'
 import type { PeerBook } from './peer-book.ts'
 import type { ShareRegistry } from './share-registry.ts'
@@ -10,6 +10,8 @@ export interface ProgressSources {
   readonly shares: ShareRegistry
   readonly peers: PeerBook
   nodeInfo (): NodeInfo
+  /** Our relay's state (null: none, as in tests without a node). */
+  relayInfo? (): RelayInfo | null
   emit (event: ServiceEvent): void
 }
 
@@ -43,6 +45,10 @@ function sameDht (a: DhtInfo, b: DhtInfo): boolean {
   return a.mode === b.mode && a.routingTableSize === b.routingTableSize
 }
 
+function sameRelay (a: RelayInfo, b: RelayInfo): boolean {
+  return a.enabled === b.enabled && a.serving === b.serving && a.reservations === b.reservations && a.relayedBytes === b.relayedBytes
+}
+
 function sameTotals (a: TransferTotals, b: TransferTotals): boolean {
   return a.downloadRate === b.downloadRate && a.uploadRate === b.uploadRate && a.activeDownloads === b.activeDownloads && a.peers === b.peers
 }
@@ -59,6 +65,7 @@ export class ProgressEmitter {
   #peers = new Map<string, PeerInfo>()
   #node: NodeInfo | null = null
   #totals: TransferTotals | null = null
+  #relay: RelayInfo | null = null
   #timer: NodeJS.Timeout | null = null
 
   constructor (sources: ProgressSources) {
@@ -88,6 +95,9 @@ export class ProgressEmitter {
     if (this.#node == null || !sameDht(this.#node.dht, node.dht)) emit({ type: 'dht', dht: node.dht })
     if (this.#node != null && !sameNode(this.#node, node)) emit({ type: 'node', node })
     this.#node = node
+    const relay = this.#sources.relayInfo?.() ?? null
+    if (relay != null && (this.#relay == null || !sameRelay(this.#relay, relay))) emit({ type: 'relay', relay })
+    this.#relay = relay
 
     for (const job of this.#sources.downloads.values()) {
       if (job.state !== 'downloading' && job.state !== 'connecting') { this.#downloads.delete(job.shareId); continue }

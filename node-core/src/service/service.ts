@@ -11,6 +11,7 @@ import { peerKey } from '../scheduler/candidates.ts'
 import { parseCommand } from '../contract/index.ts'
 import { downloadContext } from './download-context.ts'
 import { Downloads } from './downloads.ts'
+import { MediaFiles } from './media-files.ts'
 import { PeerBook } from './peer-book.ts'
 import { ProgressEmitter } from './progress-emitter.ts'
 import { SettingsStore } from './settings-store.ts'
@@ -19,7 +20,7 @@ import { startNode } from './start-node.ts'
 import { ShareDiscovery } from './share-discovery.ts'
 import { ShareRegistry } from './share-registry.ts'
 import type { SingleKadDHT } from '@libp2p/kad-dht'
-import type { CommandArgs, CommandName, CommandResults, NodeInfo, ServiceEvent, SwarmdropApi } from '../contract/index.ts'
+import type { CommandArgs, CommandName, CommandResults, NodeInfo, RelayInfo, ServiceEvent, SwarmdropApi } from '../contract/index.ts'
 import type { SwarmNode } from '../net/node.ts'
 import type { MovedAside } from '../storage/level-recovery.ts'
 import type { DialPolicy } from '../net/dial-policy.ts'
@@ -42,6 +43,8 @@ export class SwarmdropService implements SwarmdropApi {
   readonly node: SwarmNode
   /** Profile stores that could not be read at start-up and were moved aside (started empty). */
   readonly movedAside: readonly MovedAside[]
+  /** A share's or download's files for a player, verified bytes only (host side: the web UI's media route, Electron's media protocol). */
+  readonly media: MediaFiles
   readonly #events = new EventEmitter<{ event: [ServiceEvent] }>()
   readonly #stopping = new AbortController()
   readonly #store: StateStore
@@ -87,14 +90,20 @@ export class SwarmdropService implements SwarmdropApi {
       onPeerJoined: (id, peerId) => { this.#peerJoined(id, peerId) },
       judge: dialPolicy.scores
     })
-    this.#progress = new ProgressEmitter({ downloads: this.#downloads, shares: this.#shares, peers: this.#peers, nodeInfo: () => this.nodeInfo(), emit })
+    this.media = new MediaFiles({
+      servedFor: id => this.#shares.servedFor(id),
+      focus: (id, range) => { for (const job of this.#downloads.values()) if (job.shareId === id) job.focus(range) }
+    })
+    // Bytes relayed for others are uploads too: they draw on the same cap as chunk uploads.
+    node.services.relays.useUploadBudget(settings.uploadLimit)
+    this.#progress = new ProgressEmitter({ downloads: this.#downloads, shares: this.#shares, peers: this.#peers, nodeInfo: () => this.nodeInfo(), relayInfo: () => this.relayInfo(), emit })
   }
 
   static async create (options: SwarmdropServiceOptions): Promise<SwarmdropService> {
     const started = await startNode(options)
     const { node, bootstrap } = started
     const network = options.network == null || options.network === '' ? null : options.network
-    const settings = await SettingsStore.open({ store: started.stores.store, profileDir: options.profileDir, network, downloadDir: options.downloadDir, maxUploadBytesPerSecond: options.maxUploadBytesPerSecond, maxDownloadBytesPerSecond: options.maxDownloadBytesPerSecond })
+    const settings = await SettingsStore.open({ store: started.stores.store, profileDir: options.profileDir, network, downloadDir: options.downloadDir, maxUploadBytesPerSecond: options.maxUploadBytesPerSecond, maxDownloadBytesPerSecond: options.maxDownloadBytesPerSecond, relayService: options.relayService, applyRelayService: async on => { await node.services.relays.setServe(on) } })
     const service = new SwarmdropService(node, started.stores, started.dialPolicy, settings, options)
     for (const b of bootstrap.list) service.#peers.found(peerKey(b), 'dht')
     if (options.dht !== false) keepJoined(node, bootstrap.list, service.#stopping.signal)
@@ -220,6 +229,12 @@ export class SwarmdropService implements SwarmdropApi {
       limits: this.#settings.limits,
       reach: nodeReach(this.node, this.#settings.limits.maxUploadBytesPerSecond)
     }
+  }
+
+  /** The relay we offer to others: switched on, serving, reservations held on it, bytes relayed. */
+  relayInfo (): RelayInfo {
+    const { enabled, serving, reservations, relayedBytes } = this.node.services.relays.state()
+    return { enabled, serving, reservations, relayedBytes }
   }
 
   // ---- wiring ----

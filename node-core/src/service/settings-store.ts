@@ -19,11 +19,14 @@ export interface SettingsStoreInit {
   readonly downloadDir?: string
   readonly maxUploadBytesPerSecond?: number
   readonly maxDownloadBytesPerSecond?: number
+  readonly relayService?: boolean
+  /** Applies the relayService setting to the node (at open and at every change). */
+  applyRelayService? (on: boolean): Promise<void>
 }
 
 /**
  * The one copy of every setting of a running node: the download folder, the global caps (as the
- * token buckets every transfer takes from), the desktop flags, the network. Saved in the state
+ * token buckets every transfer takes from), the relay switch, the desktop flags, the network. Saved in the state
  * store (`settings`); the network for the next start lives in config.json, the only setting that
  * takes effect at a restart. Start-up overrides (flags, config.json caps) win over what was saved.
  */
@@ -33,6 +36,7 @@ export class SettingsStore {
   readonly #store: StateStore
   readonly #profileDir: string
   readonly #network: string | null
+  readonly #applyRelayService: (on: boolean) => Promise<void>
   #saved: Settings
   #downloadDir: string
 
@@ -40,17 +44,25 @@ export class SettingsStore {
     this.#store = init.store
     this.#profileDir = init.profileDir
     this.#network = init.network
+    this.#applyRelayService = init.applyRelayService ?? (async () => {})
     const up = init.maxUploadBytesPerSecond ?? saved?.maxUploadBytesPerSecond ?? 0
     const down = init.maxDownloadBytesPerSecond ?? saved?.maxDownloadBytesPerSecond ?? 0
     this.uploadLimit = new TokenBucket(up)
     this.downloadLimit = new TokenBucket(down)
     this.#downloadDir = init.downloadDir ?? saved?.downloadDir ?? defaultDownloadDir()
-    this.#saved = { ...saved, maxUploadBytesPerSecond: up, maxDownloadBytesPerSecond: down }
+    this.#saved = { ...saved, maxUploadBytesPerSecond: up, maxDownloadBytesPerSecond: down, ...(init.relayService !== undefined ? { relayService: init.relayService } : {}) }
   }
 
   static async open (init: SettingsStoreInit): Promise<SettingsStore> {
-    return new SettingsStore(init, await init.store.getSettings())
+    const saved = await init.store.getSettings()
+    const settings = new SettingsStore(init, saved)
+    if (init.relayService !== undefined && init.relayService !== (saved?.relayService !== false)) await settings.#save()
+    await settings.#applyRelayService(settings.relayService)
+    return settings
   }
+
+  /** Relay for other nodes while reachable (on unless switched off). */
+  get relayService (): boolean { return this.#saved.relayService !== false }
 
   get downloadDir (): string { return this.#downloadDir }
 
@@ -69,7 +81,8 @@ export class SettingsStore {
       network: this.#network,
       savedNetwork: config.network ?? null,
       startAtLogin: this.#saved.startAtLogin === true,
-      closeToTray: this.#saved.closeToTray !== false
+      closeToTray: this.#saved.closeToTray !== false,
+      relayService: this.relayService
     }
   }
 
@@ -94,8 +107,10 @@ export class SettingsStore {
       ...this.#saved,
       downloadDir: this.#downloadDir, // a download folder chosen at start-up (--out) is kept once settings are saved
       ...(args.startAtLogin !== undefined ? { startAtLogin: args.startAtLogin } : {}),
-      ...(args.closeToTray !== undefined ? { closeToTray: args.closeToTray } : {})
+      ...(args.closeToTray !== undefined ? { closeToTray: args.closeToTray } : {}),
+      ...(args.relayService !== undefined ? { relayService: args.relayService } : {})
     }
+    if (args.relayService !== undefined) await this.#applyRelayService(args.relayService)
     await this.#save()
     return await this.get()
   }

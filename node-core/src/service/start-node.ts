@@ -33,6 +33,8 @@ export interface SwarmdropServiceOptions {
   readonly dht?: boolean
   /** Find peers on the local network with mDNS (default true). */
   readonly mdns?: boolean
+  /** Relay for other nodes while reachable (the relayService setting); overrides the saved setting when given. */
+  readonly relayService?: boolean
   /** Resume the profile's unfinished downloads and serve its shares at start (default true). */
   readonly restore?: boolean
 }

@@ -32,6 +32,7 @@ export interface Settings {
   readonly downloadDir?: string
   readonly startAtLogin?: boolean
   readonly closeToTray?: boolean
+  readonly relayService?: boolean
 }
 
 const encoder = new TextEncoder()

@@ -5,6 +5,8 @@ import { ApiSocketBridge } from './api-socket.ts'
 import { checkBearer, checkHostAndOrigin, checkSocketToken } from './request-guard.ts'
 import { plain, SECURITY_HEADERS, StaticFiles } from './static-files.ts'
 import { UploadLibrary } from './uploads.ts'
+import { MEDIA_PREFIX, serveMedia } from './media-route.ts'
+import type { MediaReader } from './media-route.ts'
 import { logger } from '../log/logger.ts'
 
 const log = logger('swarmdrop:web')
@@ -25,6 +27,8 @@ export interface WebServerOptions {
   readonly port: number
   /** The built renderer; default `renderer/dist` of this package. */
   readonly staticRoot?: string
+  /** Files of shares and downloads for a player (`/api/media/…`, media-route.ts); none: 404. */
+  readonly media?: MediaReader
 }
 
 /** Loopback addresses the web UI listens on; never a wildcard address. */
@@ -141,8 +145,9 @@ async function handleRequest (req: IncomingMessage, res: ServerResponse, options
   if (path === '/api' || path.startsWith('/api/')) {
     res.setHeader('Cache-Control', 'no-store')
     if (path === SOCKET) return refuse(res, 426, 'WebSocket upgrade required', { Upgrade: 'websocket' })
+    if (path.startsWith(MEDIA_PREFIX) && options.media != null) return await serveMedia(req, res, path.slice(MEDIA_PREFIX.length), query, options.media, options.token)
     if (path !== UPLOADS && path !== UPLOADS_SHARE) return refuse(res, 404, 'no such API')
-    // Nothing under /api answers GET: a state change never happens on a GET (or a form's PUT).
+    // Nothing else under /api answers GET: a state change never happens on a GET (or a form's PUT).
     if (req.method !== 'POST') return refuse(res, 405, 'POST only', { Allow: 'POST' })
     const unauthorized = checkBearer(req.headers, options.token)
     if (unauthorized != null) return refuse(res, unauthorized.status, unauthorized.reason)

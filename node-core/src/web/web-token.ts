@@ -1,7 +1,8 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { chmod, mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { writePrivateFile } from '../config/private-file.ts'
+import { MEDIA_KEY_LABEL } from '../contract/index.ts'
 
 export const WEB_TOKEN_FILE = 'web-token'
 /** 32 random bytes, base64url without padding. */
@@ -38,4 +39,14 @@ export function tokenMatches (expected: string, presented: string | null | undef
   const a = createHash('sha256').update(expected).digest()
   const b = createHash('sha256').update(presented).digest()
   return timingSafeEqual(a, b)
+}
+
+/**
+ * The key of the read-only media route (`/api/media/…?key=`): HMAC-SHA256 of a fixed label under
+ * the token, base64url. A player's `<video src>` cannot send a header, so the key travels in the
+ * address; it opens the share's files for reading and nothing else, and the token cannot be
+ * recovered from it. The renderer derives the same key with Web Crypto (lib/media-url.ts).
+ */
+export function mediaKey (token: string): string {
+  return createHmac('sha256', token).update(MEDIA_KEY_LABEL).digest('base64url')
 }

@@ -8,6 +8,7 @@ import type { CommandArgs, CommandName, CommandResults, ServiceEvent, ShareInfo,
 import { ElectronTransport } from './transports/electron.ts'
 import type { ElectronBridge } from './transports/electron.ts'
 import { WebSocketTransport } from './transports/websocket.ts'
+import { daemonMediaUrl } from './media.ts'
 import { takeToken } from './token.ts'
 import { tokenIsWrong } from './token-check.ts'
 import { uploadAndShare } from './upload.ts'
@@ -40,6 +41,10 @@ export class ServiceClient implements SwarmdropApi {
   shareDropped (files: readonly DroppedFile[]): Promise<ShareInfo[]> {
     return this.#transport.shareDropped(files)
   }
+
+  mediaUrl (shareId: string, fileIndex: number): Promise<string> {
+    return this.#transport.mediaUrl(shareId, fileIndex)
+  }
 }
 
 declare global {
@@ -58,6 +63,7 @@ export function connectService (): ServiceClient {
     url: wsUrl.toString(),
     token,
     tokenIsWrong: () => tokenIsWrong(new URL('./', window.location.href).toString(), token ?? ''),
-    upload: files => uploadAndShare(new URL('./', window.location.href).toString(), token ?? '', files)
+    upload: files => uploadAndShare(new URL('./', window.location.href).toString(), token ?? '', files),
+    media: async (shareId, fileIndex) => await daemonMediaUrl(new URL('./', window.location.href).toString(), token ?? '', shareId, fileIndex)
   }))
 }

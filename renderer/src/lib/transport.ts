@@ -15,4 +15,6 @@ export interface Transport extends SwarmdropApi {
   onState (listener: (state: ConnectionState) => void): () => void
   /** Shares what was dropped on the window; resolves with one ShareInfo per share made. */
   shareDropped (files: readonly DroppedFile[]): Promise<ShareInfo[]>
+  /** The address a player loads file `fileIndex` of a share or download from (lib/media.ts). */
+  mediaUrl (shareId: string, fileIndex: number): Promise<string>
 }

@@ -7,6 +7,7 @@ import { RemoteError } from 'swarmdrop/contract'
 import type { WireError } from 'swarmdrop/contract'
 import type { ConnectionState, Transport } from '../transport.ts'
 import type { DroppedFile } from '../dropped-files.ts'
+import { desktopMediaUrl } from '../media.ts'
 
 /** What the preload exposes. */
 export interface ElectronBridge {
@@ -43,6 +44,10 @@ export class ElectronTransport implements Transport {
   }
 
   /** Electron gives each dropped item (file or folder) its real path: each is shared as it is. */
+  async mediaUrl (shareId: string, fileIndex: number): Promise<string> {
+    return desktopMediaUrl(shareId, fileIndex)
+  }
+
   async shareDropped (files: readonly DroppedFile[]): Promise<ShareInfo[]> {
     // Each dropped item is shared in place; a picked folder's files (relative paths `folder/…`) share the folder once.
     const paths = new Set<string>()

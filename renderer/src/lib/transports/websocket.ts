@@ -13,6 +13,8 @@ export interface WebSocketTransportOptions {
   readonly url: string
   readonly token: string | null
   readonly upload: (files: readonly DroppedFile[]) => Promise<ShareInfo[]>
+  /** The media address of a file (lib/media.ts daemonMediaUrl); none: players are not offered. */
+  readonly media?: (shareId: string, fileIndex: number) => Promise<string>
   readonly minDelayMs?: number
   readonly maxDelayMs?: number
   /** Asked when a connection fails before it opened: true when the daemon says the token is wrong (then no more attempts). */
@@ -66,6 +68,11 @@ export class WebSocketTransport implements Transport {
 
   shareDropped (files: readonly DroppedFile[]): Promise<ShareInfo[]> {
     return this.#options.upload(files)
+  }
+
+  async mediaUrl (shareId: string, fileIndex: number): Promise<string> {
+    if (this.#options.media == null) throw new Error('this page cannot play files')
+    return await this.#options.media(shareId, fileIndex)
   }
 
   /** Closes the connection for good (no reconnect). */
