@@ -1,6 +1,8 @@
 #!/usr/bin/env -S node --max-semi-space-size=4
 // (the V8 flags of node-flags.mjs; a shebang cannot import them)
-// Entry point of the `swarmdrop` command. node-core is TypeScript run by Node's own type
+// Entry point of the `swarmdrop` command. It runs the CLI bundle (out/cli, `npm run build:cli`)
+// while that is newer than every file under node-core/src, else the TypeScript source
+// (cli-entry.mjs; SWARMDROP_FROM_SOURCE=1 forces the source). The source runs by Node's own type
 // stripping, which needs Node >= 22.18; `npm install` puts Node 24 (the `node` devDependency)
 // first on PATH for npm scripts and npx.
 const [major, minor] = process.versions.node.split('.').map(Number)
@@ -10,5 +12,10 @@ if (major < 22 || (major === 22 && minor < 18)) {
 }
 process.removeAllListeners('warning')
 process.on('warning', w => { if (w.name !== 'ExperimentalWarning') console.warn(w) })
-const { main } = await import('../src/cli/main.ts')
+// V8's code cache for every module loaded from here on, kept across runs (in the OS temp folder):
+// a later start compiles less. Absent before Node 22.1.
+const { enableCompileCache } = await import('node:module')
+enableCompileCache?.()
+const { cliEntry } = await import('./cli-entry.mjs')
+const { main } = await import(cliEntry().url)
 process.exitCode = await main(process.argv.slice(2))

@@ -10,6 +10,14 @@ export const CLI = fileURLToPath(new URL('../../node-core/bin/swarmdrop.mjs', im
 const running = new Set<ChildProcess>()
 
 /**
+ * Every process started here runs the CLI from source, never the CLI bundle (out/cli, which may
+ * be older than the code under test; node-core/bin/cli-entry.mjs): SWARMDROP_FROM_SOURCE=1 unless
+ * this process's environment or the caller sets it otherwise (`SWARMDROP_FROM_SOURCE=0 npm run
+ * bench` runs a fresh bundle).
+ */
+const FROM_SOURCE = { SWARMDROP_FROM_SOURCE: process.env.SWARMDROP_FROM_SOURCE ?? '1' }
+
+/**
  * How long a wait for a process's line may take before the test fails: generous, since the machine
  * may be busy; a wait that hits it is a hang, not a slow run. Tests pass a longer cap where the
  * awaited thing takes long by design.
@@ -32,7 +40,7 @@ export class JsonProcess {
   #closed = false
 
   constructor (command: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string) {
-    this.child = spawnInGroup(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, cwd })
+    this.child = spawnInGroup(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...FROM_SOURCE, ...env }, cwd })
     running.add(this.child)
     let buffer = ''
     this.child.stdout!.setEncoding('utf8').on('data', (d: string) => {

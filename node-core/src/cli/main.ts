@@ -1,19 +1,17 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
-import { generateKey } from '@libp2p/pnet'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { fileURLToPath } from 'node:url'
 import { defaultProfileDir } from '../config/paths.ts'
 import { SwarmdropError } from '../errors.ts'
 import { parseLink } from '../link/link.ts'
 import { serviceOptionsFrom, SwarmdropService } from '../index.ts'
-import { DEFAULT_WEB_PORT, WebServer } from '../web/web-server.ts'
-import { loadOrCreateWebToken } from '../web/web-token.ts'
+import type { WebServer } from '../web/web-server.ts'
 import { loadConfigFile } from '../config/config-file.ts'
 import type { ConfigFile } from '../config/config-file.ts'
 import { progressLine } from './progress.ts'
-import { doctor } from './doctor.ts'
 import { connectionText, peerConnectionLines, reachText } from './reach-text.ts'
 import { openLogFile } from '../log/log-file.ts'
 import type { LogFile } from '../log/log-file.ts'
@@ -45,7 +43,8 @@ options:
   --psk FILE              closed swarm: connect only to nodes holding this pre-shared key
   --dht-server            answer DHT queries (server mode); default client mode
   --no-mdns               do not look for peers on the local network (mDNS)
-  --no-dht                neither announce nor look up shares on the DHT
+  --no-dht                neither announce nor look up shares on the DHT (and, without
+                          --dht-server, run no DHT at all)
   --no-relay-service      do not relay for other nodes, even when reachable (default: relay,
                           within the upload cap); saved in Settings
   --allow-private         keep private and loopback addresses learned from the DHT (local swarms, tests)
@@ -121,6 +120,7 @@ export async function main (argv: string[]): Promise<number> {
     if (command === 'psk') {
       if (rest.length !== 1) throw new UsageError('psk needs one file name')
       const key = new Uint8Array(95)
+      const { generateKey } = await import('@libp2p/pnet')
       generateKey(key)
       await writeFile(rest[0]!, key, { mode: 0o600, flag: 'wx' })
       out.event({ event: 'psk', file: rest[0] }, () => `wrote a new pre-shared key to ${rest[0]}; give it to every member of the swarm`)
@@ -128,6 +128,7 @@ export async function main (argv: string[]): Promise<number> {
     }
     const profileDir = values.repo ?? defaultProfileDir()
     if (command === 'doctor') {
+      const { doctor } = await import('./doctor.ts')
       const report = await doctor(profileDir, values.out)
       out.event({ event: 'bug-report', ...report }, () => `wrote a bug report to ${report.path} (${report.bytes} bytes)\nnode state: ${report.state}\n` +
         (report.reach == null ? 'reach: not known (no running node answered; start the daemon with --web to see it)' : `${reachText(report.reach)}\n${peerConnectionLines(report.peers)}`))
@@ -141,6 +142,8 @@ export async function main (argv: string[]): Promise<number> {
     })
     logFile = await openLogFile(profileDir) // once the profile is ours (its store is locked)
     stopEventLog = logServiceEvents(service)
+    // out/cli/main.mjs when the CLI bundle runs (node-core/bin/cli-entry.mjs), else this file.
+    log.info('%s: running %s', command, fileURLToPath(import.meta.url))
     for (const m of service.movedAside) {
       out.event({ event: 'state-recovered', path: m.path, movedTo: m.movedTo, reason: m.reason }, () => `warning: ${m.path} could not be read (${m.reason}); moved it to ${m.movedTo} and started it empty: unfinished downloads are re-checked from disk`)
     }
@@ -165,7 +168,7 @@ export async function main (argv: string[]): Promise<number> {
     if (command === 'daemon') {
       service.subscribe(e => { out.event({ event: e.type, ...e }, () => describe(e)) })
       if (values.web === true || config.web === true) {
-        web = await startWeb(service, profileDir, webPort ?? config.webPort ?? DEFAULT_WEB_PORT, values['web-root'], out)
+        web = await startWeb(service, profileDir, webPort ?? config.webPort, values['web-root'], out)
       }
       const { shares, downloads } = await service.call('list', {})
       out.event({ event: 'daemon', shares: shares.length, downloads: downloads.length }, () => `daemon: ${shares.length} share(s), ${downloads.length} download(s)`)
@@ -222,9 +225,11 @@ function withFlags (config: ConfigFile, values: Values): ConfigFile {
 }
 
 /** Starts the web UI for the daemon and prints its URL (with the token in the fragment). */
-async function startWeb (service: SwarmdropService, profileDir: string, port: number, staticRoot: string | undefined, out: Output): Promise<WebServer> {
+async function startWeb (service: SwarmdropService, profileDir: string, port: number | undefined, staticRoot: string | undefined, out: Output): Promise<WebServer> {
+  // Loaded here: a node without the web UI never loads the HTTP and WebSocket servers (start-up time).
+  const [{ DEFAULT_WEB_PORT, WebServer }, { loadOrCreateWebToken }] = await Promise.all([import('../web/web-server.ts'), import('../web/web-token.ts')])
   const token = await loadOrCreateWebToken(profileDir)
-  const web = await WebServer.start({ api: service, media: service.media, token, libraryDir: join(profileDir, 'library'), port, ...(staticRoot != null ? { staticRoot: resolve(staticRoot) } : {}) })
+  const web = await WebServer.start({ api: service, media: service.media, token, libraryDir: join(profileDir, 'library'), port: port ?? DEFAULT_WEB_PORT, ...(staticRoot != null ? { staticRoot: resolve(staticRoot) } : {}) })
   service.denyLocalPort(web.port) // the node must never dial its own web UI
   const ui = await web.uiAvailable()
   if (!ui) console.error('swarmdrop: web UI not built: run npm run build:renderer (the API is served meanwhile)')

@@ -1,15 +1,10 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
-import { bootstrap } from '@libp2p/bootstrap'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { dcutr } from '@libp2p/dcutr'
 import { identify, identifyPush } from '@libp2p/identify'
-import { mdns } from '@libp2p/mdns'
-import { kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
-import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
-import { uPnPNAT } from '@libp2p/upnp-nat'
 import { createLibp2p } from 'libp2p'
 import { CHUNK_PROTOCOL } from '../protocol/constants.ts'
 import { namedAddresses, orderAddresses } from './announce.ts'
@@ -20,6 +15,7 @@ import type { OwnAddresses } from './own-addresses.ts'
 import type { SwarmRelays } from './relays.ts'
 import type { Identify } from '@libp2p/identify'
 import type { KadDHT } from '@libp2p/kad-dht'
+import type { mdns } from '@libp2p/mdns'
 import type { Ping } from '@libp2p/ping'
 import type { ConnectionGater, Libp2p, PeerDiscovery, PrivateKey } from '@libp2p/interface'
 import type { Datastore } from 'interface-datastore'
@@ -54,9 +50,15 @@ export interface SwarmNodeOptions {
   readonly psk?: Uint8Array
   /** Serve DHT queries (server mode) instead of only asking them. */
   readonly dhtServer?: boolean
+  /**
+   * Run the Kad-DHT (default true). Off (`--no-dht`, unless `dhtServer`): no DHT service at all,
+   * and @libp2p/kad-dht is never loaded.
+   */
+  readonly dht?: boolean
 }
 
-export type SwarmNode = Libp2p<{ identify: Identify, ping: Ping, dht: KadDHT, relays: SwarmRelays, ownAddresses: OwnAddresses }>
+/** `dht` is absent when the node runs without the DHT (SwarmNodeOptions.dht). */
+export type SwarmNode = Libp2p<{ identify: Identify, ping: Ping, dht?: KadDHT, relays: SwarmRelays, ownAddresses: OwnAddresses }>
 
 /** Every interface, IPv4 and IPv6, on a random TCP port each. */
 export const DEFAULT_LISTEN: readonly string[] = ['/ip4/0.0.0.0/tcp/0', '/ip6/::/tcp/0']
@@ -92,8 +94,9 @@ export const CONNECTION_MONITOR = {
 } as const
 
 /** mDNS under Swarmdrop's own service name (per network), reporting what it finds to `onLanPeer`. */
-function lanDiscovery (options: SwarmNodeOptions): (components: Parameters<ReturnType<typeof mdns>>[0]) => PeerDiscovery {
+async function lanDiscovery (options: SwarmNodeOptions): Promise<(components: Parameters<ReturnType<typeof mdns>>[0]) => PeerDiscovery> {
   const network = options.network == null || options.network === '' ? '' : `-${options.network}`
+  const { mdns } = await import('@libp2p/mdns')
   const create = mdns({ serviceTag: `_swarmdrop${network}._udp.local`, interval: 5000 })
   return components => {
     const discovery = create(components)
@@ -151,9 +154,20 @@ export function dhtProtocolFor (network: string | undefined): string {
 /**
  * The libp2p node: TCP and circuit relay v2 + Noise + Yamux, identify, ping, Kad-DHT, AutoNAT,
  * DCUtR and the swarm's relays (relays.ts); UPnP on the public network.
+ *
+ * The optional parts' modules are loaded only when they are used (start-up time, issue 16): the
+ * DHT, mDNS, UPnP, bootstrap and the pre-shared key protector.
  */
 export async function createSwarmNode (options: SwarmNodeOptions): Promise<SwarmNode> {
   const listen = [...(options.listen ?? DEFAULT_LISTEN)]
+  const withDht = options.dht !== false || options.dhtServer === true
+  const [dht, lan, upnp, boot, pnet] = await Promise.all([
+    withDht ? import('@libp2p/kad-dht') : null,
+    options.mdns === true ? lanDiscovery(options) : null,
+    options.publicNetwork === true ? import('@libp2p/upnp-nat') : null,
+    (options.bootstrap ?? []).length > 0 ? import('@libp2p/bootstrap') : null,
+    options.psk != null ? import('@libp2p/pnet') : null
+  ])
   return createLibp2p({
     privateKey: options.privateKey,
     ...(options.datastore != null ? { datastore: options.datastore } : {}),
@@ -164,28 +178,32 @@ export async function createSwarmNode (options: SwarmNodeOptions): Promise<Swarm
     connectionManager: { ...CONNECTION_LIMITS },
     connectionMonitor: { ...CONNECTION_MONITOR },
     ...(options.connectionGater != null ? { connectionGater: options.connectionGater } : {}),
-    ...(options.psk != null ? { connectionProtector: preSharedKey({ psk: options.psk }) } : {}),
+    ...(pnet != null && options.psk != null ? { connectionProtector: pnet.preSharedKey({ psk: options.psk }) } : {}),
     peerDiscovery: [
-      ...((options.bootstrap ?? []).length > 0 ? [bootstrap({ list: [...options.bootstrap!], timeout: 0 })] : []),
-      ...(options.mdns === true ? [lanDiscovery(options)] : [])
+      ...(boot != null ? [boot.bootstrap({ list: [...options.bootstrap!], timeout: 0 })] : []),
+      ...(lan != null ? [lan] : [])
     ],
     services: {
       identify: identify(),
       identifyPush: identifyPush(),
       ping: ping(),
       autoNAT: autoNATWithDialBack(),
-      ...(options.publicNetwork === true ? { upnpNAT: uPnPNAT() } : {}),
+      ...(upnp != null ? { upnpNAT: upnp.uPnPNAT() } : {}),
       dcutr: dcutr(),
       namedAddresses: namedAddresses(listen),
       ownAddresses: ownAddresses(),
       relays: swarmRelays({ serve: options.relay !== false, swarmProtocol: CHUNK_PROTOCOL }),
-      dht: kadDHT({
-        protocol: dhtProtocolFor(options.network),
-        // Server when asked; on the public network, automatic (server once AutoNAT confirms a
-        // public address); otherwise a client, which asks but never answers.
-        clientMode: options.dhtServer === true ? false : options.publicNetwork === true ? undefined : true,
-        peerInfoMapper: options.allowPrivate === true ? passthroughMapper : removePrivateAddressesMapper
-      })
+      ...(dht != null
+        ? {
+            dht: dht.kadDHT({
+              protocol: dhtProtocolFor(options.network),
+              // Server when asked; on the public network, automatic (server once AutoNAT confirms a
+              // public address); otherwise a client, which asks but never answers.
+              clientMode: options.dhtServer === true ? false : options.publicNetwork === true ? undefined : true,
+              peerInfoMapper: options.allowPrivate === true ? dht.passthroughMapper : dht.removePrivateAddressesMapper
+            })
+          }
+        : {})
     }
   })
 }

@@ -19,14 +19,14 @@ const REJOIN_TIMEOUT_MS = 20_000
  * own ID, which fills the routing table with the peers close to it, until `signal` aborts.
  */
 export function keepJoined (node: SwarmNode, bootstrap: readonly string[], signal: AbortSignal): void {
-  if (bootstrap.length === 0) return
-  const dht = node.services.dht as SingleKadDHT
+  const dht = node.services.dht as SingleKadDHT | undefined
+  if (bootstrap.length === 0 || dht == null) return
   let running = false
   let failures = 0
   const timer = setInterval(() => {
     if (running || signal.aborted || (dht.routingTable?.size ?? 0) >= MIN_ROUTING_PEERS) return
     running = true
-    rejoin(node, bootstrap, AbortSignal.any([signal, AbortSignal.timeout(REJOIN_TIMEOUT_MS)]))
+    rejoin(node, dht, bootstrap, AbortSignal.any([signal, AbortSignal.timeout(REJOIN_TIMEOUT_MS)]))
       .then(() => { failures = 0 }, (err: unknown) => {
         if (signal.aborted) return // stopping
         // The first failure in a row is a warning; the next ones (every 10 s while isolated) debug lines.
@@ -39,7 +39,7 @@ export function keepJoined (node: SwarmNode, bootstrap: readonly string[], signa
   signal.addEventListener('abort', () => { clearInterval(timer) }, { once: true })
 }
 
-async function rejoin (node: SwarmNode, bootstrap: readonly string[], signal: AbortSignal): Promise<void> {
+async function rejoin (node: SwarmNode, dht: SingleKadDHT, bootstrap: readonly string[], signal: AbortSignal): Promise<void> {
   await Promise.allSettled(bootstrap.map(async a => node.dial(multiaddr(a), { signal })))
-  for await (const _ of node.services.dht.getClosestPeers(node.peerId.toMultihash().bytes, { signal })) { /* the lookup fills the routing table */ }
+  for await (const _ of dht.getClosestPeers(node.peerId.toMultihash().bytes, { signal })) { /* the lookup fills the routing table */ }
 }

@@ -79,7 +79,8 @@ export class SwarmdropService implements SwarmdropApi {
       dropSessions: id => { this.#server.dropShare(id) },
       emit
     })
-    this.#discovery = new ShareDiscovery({ routing: options.dht === false ? null : new ShareRouting(node.services.dht), selfId: node.peerId.toString(), peers: this.#peers, stopping: this.#stopping.signal, emit })
+    const dht = options.dht === false ? undefined : node.services.dht
+    this.#discovery = new ShareDiscovery({ routing: dht == null ? null : new ShareRouting(dht), selfId: node.peerId.toString(), peers: this.#peers, stopping: this.#stopping.signal, emit })
     const context = downloadContext({ node, store: this.#store, settings, peers: this.#peers, shares: this.#shares, discovery: this.#discovery, mdns: options.mdns !== false, judge: dialPolicy.scores })
     this.#downloads = new Downloads({ store: this.#store, context, peers: this.#peers, shares: this.#shares, emit })
     this.#server = new ChunkServer(node, {
@@ -221,11 +222,12 @@ export class SwarmdropService implements SwarmdropApi {
 
   /** The node's identity, addresses, DHT state, limits and reach (also the `nodeInfo` command). */
   nodeInfo (): NodeInfo {
-    const dht = this.node.services.dht as SingleKadDHT
+    // No DHT service (--no-dht): reported as a client with an empty routing table.
+    const dht = this.node.services.dht as SingleKadDHT | undefined
     return {
       peerId: this.node.peerId.toString(),
       addresses: this.node.getMultiaddrs().map(String),
-      dht: { mode: dht.getMode(), routingTableSize: dht.routingTable?.size ?? 0 },
+      dht: { mode: dht?.getMode() ?? 'client', routingTableSize: dht?.routingTable?.size ?? 0 },
       limits: this.#settings.limits,
       reach: nodeReach(this.node, this.#settings.limits.maxUploadBytesPerSecond)
     }

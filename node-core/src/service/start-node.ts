@@ -81,7 +81,7 @@ export async function startNode (options: SwarmdropServiceOptions): Promise<Star
   let lanListener: ((peerId: string) => void) | null = null
   let node: SwarmNode
   try {
-    node = await createSwarmNode({ privateKey, datastore: stores.datastore, connectionGater: dialPolicy.gater(), mdns: options.mdns !== false, onLanPeer: peerId => { dialPolicy.trust(peerId); lanListener?.(peerId) }, listen: options.listen, allowPrivate: options.allowPrivate, network: options.network, bootstrap: bootstrap.list, publicNetwork: bootstrap.public, psk: options.psk, dhtServer: options.dhtServer })
+    node = await createSwarmNode({ privateKey, datastore: stores.datastore, connectionGater: dialPolicy.gater(), mdns: options.mdns !== false, onLanPeer: peerId => { dialPolicy.trust(peerId); lanListener?.(peerId) }, listen: options.listen, allowPrivate: options.allowPrivate, network: options.network, bootstrap: bootstrap.list, publicNetwork: bootstrap.public, psk: options.psk, dhtServer: options.dhtServer, dht: options.dht })
   } catch (err) {
     await stores.store.close()
     await stores.datastore.close().catch((closeErr: unknown) => { log.warn('closing the peer store after a failed start: %s', closeErr) })
