@@ -122,6 +122,22 @@ describe('the UI in a browser', { timeout: 180_000 }, () => {
     assert.match(await row.innerText(), /\/ip4\/127\.0\.0\.1\/tcp\/\d+/)
     assert.match(await row.innerText(), /outbound/)
     assert.match(await row.innerText(), /link/)
+    // How Bob is connected to Alice: a loopback address is the local network, over IPv4.
+    assert.equal(await row.locator('td.conn').innerText(), 'LAN · IPv4')
+    assert.equal(await row.locator('td.conn').getAttribute('data-connection'), 'lan')
+    // Bob's reach, above the table: alone with loopback peers, nothing tells whether others can reach him.
+    const reach = bobPage.getByRole('group', { name: /Your reach/ })
+    assert.equal(await reach.getByTestId('reachability').innerText(), 'Not known yet')
+    assert.match(await reach.getByTestId('reach-advice').innerText(), /^Not known yet whether others can reach you/)
+    assert.match(await reach.innerText(), /Relays used: none/)
+    const help = reach.getByRole('button', { name: 'What does this mean?' })
+    const tooltip = bobPage.getByRole('tooltip')
+    assert.equal(await tooltip.isVisible(), false)
+    await help.hover()
+    await tooltip.waitFor({ state: 'visible', timeout: 5_000 })
+    assert.match(await tooltip.innerText(), /relay, a third computer that passes the data on/)
+    assert.equal(await help.getAttribute('aria-describedby'), await tooltip.getAttribute('id'))
+    await bobPage.mouse.move(0, 0)
     // The table shows exactly the peers the node reports as connected (it refreshes every 2 s).
     let shown: string[] = []
     let reported: string[] = []

@@ -13,6 +13,7 @@ import { NetSim, netsimUnavailable } from '../helpers/netsim.ts'
 import { killAll } from '../helpers/processes.ts'
 import type { SimHost } from '../helpers/netsim.ts'
 import type { JsonProcess } from '../helpers/processes.ts'
+import type { NodeInfo, ReachInfo } from '../../node-core/src/contract/index.ts'
 
 const unavailable = netsimUnavailable()
 if (unavailable != null) console.log(`# reach tests skipped: ${unavailable}`)
@@ -40,6 +41,24 @@ function addressesOf (get: JsonProcess, peerId: string): Set<string> {
     for (const s of (l as Progress).sources ?? []) if (s.peerId === peerId && s.connected && s.address != null) seen.add(s.address)
   }
   return seen
+}
+
+interface PeerLine { peerId: string, connectionKind: string, relayPeerId: string | null, ipFamily: string | null }
+
+/** The downloader's PeerInfo for a peer, as `get --json` printed it (a `peer` line per connect and change). */
+function peerLinesOf (get: JsonProcess, peerId: string): PeerLine[] {
+  return get.lines.filter(l => l.event === 'peer' && l.peerId === peerId) as unknown as PeerLine[]
+}
+
+/** A daemon's reach as its `listening` line or a later `node` line (printed when it changes) gave it. */
+function reachOf (line: Record<string, unknown>): ReachInfo | null {
+  if (line.event === 'listening') return line.reach as ReachInfo
+  return line.event === 'node' ? (line.node as NodeInfo).reach : null
+}
+
+/** The first reach a daemon printed that matches. */
+async function reachLine (daemon: JsonProcess, match: (reach: ReachInfo) => boolean, timeoutMs = 120_000): Promise<ReachInfo> {
+  return reachOf(await daemon.waitFor(l => { const r = reachOf(l); return r != null && match(r) }, timeoutMs))!
 }
 
 /** A public node on the simulated internet, with a fixed port: the bootstrap peer and a relay. */
@@ -82,6 +101,14 @@ describe('reach: two people behind home routers', { skip: unavailable ?? false, 
     assert.ok(sources.some(s => s.peerId === seederId && s.bytes > 0), JSON.stringify(sources))
     const via = [...addressesOf(get, seederId)]
     assert.ok(via.length > 0 && via.every(a => a.includes(`/p2p-circuit/p2p/${seederId}`)), `the seeder was reached through the relay: ${JSON.stringify(via)}`)
+    // The downloader's Peers view said so all along: relayed, through the relay's peer ID.
+    const relayId = relay.bootstrap.slice(relay.bootstrap.lastIndexOf('/p2p/') + 5)
+    const seen = peerLinesOf(get, seederId)
+    assert.ok(seen.length > 0, 'get --json printed the seeder\'s PeerInfo')
+    for (const p of seen) assert.deepEqual({ kind: p.connectionKind, relay: p.relayPeerId }, { kind: 'relayed', relay: relayId }, JSON.stringify(seen))
+    // The relay's own reach: public, relaying, with the seeder's reservation (at least) served.
+    const relayReach = await reachLine(relay.proc, r => r.relayServing && r.reservationsServed >= 1)
+    assert.equal(relayReach.reachability, 'public')
   })
 })
 
@@ -124,6 +151,16 @@ describe('reach: IPv6 and a lost relay', { skip: unavailable ?? false, timeout: 
     assert.deepEqual(await treeHashes(join(out, 'v6')), await treeHashes(join(src, 'v6')))
     const via = [...addressesOf(get, seeder.peerId)]
     assert.ok(via.length > 0 && via.every(a => a.startsWith(`/ip6/${alice.host.ip6}/tcp/`)), `the seeder was dialed directly on its global IPv6 address: ${JSON.stringify(via)}`)
+    // The downloader's Peers view says so: direct, over IPv6, no relay (its last word on the seeder).
+    const seen = peerLinesOf(get, seeder.peerId)
+    assert.ok(seen.length > 0, 'get --json printed the seeder\'s PeerInfo')
+    assert.deepEqual(seen.at(-1), { ...seen.at(-1), connectionKind: 'direct', ipFamily: 'ipv6', relayPeerId: null }, JSON.stringify(seen))
+    // The seeder's reach: public on its global IPv6 address, no relay needed.
+    const reach = await reachLine(seeder.daemon, r => r.reachability === 'public')
+    assert.ok(reach.publicAddresses.some(a => a.startsWith(`/ip6/${alice.host.ip6}/tcp/`)), JSON.stringify(reach))
+    assert.match(String(reach.advice), /^Reachable: other peers connect to you directly\./)
+    // (Its relaysUsed may still list the reservation it made before AutoNAT confirmed the address:
+    // SwarmRelays keeps reservations once reachable; seen in this test.)
   })
 
   it('finishes a download through another relay when the one in use is killed mid-transfer', async () => {
@@ -148,5 +185,10 @@ describe('reach: IPv6 and a lost relay', { skip: unavailable ?? false, timeout: 
     assert.ok((started.verifiedBytes as number) < (started.totalBytes as number))
     await get.event('complete', 180_000)
     assert.deepEqual(await treeHashes(join(out, 'big')), await treeHashes(join(src, 'big')))
+    // The NAT'd seeder's reach said so: private, holding reservations on the swarm's relays.
+    const reach = await reachLine(seeder.daemon, r => r.reachability === 'private' && r.relaysUsed.length > 0)
+    const relayIds = relays.map(r => r.bootstrap.slice(r.bootstrap.lastIndexOf('/p2p/') + 5))
+    assert.ok(reach.relaysUsed.every(id => relayIds.includes(id)), JSON.stringify(reach))
+    assert.match(String(reach.advice), /go through a relay at up to 1 MiB\/s \(your upload limit\)/)
   })
 })

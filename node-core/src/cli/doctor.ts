@@ -5,7 +5,9 @@
  * stored. When one runs, its store is locked: doctor then asks it over its web API if it serves
  * one (the port from its log line "web UI on port N", config.json's webPort, or 7717; the token
  * from the profile; the peer ID must be the profile's) for the live state; otherwise the report
- * says the live state was not available and still holds the logs and config.
+ * says the live state was not available and still holds the logs and config. With the live
+ * state it also prints the node's reach block (public / private / unknown, UPnP, relays, advice)
+ * and how each peer is connected (direct / relayed via X / LAN, IPv4 or IPv6, round trip).
  */
 import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -13,6 +15,7 @@ import { loadConfigFile } from '../config/config-file.ts'
 import { NotFoundError } from '../errors.ts'
 import { liveState, logTails, storedPeerId, storedState, writeBugReport } from '../log/bug-report.ts'
 import type { LiveState, ReportState } from '../log/bug-report.ts'
+import type { PeerInfo, ReachInfo } from '../contract/index.ts'
 import { LOG_DIR } from '../log/log-file.ts'
 import { logger } from '../log/logger.ts'
 import { DaemonApiClient } from '../web/api-client.ts'
@@ -28,6 +31,10 @@ export interface DoctorResult {
   readonly bytes: number
   /** 'stored', 'live (…)', or why the node's state is not in the report. */
   readonly state: string
+  /** The running node's reach (whether others can reach it, relays, UPnP, advice); null without a live state. */
+  readonly reach: ReachInfo | null
+  /** How each connected peer is connected (live state only; empty otherwise). */
+  readonly peers: ReadonlyArray<Pick<PeerInfo, 'peerId' | 'connectionKind' | 'relayPeerId' | 'ipFamily' | 'latencyMs'>>
 }
 
 export async function doctor (profileDir: string, outFile: string | undefined): Promise<DoctorResult> {
@@ -40,7 +47,9 @@ export async function doctor (profileDir: string, outFile: string | undefined): 
     if (live != null) { state = live.state; summary = `live (from the running daemon's web API on port ${live.port})` }
   }
   const { path, bytes } = await writeBugReport({ profileDir, state, ...(outFile != null ? { outFile } : {}) })
-  return { path, bytes, state: summary }
+  const live = state.kind === 'live' ? state : null
+  const peers = (live?.peers ?? []).map(p => ({ peerId: p.peerId, connectionKind: p.connectionKind, relayPeerId: p.relayPeerId, ipFamily: p.ipFamily, latencyMs: p.latencyMs }))
+  return { path, bytes, state: summary, reach: live?.node.reach ?? null, peers }
 }
 
 /** The live state of the daemon running on this profile, through its web API; null if it serves none we can reach. */

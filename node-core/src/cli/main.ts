@@ -13,6 +13,7 @@ import { loadConfigFile } from '../config/config-file.ts'
 import type { ConfigFile } from '../config/config-file.ts'
 import { progressLine } from './progress.ts'
 import { browseCommand, searchCommand } from './search.ts'
+import { connectionText, peerConnectionLines, reachText } from './reach-text.ts'
 import { openLogFile } from '../log/log-file.ts'
 import type { LogFile } from '../log/log-file.ts'
 import { logServiceEvents } from '../log/event-log.ts'
@@ -31,7 +32,10 @@ const USAGE = `usage:
   swarmdrop browse <peer-id> [options]       list one peer's discoverable shares
   swarmdrop psk <file>                       write a new pre-shared key for a closed swarm (--psk)
   swarmdrop doctor [--out FILE]              write a bug report (log tail, stored state, versions) of
-                                             the profile; default file <repo>/logs/bug-report-<time>.json
+                                             the profile; default file <repo>/logs/bug-report-<time>.json;
+                                             with a daemon running --web, also its reach (public /
+                                             private / unknown, UPnP, relays, advice) and its peers'
+                                             connections (direct / relayed via X / LAN, IPv4 or IPv6)
 
 options:
   --repo DIR              profile folder (identity key, state); default ${defaultProfileDir()}
@@ -134,7 +138,8 @@ export async function main (argv: string[]): Promise<number> {
     if (command === 'doctor') {
       const { doctor } = await import('./doctor.ts')
       const report = await doctor(profileDir, values.out)
-      out.event({ event: 'bug-report', ...report }, () => `wrote a bug report to ${report.path} (${report.bytes} bytes)\nnode state: ${report.state}`)
+      out.event({ event: 'bug-report', ...report }, () => `wrote a bug report to ${report.path} (${report.bytes} bytes)\nnode state: ${report.state}\n` +
+        (report.reach == null ? 'reach: not known (no running node answered; start the daemon with --web to see it)' : `${reachText(report.reach)}\n${peerConnectionLines(report.peers)}`))
       return 0
     }
     const config = withFlags(await loadConfigFile(profileDir), values)
@@ -152,7 +157,7 @@ export async function main (argv: string[]): Promise<number> {
     }
     const info = await service.call('nodeInfo', {})
     log.info('%s: peer %s listening on %s', command, info.peerId, info.addresses.join(' '))
-    out.event({ event: 'listening', peerId: info.peerId, addresses: info.addresses }, () => `peer ${info.peerId}\nlistening on:\n${info.addresses.map(a => '  ' + a).join('\n')}`)
+    out.event({ event: 'listening', peerId: info.peerId, addresses: info.addresses, reach: info.reach }, () => `peer ${info.peerId}\nlistening on:\n${info.addresses.map(a => '  ' + a).join('\n')}`)
 
     if (command === 'share') {
       for (const path of rest) {
@@ -256,6 +261,8 @@ async function get (service: SwarmdropService, link: string, values: Values, out
   const finished = new Promise<DownloadInfo>((resolve, reject) => {
     service.subscribe(e => {
       if (e.type === 'download:provider' && e.shareId === shareId) out.event({ event: 'provider', peerId: e.peerId, via: e.via }, () => `found ${e.peerId} (${e.via})`)
+      // How each peer is connected (direct / relayed via X / LAN, IPv4 or IPv6), in JSON only.
+      if (e.type === 'peer:connected' || e.type === 'peer:updated') out.jsonOnly({ event: 'peer', ...e.peer })
       if (e.type === 'share:announced' && e.shareId === shareId) out.event({ event: 'announced', shareId, ms: e.ms, stored: e.stored, errors: e.errors }, () => `now a source: announced on the DHT in ${e.ms} ms (record stored on ${e.stored} peers)`)
       if (!('download' in e) || e.download.shareId !== shareId) return
       const d = e.download
@@ -306,9 +313,11 @@ function describe (e: ServiceEvent): string {
   switch (e.type) {
     case 'share:added': case 'share:changed': return `${e.type} ${e.share.name} ${e.share.link}`
     case 'download:added': case 'download:progress': case 'download:complete': case 'download:error': return `${e.type} ${e.download.name ?? e.download.shareId} ${e.download.state}`
-    case 'peer:connected': return `peer connected ${e.peer.peerId}`
+    case 'peer:connected': return `peer connected ${e.peer.peerId} (${connectionText(e.peer)})`
     case 'peer:disconnected': return `peer disconnected ${e.peerId}`
     case 'dht': return `DHT ${e.dht.mode} mode, ${e.dht.routingTableSize} peers in the routing table`
+    case 'node': return reachText(e.node.reach)
+    case 'peer:updated': return `peer ${e.peer.peerId}: ${connectionText(e.peer)}`
     default: return e.type
   }
 }
@@ -337,6 +346,11 @@ class Output {
   event (object: Record<string, unknown>, human: () => string): void {
     if (this.#json) process.stdout.write(terminalJson(object) + '\n')
     else { this.clearProgress(); console.log(terminalLines(human())) }
+  }
+
+  /** A line for `--json` only (nothing in human output). */
+  jsonOnly (object: Record<string, unknown>): void {
+    if (this.#json) process.stdout.write(terminalJson(object) + '\n')
   }
 
   human (text: string): void {

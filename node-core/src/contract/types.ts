@@ -130,6 +130,51 @@ export interface PeerInfo {
   readonly uploadRate: number
   readonly downloadRate: number
   readonly via: PeerVia
+  /**
+   * How we are connected: `direct` (to a public address), `relayed` (through a circuit relay,
+   * `relayPeerId`), or `lan` (a private, loopback or link-local address). When a peer has several
+   * connections, the direct one is shown (libp2p opens new streams on it).
+   */
+  readonly connectionKind: ConnectionKind
+  /** The relay's peer ID when `connectionKind` is `relayed`, else null. */
+  readonly relayPeerId: string | null
+  /** The IP family of the connection (to the relay, when relayed); null for a DNS name or an address with no IP. */
+  readonly ipFamily: 'ipv4' | 'ipv6' | null
+}
+
+export type ConnectionKind = 'direct' | 'relayed' | 'lan'
+
+/** A port mapped on the home router by UPnP (only on the public network, where UPnP runs). */
+export interface UpnpInfo {
+  /** `mapped`: the router gave us a port (`addresses`); `none`: no mapping (no UPnP router answered, or it refused, or not yet). */
+  readonly state: 'mapped' | 'none'
+  /** The router's external addresses mapped to us. */
+  readonly addresses: readonly string[]
+  /** Whether a peer confirmed a mapped address (AutoNAT). */
+  readonly confirmed: boolean
+}
+
+/** Whether others can reach this node, and how it is reached when they cannot (see README, "Across home routers"). */
+export interface ReachInfo {
+  /**
+   * `public`: a public, direct address of ours is confirmed (AutoNAT, a UPnP mapping or a named
+   * listen address); `private`: none is, and we hold relay reservations, a check found our public
+   * address unreachable, or we see the internet (a peer on a public address); `unknown`: nothing
+   * tells yet (no peer beyond the local network, or a public address of ours awaits its check).
+   */
+  readonly reachability: 'public' | 'private' | 'unknown'
+  /** Our confirmed public, direct addresses. */
+  readonly publicAddresses: readonly string[]
+  /** The UPnP mapping, or null when UPnP is off (named networks) or its state is unknown. */
+  readonly upnp: UpnpInfo | null
+  /** Peer IDs of the relays we hold (or are making) reservations on. */
+  readonly relaysUsed: readonly string[]
+  /** Whether we relay for others now (only while reachable, and with the relay setting on). */
+  readonly relayServing: boolean
+  /** Reservations other peers hold on our relay. */
+  readonly reservationsServed: number
+  /** One line of plain advice on what this means for transfers, or null when there is nothing to say. */
+  readonly advice: string | null
 }
 
 export interface AppSettings {
@@ -170,6 +215,8 @@ export interface NodeInfo {
   readonly addresses: readonly string[]
   readonly dht: DhtInfo
   readonly limits: { readonly maxUploadBytesPerSecond: number, readonly maxDownloadBytesPerSecond: number }
+  /** Whether others can reach us, relays, UPnP, with advice. */
+  readonly reach: ReachInfo
 }
 
 /** What the node moves in all, for a status bar or a tray: published by the progress stream when it changes. */
@@ -240,11 +287,11 @@ export type ServiceEvent =
   | { readonly type: 'dht', readonly dht: DhtInfo }
   /** A link (or `peers`) given again for a download already running: its `peers` addresses were added to it and are dialed first. */
   | { readonly type: 'download:hints', readonly shareId: string, readonly peers: number }
-  /** The node's addresses or limits changed (the progress stream's tick). */
+  /** The node's addresses, limits or reach changed (the progress stream's tick). */
   | { readonly type: 'node', readonly node: NodeInfo }
   /** A share's upload counter or its peers fetching changed (the progress stream's tick). */
   | { readonly type: 'share:progress', readonly share: ShareInfo }
-  /** A connected peer's rates, latency or address changed (the progress stream's tick). */
+  /** A connected peer's rates, latency, address or connection kind changed (the progress stream's tick). */
   | { readonly type: 'peer:updated', readonly peer: PeerInfo }
   /** Our relay's state or the bytes it relayed changed (the progress stream's tick). */
   | { readonly type: 'relay', readonly relay: RelayInfo }

@@ -9,7 +9,9 @@ import { createLibp2p } from 'libp2p'
 import { CHUNK_PROTOCOL } from '../protocol/constants.ts'
 import { namedAddresses, orderAddresses } from './announce.ts'
 import { autoNATWithDialBack } from './autonat.ts'
+import { ownAddresses } from './own-addresses.ts'
 import { swarmRelays } from './relays.ts'
+import type { OwnAddresses } from './own-addresses.ts'
 import type { SwarmRelays } from './relays.ts'
 import type { Identify } from '@libp2p/identify'
 import type { KadDHT } from '@libp2p/kad-dht'
@@ -56,7 +58,7 @@ export interface SwarmNodeOptions {
 }
 
 /** `dht` is absent when the node runs without the DHT (SwarmNodeOptions.dht). */
-export type SwarmNode = Libp2p<{ identify: Identify, ping: Ping, dht?: KadDHT, relays: SwarmRelays }>
+export type SwarmNode = Libp2p<{ identify: Identify, ping: Ping, dht?: KadDHT, relays: SwarmRelays, ownAddresses: OwnAddresses }>
 
 /** Every interface, IPv4 and IPv6, on a random TCP port each. */
 export const DEFAULT_LISTEN: readonly string[] = ['/ip4/0.0.0.0/tcp/0', '/ip6/::/tcp/0']
@@ -189,6 +191,7 @@ export async function createSwarmNode (options: SwarmNodeOptions): Promise<Swarm
       ...(upnp != null ? { upnpNAT: upnp.uPnPNAT() } : {}),
       dcutr: dcutr(),
       namedAddresses: namedAddresses(listen),
+      ownAddresses: ownAddresses(),
       relays: swarmRelays({ serve: options.relay !== false, swarmProtocol: CHUNK_PROTOCOL }),
       ...(dht != null
         ? {

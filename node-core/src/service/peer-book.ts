@@ -1,5 +1,6 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { logger } from '../log/logger.ts'
+import { classifyAddress, preferredConnection } from '../net/reach.ts'
 import { MAX_PEX_PEERS } from '../protocol/constants.ts'
 import { introduceMembers } from '../scheduler/peer-exchange.ts'
 import { RateMeter } from '../scheduler/source-policy.ts'
@@ -114,17 +115,19 @@ export class PeerBook {
 
   /** Every connected peer, one entry each; `downloadRates` gives what we receive from each. */
   connected (downloadRates: ReadonlyMap<string, number>): PeerInfo[] {
-    const peers = new Map<string, PeerInfo>()
+    const byPeer = new Map<string, Connection[]>()
     for (const c of this.#components.getConnections()) {
       const id = c.remotePeer.toString()
-      if (!peers.has(id)) peers.set(id, this.#info(id, c, downloadRates.get(id) ?? 0))
+      const list = byPeer.get(id)
+      if (list == null) byPeer.set(id, [c])
+      else list.push(c)
     }
-    return [...peers.values()]
+    return [...byPeer].map(([id, conns]) => this.#info(id, preferredConnection(conns)!, downloadRates.get(id) ?? 0))
   }
 
   /** One connected peer, or null if it is not connected. */
   peer (peerId: string, downloadRate: number): PeerInfo | null {
-    const conn = this.#components.getConnections(peerIdFromString(peerId))[0]
+    const conn = preferredConnection(this.#components.getConnections(peerIdFromString(peerId)))
     return conn == null ? null : this.#info(peerId, conn, downloadRate)
   }
 
@@ -140,7 +143,8 @@ export class PeerBook {
       latencyMs: rtt != null && Number.isFinite(rtt) ? Math.round(rtt) : null,
       uploadRate: this.#uploadRates.get(peerId)?.rate() ?? 0,
       downloadRate,
-      via: this.#via.get(peerId) ?? (conn.direction === 'inbound' ? 'inbound' : 'other')
+      via: this.#via.get(peerId) ?? (conn.direction === 'inbound' ? 'inbound' : 'other'),
+      ...classifyAddress(conn.remoteAddr)
     }
   }
 }

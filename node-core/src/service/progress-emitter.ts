@@ -1,4 +1,4 @@
-import type { DhtInfo, DownloadInfo, NodeInfo, PeerInfo, RelayInfo, ServiceEvent, ShareInfo, TransferTotals } from '../contract/index.ts'
+import type { DhtInfo, DownloadInfo, NodeInfo, PeerInfo, ReachInfo, RelayInfo, ServiceEvent, ShareInfo, TransferTotals } from '../contract/index.ts'
 import type { Downloads } from './downloads.ts'
 import type { PeerBook } from './peer-book.ts'
 import type { ShareRegistry } from './share-registry.ts'
@@ -21,12 +21,24 @@ function sameDownload (a: DownloadInfo, b: DownloadInfo): boolean {
 }
 
 function samePeer (a: PeerInfo, b: PeerInfo): boolean {
-  return a.uploadRate === b.uploadRate && a.downloadRate === b.downloadRate && a.latencyMs === b.latencyMs && a.via === b.via && a.addresses[0] === b.addresses[0]
+  return a.uploadRate === b.uploadRate && a.downloadRate === b.downloadRate && a.latencyMs === b.latencyMs && a.via === b.via && a.addresses[0] === b.addresses[0] &&
+    a.connectionKind === b.connectionKind && a.relayPeerId === b.relayPeerId && a.ipFamily === b.ipFamily
 }
 
 function sameNode (a: NodeInfo, b: NodeInfo): boolean {
   return a.addresses.length === b.addresses.length && a.addresses.every((x, i) => x === b.addresses[i]) &&
-    a.limits.maxUploadBytesPerSecond === b.limits.maxUploadBytesPerSecond && a.limits.maxDownloadBytesPerSecond === b.limits.maxDownloadBytesPerSecond
+    a.limits.maxUploadBytesPerSecond === b.limits.maxUploadBytesPerSecond && a.limits.maxDownloadBytesPerSecond === b.limits.maxDownloadBytesPerSecond &&
+    sameReach(a.reach, b.reach)
+}
+
+function sameReach (a: ReachInfo, b: ReachInfo): boolean {
+  return a.reachability === b.reachability && a.advice === b.advice && a.relayServing === b.relayServing && a.reservationsServed === b.reservationsServed &&
+    sameList(a.publicAddresses, b.publicAddresses) && sameList(a.relaysUsed, b.relaysUsed) &&
+    a.upnp?.state === b.upnp?.state && a.upnp?.confirmed === b.upnp?.confirmed && sameList(a.upnp?.addresses ?? [], b.upnp?.addresses ?? [])
+}
+
+function sameList (a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i])
 }
 
 function sameDht (a: DhtInfo, b: DhtInfo): boolean {

@@ -15,6 +15,7 @@ import { MediaFiles } from './media-files.ts'
 import { PeerBook } from './peer-book.ts'
 import { ProgressEmitter } from './progress-emitter.ts'
 import { SettingsStore } from './settings-store.ts'
+import { nodeReach } from './node-reach.ts'
 import { startNode } from './start-node.ts'
 import { ShareDiscovery } from './share-discovery.ts'
 import { ShareRegistry } from './share-registry.ts'
@@ -246,7 +247,7 @@ export class SwarmdropService implements SwarmdropApi {
     return job.info()
   }
 
-  /** The node's identity, addresses, DHT state and limits (also the `nodeInfo` command). */
+  /** The node's identity, addresses, DHT state, limits and reach (also the `nodeInfo` command). */
   nodeInfo (): NodeInfo {
     // No DHT service (--no-dht): reported as a client with an empty routing table.
     const dht = this.node.services.dht as SingleKadDHT | undefined
@@ -254,7 +255,8 @@ export class SwarmdropService implements SwarmdropApi {
       peerId: this.node.peerId.toString(),
       addresses: this.node.getMultiaddrs().map(String),
       dht: { mode: dht?.getMode() ?? 'client', routingTableSize: dht?.routingTable?.size ?? 0 },
-      limits: this.#settings.limits
+      limits: this.#settings.limits,
+      reach: nodeReach(this.node, this.#settings.limits.maxUploadBytesPerSecond)
     }
   }
 

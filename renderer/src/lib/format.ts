@@ -1,6 +1,6 @@
 /** Human figures for the UI: sizes, rates, durations; text from peers as shown. */
 import { displayText } from 'swarmdrop/contract'
-import type { DownloadWaiting } from 'swarmdrop/contract'
+import type { DownloadWaiting, PeerInfo } from 'swarmdrop/contract'
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
 
@@ -78,4 +78,12 @@ export function waitingText (waiting: DownloadWaiting, now: number): string {
     }
     case 'sources-idle': return `Stalled: nothing received for ${waiting.lastChunkAt == null ? 'a while' : formatAgo(waiting.lastChunkAt, now).replace(/ ago$/, '')}; the sources are connected but send nothing`
   }
+}
+
+/** How a peer is connected, for the Peers view: "LAN · IPv4", "Direct · IPv6", "Relayed via 12D3KooW…abcdef · IPv4". */
+export function connectionLabel (peer: Pick<PeerInfo, 'connectionKind' | 'relayPeerId' | 'ipFamily'>): string {
+  const kind = peer.connectionKind === 'relayed'
+    ? `Relayed via ${peer.relayPeerId == null ? 'a relay' : peerText(shortPeerId(peer.relayPeerId))}`
+    : peer.connectionKind === 'lan' ? 'LAN' : 'Direct'
+  return peer.ipFamily == null ? kind : `${kind} · ${peer.ipFamily === 'ipv4' ? 'IPv4' : 'IPv6'}`
 }
