@@ -59,6 +59,10 @@ export interface DownloadInfo {
   readonly chunkCount: number | null
   readonly verifiedChunks: number
   readonly downloadRate: number
+  /** Chunk bytes per second this node sends to others from this download (its data while it runs, its files once seeded). */
+  readonly uploadRate: number
+  /** When the download was added (ms since the epoch). */
+  readonly addedAt: number
   readonly sources: readonly SourceSnapshot[]
   /** Final paths, once complete. */
   readonly files: readonly string[] | null

@@ -37,6 +37,8 @@ export interface DownloadContext {
   seed (record: ShareRecord, manifestBytes: Uint8Array, layout: ManifestLayout): Promise<void>
   /** A peer served this download: trust its addresses for later dials. */
   trust (peer: string): void
+  /** Chunk bytes per second sent to others for this share now. */
+  uploadRate (shareId: string): number
   /** Peer scores (misbehaving sources are scored down and not dialed while shut out). */
   readonly judge?: PeerJudge
 }
@@ -82,6 +84,7 @@ export function downloadContext (parts: DownloadContextParts): DownloadContext {
       discovery.announce(record.shareId) // a finished download is one more source
     },
     trust: peer => { peers.trust(peer) },
+    uploadRate: shareId => shares.uploadRate(shareId),
     ...(parts.judge != null ? { judge: parts.judge } : {})
   }
 }

@@ -128,6 +128,8 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
       chunkCount: layout?.chunkCount ?? null,
       verifiedChunks: this.#state === 'complete' ? (layout?.chunkCount ?? 0) : (have?.count ?? 0),
       downloadRate: this.#transfer?.running === true ? this.#transfer.rate.rate() : 0,
+      uploadRate: this.#ctx.uploadRate(this.shareId),
+      addedAt: this.#record.addedAt,
       sources: this.#transfer?.snapshot() ?? [],
       files: this.#files,
       error: this.#error,

@@ -14,7 +14,7 @@ export interface ProgressSources {
 }
 
 function sameDownload (a: DownloadInfo, b: DownloadInfo): boolean {
-  if (a.verifiedChunks !== b.verifiedChunks || a.state !== b.state || a.sources.length !== b.sources.length || a.waiting?.reason !== b.waiting?.reason) return false
+  if (a.verifiedChunks !== b.verifiedChunks || a.uploadRate !== b.uploadRate || a.state !== b.state || a.sources.length !== b.sources.length || a.waiting?.reason !== b.waiting?.reason) return false
   return a.sources.every((s, i) => { const t = b.sources[i]!; return s.peerId === t.peerId && s.bytes === t.bytes && s.inFlight === t.inFlight && s.connected === t.connected })
 }
 
@@ -78,9 +78,15 @@ export class ProgressEmitter {
     this.#node = node
 
     for (const job of this.#sources.downloads.values()) {
-      if (job.state !== 'downloading' && job.state !== 'connecting') { this.#downloads.delete(job.shareId); continue }
+      if (job.state === 'paused' || job.state === 'error') { this.#downloads.delete(job.shareId); continue }
       const info = job.info()
       const last = this.#downloads.get(job.shareId)
+      if (job.state === 'complete') {
+        // A finished download that is seeded: only its upload speed changes.
+        this.#downloads.set(job.shareId, info)
+        if (last?.state === 'complete' ? last.uploadRate !== info.uploadRate : info.uploadRate > 0) emit({ type: 'download:progress', download: info })
+        continue
+      }
       if (last != null && sameDownload(last, info)) continue
       this.#downloads.set(job.shareId, info)
       emit({ type: 'download:progress', download: info })

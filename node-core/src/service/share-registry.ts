@@ -5,6 +5,7 @@ import { logger } from '../log/logger.ts'
 import { buildShare } from '../manifest/builder.ts'
 import { decodeManifest, encodeManifest, shareIdOf } from '../manifest/codec.ts'
 import { ManifestLayout } from '../manifest/layout.ts'
+import { RateMeter } from '../scheduler/source-policy.ts'
 import { SeededShare } from '../storage/seeded-share.ts'
 import { ShareHashingProgress } from './share-hashing.ts'
 import type { FileEntry, ServiceEvent, ShareInfo } from '../contract/index.ts'
@@ -41,6 +42,8 @@ export class ShareRegistry {
   readonly #init: ShareRegistryInit
   readonly #seeded = new Map<string, Seeded>()
   readonly #downloading = new Map<string, ServedShare>()
+  /** Bytes per second sent for each share ID (seeded or still downloading). */
+  readonly #uploadRates = new Map<string, RateMeter>()
 
   constructor (init: ShareRegistryInit) {
     this.#init = init
@@ -136,6 +139,18 @@ export class ShareRegistry {
   recordUpload (shareId: string, bytes: number): void {
     const s = this.#seeded.get(shareId)
     if (s != null) s.uploaded += bytes
+    let meter = this.#uploadRates.get(shareId)
+    if (meter == null) this.#uploadRates.set(shareId, meter = new RateMeter(3000))
+    meter.add(bytes)
+  }
+
+  /** Chunk bytes per second sent for a share now (0 when none). */
+  uploadRate (shareId: string): number {
+    const meter = this.#uploadRates.get(shareId)
+    if (meter == null) return 0
+    const rate = Math.round(meter.rate())
+    if (rate === 0 && !this.#seeded.has(shareId) && !this.#downloading.has(shareId)) this.#uploadRates.delete(shareId)
+    return rate
   }
 
   list (): ShareInfo[] {

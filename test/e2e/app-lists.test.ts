@@ -1,0 +1,127 @@
+/// <reference lib="dom" />
+/**
+ * The app a person enjoys (issue 13, part B), in a real headless Chromium against real daemons:
+ * the downloads list that scales (compact rows, details on demand, newest first, sort and filter
+ * kept across reloads).
+ */
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { killAll } from '../helpers/processes.ts'
+import { makeTree, removeTemps, tempDir } from '../helpers/files.ts'
+import { ARTIFACTS, launchBrowser, watchPage } from './helpers/browser.ts'
+import { startWebDaemon } from './helpers/daemon.ts'
+import type { Browser, Page } from 'playwright-core'
+import type { WebDaemon } from './helpers/daemon.ts'
+
+const KiB = 1024
+
+/** Polls `check` every 50 ms until it is true; fails after `capMs` with `what`. */
+async function until (check: () => Promise<boolean>, what: string, capMs = 30_000): Promise<void> {
+  const deadline = Date.now() + capMs
+  while (!await check()) {
+    assert.ok(Date.now() < deadline, `timed out waiting: ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
+}
+
+/** The download rows the page shows, top to bottom, by name. */
+async function rowNames (page: Page): Promise<string[]> {
+  return await page.locator('article[data-share-id]').evaluateAll(els => els.map(e => (e.getAttribute('aria-label') ?? '').replace(/^Download /, '')))
+}
+
+describe('the app a person enjoys (part B)', { timeout: 300_000 }, () => {
+  let browser: Browser
+  let alice: WebDaemon
+  let bob: WebDaemon
+  let bobPage: Page
+  let seen: ReturnType<typeof watchPage>
+
+  before(async () => {
+    browser = await launchBrowser()
+    alice = await startWebDaemon()
+    bob = await startWebDaemon(['--allow-private'])
+    bobPage = await browser.newPage({ viewport: { width: 1200, height: 860 } })
+    seen = watchPage(bobPage)
+    await bobPage.goto(bob.url)
+    await bobPage.getByRole('tab', { name: /Downloads/ }).click()
+    await bobPage.getByRole('textbox', { name: 'Link to download' }).and(bobPage.locator(':enabled')).waitFor({ timeout: 60_000 })
+  })
+
+  after(async () => {
+    try {
+      await browser?.close()
+    } finally {
+      alice?.close()
+      bob?.close()
+      await killAll()
+      await removeTemps()
+    }
+  })
+
+  it('lists downloads as compact rows, newest first; sort and filter are kept across reloads, and so are open details', async () => {
+    const root = await tempDir()
+    await makeTree(root, { 'alpha.bin': 300 * KiB, 'beta.bin': 200 * KiB, 'gamma.bin': 100 * KiB })
+    for (const name of ['alpha.bin', 'beta.bin', 'gamma.bin']) {
+      const share = await alice.call('share', { path: join(root, name) })
+      await bob.call('addDownload', { link: share.link })
+      await new Promise(resolve => setTimeout(resolve, 20)) // distinct added times
+    }
+    // One that fails: Alice does not have this share, and she is the only peer named.
+    const aliceAddress = (await alice.call('nodeInfo', {})).addresses.find(a => a.includes('/127.0.0.1/'))!
+    await bob.call('addDownload', { link: 'swarmdrop://bafyreif443brn4rx5yvaxryqfrzwhfg7anoad25rmoexlezsjiyxkshwom?name=lost.bin', peers: [aliceAddress] })
+    let states = ''
+    await until(async () => {
+      const ds = (await bob.call('list', {})).downloads
+      states = ds.map(d => `${d.name}: ${d.state} ${d.error?.message ?? ''}`).join(', ')
+      return ds.filter(d => d.state === 'complete').length === 3 && ds.some(d => d.state === 'error')
+    }, 'three downloads complete and one failed', 120_000).catch((err: Error) => { throw new Error(`${err.message} (${states})`) })
+
+    await until(async () => (await rowNames(bobPage)).length === 4, 'four rows')
+    assert.deepEqual(await rowNames(bobPage), ['lost.bin', 'gamma.bin', 'beta.bin', 'alpha.bin'], 'newest first')
+    const beta = bobPage.getByRole('article', { name: 'Download beta.bin' })
+    await beta.getByText('Complete', { exact: true }).waitFor({ timeout: 15_000 })
+    assert.equal(await bobPage.getByRole('heading', { name: 'Chunk map' }).count(), 0, 'rows are compact: no details until asked')
+    assert.match(await beta.locator('.figures').innerText(), /100\.0%/)
+    await bobPage.getByRole('article', { name: 'Download lost.bin' }).getByText('Failed', { exact: true }).waitFor()
+
+    // Filters: by state (with counts), by text.
+    await bobPage.getByRole('radio', { name: /^Done/ }).click()
+    assert.deepEqual(await rowNames(bobPage), ['gamma.bin', 'beta.bin', 'alpha.bin'])
+    await bobPage.getByRole('radio', { name: /^Failed/ }).click()
+    assert.deepEqual(await rowNames(bobPage), ['lost.bin'])
+    await bobPage.getByRole('radio', { name: /^All/ }).click()
+    await bobPage.getByRole('searchbox', { name: 'Filter downloads by name' }).fill('A.B')
+    assert.deepEqual(await rowNames(bobPage), ['gamma.bin', 'beta.bin', 'alpha.bin'])
+    await bobPage.getByRole('searchbox', { name: 'Filter downloads by name' }).fill('et')
+    assert.deepEqual(await rowNames(bobPage), ['beta.bin'])
+    await bobPage.getByRole('searchbox', { name: 'Filter downloads by name' }).fill('')
+    // Sort by name; by progress the failed one goes last.
+    await bobPage.getByRole('combobox', { name: 'Sort downloads' }).selectOption('progress')
+    assert.equal((await rowNames(bobPage)).at(-1), 'lost.bin')
+    await bobPage.getByRole('combobox', { name: 'Sort downloads' }).selectOption('name')
+    assert.deepEqual(await rowNames(bobPage), ['alpha.bin', 'beta.bin', 'gamma.bin', 'lost.bin'])
+    await bobPage.getByRole('radio', { name: /^Done/ }).click()
+
+    // Details on demand, and kept open across a reload with the sort and the filter.
+    await beta.getByRole('button', { name: 'beta.bin' }).click()
+    await beta.getByRole('region', { name: 'Details of beta.bin' }).getByRole('heading', { name: 'Chunk map' }).waitFor()
+    await bobPage.screenshot({ path: join(ARTIFACTS, 'downloads-list.png') })
+    await bobPage.reload()
+    await beta.getByRole('region', { name: 'Details of beta.bin' }).waitFor({ timeout: 15_000 })
+    assert.deepEqual(await rowNames(bobPage), ['alpha.bin', 'beta.bin', 'gamma.bin'])
+    assert.equal(await bobPage.getByRole('combobox', { name: 'Sort downloads' }).inputValue(), 'name')
+    assert.equal(await bobPage.getByRole('radio', { name: /^Done/ }).getAttribute('aria-checked'), 'true')
+    await beta.getByRole('button', { name: 'beta.bin' }).click()
+    await bobPage.reload()
+    await beta.waitFor({ timeout: 15_000 })
+    assert.equal(await beta.getByRole('region', { name: 'Details of beta.bin' }).count(), 0, 'closed stays closed')
+    await bobPage.getByRole('radio', { name: /^All/ }).click()
+    await bobPage.getByRole('combobox', { name: 'Sort downloads' }).selectOption('added')
+  })
+
+  it('no page logged an error', () => {
+    assert.deepEqual(seen.errors, [])
+    assert.deepEqual(seen.dialogs, [])
+  })
+})
