@@ -2,10 +2,11 @@
 /**
  * The app a person enjoys (issue 13, part B), in a real headless Chromium against real daemons:
  * the downloads list that scales (compact rows, details on demand, newest first, sort and filter
- * kept across reloads).
+ * kept across reloads), the remove confirmation (from the list only, or with the files).
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { killAll } from '../helpers/processes.ts'
 import { makeTree, removeTemps, tempDir } from '../helpers/files.ts'
@@ -24,6 +25,8 @@ async function until (check: () => Promise<boolean>, what: string, capMs = 30_00
     await new Promise(resolve => setTimeout(resolve, 50))
   }
 }
+
+const exists = async (path: string): Promise<boolean> => await stat(path).then(() => true, () => false)
 
 /** The download rows the page shows, top to bottom, by name. */
 async function rowNames (page: Page): Promise<string[]> {
@@ -118,6 +121,58 @@ describe('the app a person enjoys (part B)', { timeout: 300_000 }, () => {
     assert.equal(await beta.getByRole('region', { name: 'Details of beta.bin' }).count(), 0, 'closed stays closed')
     await bobPage.getByRole('radio', { name: /^All/ }).click()
     await bobPage.getByRole('combobox', { name: 'Sort downloads' }).selectOption('added')
+  })
+
+  it('Remove asks first: from the list only (files kept, still shared), or with the files (only this download\'s)', async () => {
+    const listed = (await bob.call('list', {})).downloads
+    const byName = (n: string): typeof listed[number] => listed.find(d => d.name === n)!
+    const out = byName('alpha.bin').outDir
+    const alpha = bobPage.getByRole('article', { name: 'Download alpha.bin' })
+    const beta = bobPage.getByRole('article', { name: 'Download beta.bin' })
+    const gamma = bobPage.getByRole('article', { name: 'Download gamma.bin' })
+
+    // Cancel keeps it.
+    await gamma.getByRole('button', { name: 'Remove', exact: true }).click()
+    const askGamma = gamma.getByRole('alertdialog', { name: 'Remove gamma.bin?' })
+    await askGamma.getByText(/keeps its files in/).waitFor()
+    await askGamma.getByRole('button', { name: 'Cancel' }).click()
+    await askGamma.waitFor({ state: 'detached' })
+    assert.ok((await bob.call('list', {})).downloads.some(d => d.name === 'gamma.bin'))
+
+    // From the list only: the file stays, and so does its share.
+    await alpha.getByRole('button', { name: 'Remove', exact: true }).click()
+    await alpha.getByRole('alertdialog', { name: 'Remove alpha.bin?' }).getByRole('button', { name: 'Remove from list' }).click()
+    await alpha.waitFor({ state: 'detached', timeout: 15_000 })
+    assert.ok(await exists(join(out, 'alpha.bin')), 'the file is kept')
+    assert.ok((await bob.call('list', {})).shares.some(s => s.name === 'alpha.bin'), 'still shared')
+
+    // With the files: the file goes, and so does its share; the others stay.
+    await beta.getByRole('button', { name: 'Remove', exact: true }).click()
+    await bobPage.screenshot({ path: join(ARTIFACTS, 'remove-confirm.png') })
+    await beta.getByRole('alertdialog', { name: 'Remove beta.bin?' }).getByRole('button', { name: 'Remove and delete files' }).click()
+    await beta.waitFor({ state: 'detached', timeout: 15_000 })
+    await until(async () => !await exists(join(out, 'beta.bin')), 'beta.bin deleted')
+    assert.ok(!(await bob.call('list', {})).shares.some(s => s.name === 'beta.bin'), 'no longer shared')
+    assert.ok(await exists(join(out, 'gamma.bin')) && await exists(join(out, 'alpha.bin')), 'the other files stay')
+
+    // A download still running: "delete files" deletes its partial data.
+    await alice.call('setLimits', { maxUploadBytesPerSecond: 256 * KiB })
+    const root = await tempDir()
+    await makeTree(root, { 'slow.bin': 16 * 1024 * KiB })
+    const slow = await alice.call('share', { path: join(root, 'slow.bin') })
+    await bob.call('addDownload', { link: slow.link })
+    await until(async () => ((await bob.call('list', {})).downloads.find(d => d.shareId === slow.shareId)?.verifiedBytes ?? 0) > 0, 'slow.bin receives bytes', 60_000)
+    const partial = join(out, '.swarmdrop-partial', slow.shareId)
+    assert.ok(await exists(partial))
+    const row = bobPage.getByRole('article', { name: 'Download slow.bin' })
+    await row.getByRole('button', { name: 'Remove', exact: true }).click()
+    const ask = row.getByRole('alertdialog', { name: 'Remove slow.bin?' })
+    await ask.getByText(/deletes that partial data/).waitFor()
+    await ask.getByRole('button', { name: 'Remove and delete files' }).click()
+    await row.waitFor({ state: 'detached', timeout: 15_000 })
+    await until(async () => !await exists(partial), 'partial data deleted')
+    assert.equal(await exists(join(out, 'slow.bin')), false, 'its reserved name is given back')
+    await alice.call('setLimits', { maxUploadBytesPerSecond: 0 })
   })
 
   it('no page logged an error', () => {

@@ -21,8 +21,12 @@ export const commandSchemas = {
   }),
   pause: z.strictObject({ shareId }),
   resume: z.strictObject({ shareId }),
-  /** Forget a download; `deleteData` also removes its partial data (never finished files). */
-  remove: z.strictObject({ shareId, deleteData: z.boolean().optional() }),
+  /**
+   * Forget a download; `deleteData` also removes its partial data (never finished files).
+   * `deleteFiles` also deletes what it wrote, partial or finished (only inside its download folder,
+   * only files of this download; a finished one stops being seeded first).
+   */
+  remove: z.strictObject({ shareId, deleteData: z.boolean().optional(), deleteFiles: z.boolean().optional() }),
   list: z.strictObject({}),
   /** Global caps in bytes per second; 0 = unlimited. */
   setLimits: z.strictObject({ maxUploadBytesPerSecond: byteRate.optional(), maxDownloadBytesPerSecond: byteRate.optional() }),

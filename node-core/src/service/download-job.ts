@@ -12,6 +12,7 @@ import { SessionRefusedError } from '../protocol/chunk-client.ts'
 import { CandidateList, peerKey } from '../scheduler/candidates.ts'
 import { ChunkOrigins } from '../scheduler/chunk-origins.ts'
 import { SwarmTransfer } from '../scheduler/download.ts'
+import { deleteDownloadedFiles } from '../storage/downloaded-files.ts'
 import { PARTIAL_DIR, PartialDownload } from '../storage/partial-download.ts'
 import { releaseTarget, reserveTarget } from '../storage/target-name.ts'
 import type { TargetKind } from '../storage/target-name.ts'
@@ -345,14 +346,26 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
     this.run().catch((err: unknown) => { log.error('download %s: %s', this.shareId, err) })
   }
 
-  /** Stops the job; `discard` also deletes its partial data and gives back its reserved name. */
-  async close (discard = false): Promise<void> {
+  /** Where its files go (`outDir/targetName`), once the name is chosen. */
+  get targetPath (): string | null {
+    return this.#record.targetName == null ? null : resolve(this.#record.outDir, this.#record.targetName)
+  }
+
+  /**
+   * Stops the job; `discard` also deletes its partial data and gives back its reserved name;
+   * `deleteFiles` (with `discard`) also deletes the files a finished download wrote (see deleteDownloadedFiles).
+   */
+  async close (discard = false, deleteFiles = false): Promise<void> {
     this.#abort.abort()
     this.#transfer?.stop()
     if (!discard) { await this.#data?.close(); return }
     await this.#data?.discard()
     const { targetName, reserved, outDir } = this.#record
     if (reserved === true && targetName != null && this.#state !== 'complete' && this.#layout != null) await releaseTarget(outDir, targetName, targetKind(this.#layout))
+    if (deleteFiles && targetName != null && this.#state === 'complete' && this.#layout != null) {
+      const { deleted, kept } = await deleteDownloadedFiles(outDir, targetName, this.#layout.manifest.files)
+      log.info('removed download %s: %d file(s) deleted, %d kept', this.shareId, deleted.length, kept.length)
+    }
   }
 
   async #persist (): Promise<void> {

@@ -20,6 +20,8 @@ export interface DownloadsInit {
   readonly peers: PeerBook
   readonly shares: ShareRegistry
   emit (event: ServiceEvent): void
+  /** Stops seeding a share from its files in place (unshare and withdraw its announcement). */
+  unseed (shareId: string): Promise<void>
 }
 
 /**
@@ -87,12 +89,15 @@ export class Downloads {
     return info
   }
 
-  async remove (shareId: string, deleteData: boolean): Promise<void> {
+  /** Forgets a download; `deleteFiles` also deletes its files (a finished one is no longer seeded from them first). */
+  async remove (shareId: string, deleteData: boolean, deleteFiles = false): Promise<void> {
     const job = this.get(shareId)
     this.#jobs.delete(shareId)
     job.removeAllListeners('change')
     this.#init.shares.withdrawDownloading(shareId)
-    await job.close(deleteData)
+    const target = job.targetPath
+    if (deleteFiles && target != null && this.#init.shares.rootOf(shareId) === target) await this.#init.unseed(shareId)
+    await job.close(deleteData || deleteFiles, deleteFiles)
     await this.#init.store.deleteDownload(shareId)
     this.#init.emit({ type: 'download:removed', shareId })
   }

@@ -77,7 +77,11 @@ export class SwarmdropService implements SwarmdropApi {
     })
     this.#discovery = new ShareDiscovery({ routing: options.dht === false ? null : new ShareRouting(node.services.dht), selfId: node.peerId.toString(), peers: this.#peers, stopping: this.#stopping.signal, emit })
     const context = downloadContext({ node, store: this.#store, settings, peers: this.#peers, shares: this.#shares, discovery: this.#discovery, mdns: options.mdns !== false, judge: dialPolicy.scores })
-    this.#downloads = new Downloads({ store: this.#store, context, peers: this.#peers, shares: this.#shares, emit })
+    const unseed = async (shareId: string): Promise<void> => {
+      await this.#shares.unshare(shareId)
+      await this.#discovery.withdraw(shareId)
+    }
+    this.#downloads = new Downloads({ store: this.#store, context, peers: this.#peers, shares: this.#shares, emit, unseed })
     this.#server = new ChunkServer(node, {
       lookup: id => this.#shares.servedFor(id),
       swarmPeers: async (id, peerId) => await this.#peers.swarmAddresses(id, peerId),
@@ -171,7 +175,7 @@ export class SwarmdropService implements SwarmdropApi {
       case 'resume': return await this.#withJob(args, async job => { await job.resume() })
       case 'remove': {
         const a = args as CommandArgs<'remove'>
-        await this.#downloads.remove(a.shareId, a.deleteData === true)
+        await this.#downloads.remove(a.shareId, a.deleteData === true, a.deleteFiles === true)
         return undefined
       }
       case 'list': return { shares: this.#shares.list(), downloads: [...this.#downloads.values()].map(j => j.info()), peers: this.#peers.connected(this.#downloads.rateByPeer()) }

@@ -136,6 +136,9 @@ export class ShareRegistry {
 
   isSeeded (shareId: string): boolean { return this.#seeded.has(shareId) }
 
+  /** Where a seeded share's files are (its root), or null if it is not seeded. */
+  rootOf (shareId: string): string | null { return this.#seeded.get(shareId)?.record.root ?? null }
+
   recordUpload (shareId: string, bytes: number): void {
     const s = this.#seeded.get(shareId)
     if (s != null) s.uploaded += bytes
