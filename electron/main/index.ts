@@ -12,6 +12,7 @@ import { DesktopSettingsSync } from './desktop-settings-sync.ts'
 import { LinkInbox } from './links.ts'
 import { faultNotice, Notifier } from './notifications.ts'
 import { registerServiceIpc } from './service-ipc.ts'
+import { registerRevealIpc } from './reveal-ipc.ts'
 import { routeProcessFaults, ServiceSupervisor } from './service-supervisor.ts'
 import { claimSingleInstance, registerLinkScheme } from './single-instance.ts'
 import { applyStartAtLogin, autostartDir, HIDDEN_FLAG } from './start-at-login.ts'
@@ -74,6 +75,7 @@ async function main (): Promise<void> {
   logServiceEvents(supervisor) // for as long as the app runs
   routeProcessFaults(process, supervisor)
   registerServiceIpc(ipcMain, supervisor, () => window != null && !window.isDestroyed() ? window.webContents.mainFrame : null)
+  registerRevealIpc(ipcMain, supervisor, shell, () => window != null && !window.isDestroyed() ? window.webContents.mainFrame : null)
   notifier.watch(supervisor)
 
   const loginTarget = {

@@ -2,7 +2,8 @@
 /**
  * The app a person enjoys (issue 13, part B), in a real headless Chromium against real daemons:
  * the downloads list that scales (compact rows, details on demand, newest first, sort and filter
- * kept across reloads), the remove confirmation (from the list only, or with the files).
+ * kept across reloads), the remove confirmation (from the list only, or with the files), keep
+ * seeding per finished download and its default, where a finished download is saved.
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
@@ -173,6 +174,53 @@ describe('the app a person enjoys (part B)', { timeout: 300_000 }, () => {
     await until(async () => !await exists(partial), 'partial data deleted')
     assert.equal(await exists(join(out, 'slow.bin')), false, 'its reserved name is given back')
     await alice.call('setLimits', { maxUploadBytesPerSecond: 0 })
+  })
+
+  it('a finished download has a visible "Keep seeding" switch, its default in Settings, and shows where it is saved', async () => {
+    const gamma = bobPage.getByRole('article', { name: 'Download gamma.bin' })
+    const seeding = gamma.getByRole('switch', { name: 'Keep seeding' })
+    const shared = async (name: string): Promise<boolean> => (await bob.call('list', {})).shares.some(s => s.name === name)
+    assert.equal(await seeding.isChecked(), true, 'seeded by default')
+    assert.ok(await shared('gamma.bin'))
+    await seeding.click()
+    await until(async () => !await shared('gamma.bin'), 'gamma.bin no longer seeded')
+    await until(async () => !await seeding.isChecked(), 'the switch shows it off')
+    assert.equal((await bob.call('list', {})).downloads.find(d => d.name === 'gamma.bin')?.seeding, false)
+    await seeding.click()
+    await until(async () => await shared('gamma.bin'), 'gamma.bin seeded again')
+    await until(async () => await seeding.isChecked(), 'the switch shows it on')
+    await bobPage.getByRole('tab', { name: /Shares/ }).click()
+    await bobPage.getByRole('article', { name: 'Share gamma.bin' }).waitFor({ timeout: 15_000 })
+    await bobPage.getByRole('tab', { name: /Downloads/ }).click()
+
+    // Details: the path with a Copy button (a browser cannot open a folder); its source is done, not "disconnected".
+    await gamma.getByRole('button', { name: 'gamma.bin' }).click()
+    const details = gamma.getByRole('region', { name: 'Details of gamma.bin' })
+    const out = (await bob.call('list', {})).downloads.find(d => d.name === 'gamma.bin')!.outDir
+    assert.equal(await details.getByRole('textbox', { name: 'Where gamma.bin is saved' }).inputValue(), join(out, 'gamma.bin'))
+    await details.getByRole('button', { name: 'Copy path' }).waitFor()
+    assert.equal(await details.getByText('disconnected').count(), 0)
+    await details.locator('table.sources').getByText('done', { exact: true }).first().waitFor()
+    await bobPage.screenshot({ path: join(ARTIFACTS, 'download-finished.png') })
+    await gamma.getByRole('button', { name: 'gamma.bin' }).click()
+
+    // Keep seeding off in Settings: the next finished download is not seeded (its switch is off).
+    await bobPage.getByRole('tab', { name: /Settings/ }).click()
+    const keep = bobPage.getByRole('checkbox', { name: 'Keep seeding finished downloads' })
+    assert.equal(await keep.isChecked(), true, 'on by default')
+    await keep.uncheck()
+    await bobPage.getByRole('button', { name: 'Save', exact: true }).click()
+    await until(async () => !(await bob.call('getSettings', {})).keepSeeding, 'keepSeeding saved off')
+    const root = await tempDir()
+    await makeTree(root, { 'delta.bin': 50 * KiB })
+    const delta = await alice.call('share', { path: join(root, 'delta.bin') })
+    await bob.call('addDownload', { link: delta.link })
+    await bobPage.getByRole('tab', { name: /Downloads/ }).click()
+    const row = bobPage.getByRole('article', { name: 'Download delta.bin' })
+    await row.getByText('Complete', { exact: true }).waitFor({ timeout: 60_000 })
+    assert.equal(await row.getByRole('switch', { name: 'Keep seeding' }).isChecked(), false)
+    assert.equal(await shared('delta.bin'), false)
+    await bob.call('setSettings', { keepSeeding: true })
   })
 
   it('no page logged an error', () => {

@@ -8,7 +8,7 @@ import type { DownloadInfo } from '../../node-core/src/contract/index.ts'
 function download (name: string, addedAt: number, state: DownloadInfo['state'], verifiedBytes: number, downloadRate = 0, uploadRate = 0): DownloadInfo {
   return {
     shareId: `bafy-${name}`, link: `swarmdrop://bafy-${name}`, name, outDir: '/dl', state, totalBytes: 100, verifiedBytes,
-    chunkCount: 1, verifiedChunks: 0, downloadRate, uploadRate, addedAt, sources: [], files: null, error: null, waiting: null
+    chunkCount: 1, verifiedChunks: 0, downloadRate, uploadRate, addedAt, seeding: false, sources: [], files: null, error: null, waiting: null
   }
 }
 

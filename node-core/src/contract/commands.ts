@@ -27,6 +27,8 @@ export const commandSchemas = {
    * only files of this download; a finished one stops being seeded first).
    */
   remove: z.strictObject({ shareId, deleteData: z.boolean().optional(), deleteFiles: z.boolean().optional() }),
+  /** Seed a finished download (serve its files to others) or stop; the download stays listed either way. */
+  seed: z.strictObject({ shareId, on: z.boolean() }),
   list: z.strictObject({}),
   /** Global caps in bytes per second; 0 = unlimited. */
   setLimits: z.strictObject({ maxUploadBytesPerSecond: byteRate.optional(), maxDownloadBytesPerSecond: byteRate.optional() }),
@@ -43,7 +45,8 @@ export const commandSchemas = {
     maxDownloadBytesPerSecond: byteRate.optional(),
     network: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/i, "1-63 letters, digits, '.', '_' or '-'").nullable().optional(),
     startAtLogin: z.boolean().optional(),
-    closeToTray: z.boolean().optional()
+    closeToTray: z.boolean().optional(),
+    keepSeeding: z.boolean().optional()
   }),
   /** Write a bug report (log tail, node state, versions) into the profile's logs folder. */
   bugReport: z.strictObject({})

@@ -63,6 +63,8 @@ export interface DownloadInfo {
   readonly uploadRate: number
   /** When the download was added (ms since the epoch). */
   readonly addedAt: number
+  /** A finished download whose files this node serves to others (see the `seed` command); false until it is finished. */
+  readonly seeding: boolean
   readonly sources: readonly SourceSnapshot[]
   /** Final paths, once complete. */
   readonly files: readonly string[] | null
@@ -97,6 +99,8 @@ export interface AppSettings {
   /** Desktop-only preferences, stored here (the one copy) and applied by the Electron shell. Close to tray is on by default. */
   readonly startAtLogin: boolean
   readonly closeToTray: boolean
+  /** Whether a download that finishes is seeded (its files served to others); on by default. Each finished download can be switched with `seed`. */
+  readonly keepSeeding: boolean
 }
 
 export interface DhtInfo {
@@ -146,6 +150,7 @@ export interface CommandResults {
   pause: DownloadInfo
   resume: DownloadInfo
   remove: void
+  seed: DownloadInfo
   list: { shares: ShareInfo[], downloads: DownloadInfo[], peers: PeerInfo[] }
   setLimits: NodeInfo['limits']
   nodeInfo: NodeInfo

@@ -6,6 +6,7 @@ import { CHUNK_PROTOCOL } from '../protocol/constants.ts'
 import { peerKey } from '../scheduler/candidates.ts'
 import type { PeerJudge } from '../scheduler/peer-score.ts'
 import type { TokenBucket } from '../bandwidth/token-bucket.ts'
+import type { ShareInfo } from '../contract/index.ts'
 import type { ManifestLayout } from '../manifest/layout.ts'
 import type { SwarmNode } from '../net/node.ts'
 import type { ServedShare } from '../storage/served-share.ts'
@@ -34,11 +35,17 @@ export interface DownloadContext {
   /** The download's verified chunks can be served to others from now on. */
   serve (data: ServedShare): void
   /** The download is complete: serve its files in place (its manifest is known and checked) and announce it. */
-  seed (record: ShareRecord, manifestBytes: Uint8Array, layout: ManifestLayout): Promise<void>
+  seed (record: ShareRecord, manifestBytes: Uint8Array, layout: ManifestLayout): Promise<ShareInfo>
   /** A peer served this download: trust its addresses for later dials. */
   trust (peer: string): void
   /** Chunk bytes per second sent to others for this share now. */
   uploadRate (shareId: string): number
+  /** Whether a download that finishes is seeded (the setting). */
+  readonly keepSeeding: boolean
+  /** Whether a share is served from files in place at `root`. */
+  seededAt (shareId: string, root: string): boolean
+  /** Stops serving a share from its files in place (and withdraws its announcement). */
+  unseed (shareId: string): Promise<void>
   /** Peer scores (misbehaving sources are scored down and not dialed while shut out). */
   readonly judge?: PeerJudge
 }
@@ -80,11 +87,18 @@ export function downloadContext (parts: DownloadContextParts): DownloadContext {
     searching: discovery.enabled || parts.mdns,
     serve: data => { shares.serveDownloading(data) },
     async seed (record, manifestBytes, layout) {
-      await shares.seed(record, manifestBytes, layout)
+      const info = await shares.seed(record, manifestBytes, layout)
       discovery.announce(record.shareId) // a finished download is one more source
+      return info
     },
     trust: peer => { peers.trust(peer) },
     uploadRate: shareId => shares.uploadRate(shareId),
+    get keepSeeding () { return parts.settings.keepSeeding },
+    seededAt: (shareId, root) => shares.rootOf(shareId) === root,
+    async unseed (shareId) {
+      await shares.unshare(shareId)
+      await discovery.withdraw(shareId)
+    },
     ...(parts.judge != null ? { judge: parts.judge } : {})
   }
 }

@@ -20,8 +20,6 @@ export interface DownloadsInit {
   readonly peers: PeerBook
   readonly shares: ShareRegistry
   emit (event: ServiceEvent): void
-  /** Stops seeding a share from its files in place (unshare and withdraw its announcement). */
-  unseed (shareId: string): Promise<void>
 }
 
 /**
@@ -96,10 +94,20 @@ export class Downloads {
     job.removeAllListeners('change')
     this.#init.shares.withdrawDownloading(shareId)
     const target = job.targetPath
-    if (deleteFiles && target != null && this.#init.shares.rootOf(shareId) === target) await this.#init.unseed(shareId)
+    if (deleteFiles && target != null && this.#init.context.seededAt(shareId, target)) await this.#init.context.unseed(shareId)
     await job.close(deleteData || deleteFiles, deleteFiles)
     await this.#init.store.deleteDownload(shareId)
     this.#init.emit({ type: 'download:removed', shareId })
+  }
+
+  /** Seeds a finished download or stops (`seed`); its share comes or goes with the share events. */
+  async seed (shareId: string, on: boolean): Promise<DownloadInfo> {
+    const job = this.get(shareId)
+    const share = await job.setSeeding(on)
+    if (share != null) this.#init.emit({ type: 'share:added', share })
+    const download = job.info()
+    this.#init.emit({ type: 'download:progress', download }) // not 'change': that would announce it complete again
+    return download
   }
 
   /** A peer on the local network: a candidate for every unfinished download. */

@@ -77,11 +77,7 @@ export class SwarmdropService implements SwarmdropApi {
     })
     this.#discovery = new ShareDiscovery({ routing: options.dht === false ? null : new ShareRouting(node.services.dht), selfId: node.peerId.toString(), peers: this.#peers, stopping: this.#stopping.signal, emit })
     const context = downloadContext({ node, store: this.#store, settings, peers: this.#peers, shares: this.#shares, discovery: this.#discovery, mdns: options.mdns !== false, judge: dialPolicy.scores })
-    const unseed = async (shareId: string): Promise<void> => {
-      await this.#shares.unshare(shareId)
-      await this.#discovery.withdraw(shareId)
-    }
-    this.#downloads = new Downloads({ store: this.#store, context, peers: this.#peers, shares: this.#shares, emit, unseed })
+    this.#downloads = new Downloads({ store: this.#store, context, peers: this.#peers, shares: this.#shares, emit })
     this.#server = new ChunkServer(node, {
       lookup: id => this.#shares.servedFor(id),
       swarmPeers: async (id, peerId) => await this.#peers.swarmAddresses(id, peerId),
@@ -177,6 +173,10 @@ export class SwarmdropService implements SwarmdropApi {
         const a = args as CommandArgs<'remove'>
         await this.#downloads.remove(a.shareId, a.deleteData === true, a.deleteFiles === true)
         return undefined
+      }
+      case 'seed': {
+        const a = args as CommandArgs<'seed'>
+        return await this.#downloads.seed(a.shareId, a.on)
       }
       case 'list': return { shares: this.#shares.list(), downloads: [...this.#downloads.values()].map(j => j.info()), peers: this.#peers.connected(this.#downloads.rateByPeer()) }
       case 'setLimits': {

@@ -54,6 +54,9 @@ export class SettingsStore {
 
   get downloadDir (): string { return this.#downloadDir }
 
+  /** Whether a download that finishes is seeded (on unless switched off). */
+  get keepSeeding (): boolean { return this.#saved.keepSeeding !== false }
+
   get limits (): NodeInfo['limits'] {
     return { maxUploadBytesPerSecond: this.uploadLimit.rate, maxDownloadBytesPerSecond: this.downloadLimit.rate }
   }
@@ -69,7 +72,8 @@ export class SettingsStore {
       network: this.#network,
       savedNetwork: config.network ?? null,
       startAtLogin: this.#saved.startAtLogin === true,
-      closeToTray: this.#saved.closeToTray !== false
+      closeToTray: this.#saved.closeToTray !== false,
+      keepSeeding: this.keepSeeding
     }
   }
 
@@ -94,7 +98,8 @@ export class SettingsStore {
       ...this.#saved,
       downloadDir: this.#downloadDir, // a download folder chosen at start-up (--out) is kept once settings are saved
       ...(args.startAtLogin !== undefined ? { startAtLogin: args.startAtLogin } : {}),
-      ...(args.closeToTray !== undefined ? { closeToTray: args.closeToTray } : {})
+      ...(args.closeToTray !== undefined ? { closeToTray: args.closeToTray } : {}),
+      ...(args.keepSeeding !== undefined ? { keepSeeding: args.keepSeeding } : {})
     }
     await this.#save()
     return await this.get()

@@ -24,6 +24,8 @@ export interface DownloadRecord {
   readonly status: DownloadStatus
   readonly peers: readonly string[]
   readonly addedAt: number
+  /** A finished download that is not seeded (switched off, or finished while keepSeeding was off). */
+  readonly seeding?: boolean
 }
 
 export interface Settings {
@@ -32,6 +34,7 @@ export interface Settings {
   readonly downloadDir?: string
   readonly startAtLogin?: boolean
   readonly closeToTray?: boolean
+  readonly keepSeeding?: boolean
 }
 
 const encoder = new TextEncoder()

@@ -15,4 +15,8 @@ export interface Transport extends SwarmdropApi {
   onState (listener: (state: ConnectionState) => void): () => void
   /** Shares what was dropped on the window; resolves with one ShareInfo per share made. */
   shareDropped (files: readonly DroppedFile[]): Promise<ShareInfo[]>
+  /** Whether `reveal` can show a download in the file manager (the desktop app only). */
+  readonly canReveal?: boolean
+  /** Shows a finished download in its folder (the desktop app only). */
+  reveal?: (shareId: string) => Promise<void>
 }
