@@ -223,6 +223,38 @@ describe('the app a person enjoys (part B)', { timeout: 300_000 }, () => {
     await bob.call('setSettings', { keepSeeding: true })
   })
 
+  it('people, not hashes: a display name from Settings reaches peers through identify, next to the short peer ID', async () => {
+    // Carol names herself (with a bidi override that must not survive), restarts, and shares a file Bob downloads.
+    let carol = await startWebDaemon()
+    assert.ok((await carol.call('getSettings', {})).displayName.length > 0, 'a default name')
+    await carol.call('setSettings', { displayName: 'Carol \u202Efdp.exe' })
+    assert.equal((await carol.call('getSettings', {})).displayName, 'Carol fdp.exe')
+    carol.close()
+    await carol.process.kill('SIGTERM')
+    carol = await startWebDaemon([], { repo: carol.repo, port: carol.port })
+    try {
+      const root = await tempDir()
+      await makeTree(root, { 'from-carol.bin': 80 * KiB })
+      const share = await carol.call('share', { path: join(root, 'from-carol.bin') })
+      await bob.call('addDownload', { link: share.link })
+      await until(async () => (await bob.call('list', {})).peers.some(p => p.peerId === carol.peerId && p.name === 'Carol fdp.exe'), 'Bob knows Carol by name', 60_000)
+      await bobPage.getByRole('tab', { name: /Peers/ }).click()
+      const row = bobPage.locator(`tr[data-peer-id="${carol.peerId}"]`)
+      await row.getByText('Carol fdp.exe', { exact: true }).waitFor({ timeout: 15_000 })
+      await bobPage.screenshot({ path: join(ARTIFACTS, 'peers-named.png') })
+      await bobPage.getByRole('tab', { name: /Downloads/ }).click()
+      const download = bobPage.getByRole('article', { name: 'Download from-carol.bin' })
+      await download.getByRole('button', { name: 'from-carol.bin' }).click()
+      const source = download.locator('table.sources tbody tr').first()
+      await source.getByText('Carol fdp.exe', { exact: true }).waitFor({ timeout: 30_000 })
+      assert.equal(await source.locator('.swatch').innerText(), 'A', 'a letter per source')
+      await download.getByRole('button', { name: 'from-carol.bin' }).click()
+    } finally {
+      carol.close()
+      await carol.process.kill('SIGTERM')
+    }
+  })
+
   it('no page logged an error', () => {
     assert.deepEqual(seen.errors, [])
     assert.deepEqual(seen.dialogs, [])

@@ -46,7 +46,9 @@ export const commandSchemas = {
     network: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/i, "1-63 letters, digits, '.', '_' or '-'").nullable().optional(),
     startAtLogin: z.boolean().optional(),
     closeToTray: z.boolean().optional(),
-    keepSeeding: z.boolean().optional()
+    keepSeeding: z.boolean().optional(),
+    /** Cleaned (no control or format characters, at most 40 characters); empty = the default (OS user or host name). */
+    displayName: z.string().max(256).optional()
   }),
   /** Write a bug report (log tail, node state, versions) into the profile's logs folder. */
   bugReport: z.strictObject({})

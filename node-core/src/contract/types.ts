@@ -86,6 +86,8 @@ export interface PeerInfo {
   readonly uploadRate: number
   readonly downloadRate: number
   readonly via: PeerVia
+  /** The display name the peer gives (another Swarmdrop's identify agentVersion), cleaned; null if none. Peer text. */
+  readonly name: string | null
 }
 
 export interface AppSettings {
@@ -99,6 +101,8 @@ export interface AppSettings {
   /** Desktop-only preferences, stored here (the one copy) and applied by the Electron shell. Close to tray is on by default. */
   readonly startAtLogin: boolean
   readonly closeToTray: boolean
+  /** The name others see next to this node's peer ID (identify's agentVersion); a change applies at the next start. */
+  readonly displayName: string
   /** Whether a download that finishes is seeded (its files served to others); on by default. Each finished download can be switched with `seed`. */
   readonly keepSeeding: boolean
 }

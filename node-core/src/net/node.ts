@@ -52,6 +52,8 @@ export interface SwarmNodeOptions {
   readonly psk?: Uint8Array
   /** Serve DHT queries (server mode) instead of only asking them. */
   readonly dhtServer?: boolean
+  /** What identify tells peers as agentVersion (default libp2p's own). */
+  readonly userAgent?: string
 }
 
 export type SwarmNode = Libp2p<{ identify: Identify, ping: Ping, dht: KadDHT, relays: SwarmRelays }>
@@ -154,6 +156,7 @@ export async function createSwarmNode (options: SwarmNodeOptions): Promise<Swarm
   const listen = [...(options.listen ?? DEFAULT_LISTEN)]
   return createLibp2p({
     privateKey: options.privateKey,
+    ...(options.userAgent != null ? { nodeInfo: { userAgent: options.userAgent } } : {}),
     ...(options.datastore != null ? { datastore: options.datastore } : {}),
     addresses: { listen, announceFilter: orderAddresses },
     transports: [tcp(), circuitRelayTransport()],

@@ -19,7 +19,7 @@ function sameDownload (a: DownloadInfo, b: DownloadInfo): boolean {
 }
 
 function samePeer (a: PeerInfo, b: PeerInfo): boolean {
-  return a.uploadRate === b.uploadRate && a.downloadRate === b.downloadRate && a.latencyMs === b.latencyMs && a.via === b.via && a.addresses[0] === b.addresses[0]
+  return a.name === b.name && a.uploadRate === b.uploadRate && a.downloadRate === b.downloadRate && a.latencyMs === b.latencyMs && a.via === b.via && a.addresses[0] === b.addresses[0]
 }
 
 function sameNode (a: NodeInfo, b: NodeInfo): boolean {

@@ -109,6 +109,7 @@ export class SwarmdropService implements SwarmdropApi {
       const peer = this.#peers.peer(evt.detail.toString(), 0)
       if (peer != null) this.#events.emit('event', { type: 'peer:connected', peer })
     })
+    this.node.addEventListener('peer:identify', evt => { this.#peers.identified(evt.detail.peerId.toString(), evt.detail.agentVersion) })
     this.node.addEventListener('peer:disconnect', evt => {
       const peerId = evt.detail.toString()
       this.#peers.disconnected(peerId)

@@ -5,10 +5,16 @@ import { loadConfigFile, saveConfigNetwork } from '../config/config-file.ts'
 import { defaultDownloadDir } from '../config/paths.ts'
 import { InvalidArgumentError } from '../errors.ts'
 import { logger } from '../log/logger.ts'
+import { cleanDisplayName, defaultDisplayName } from '../text/display-name.ts'
 import type { AppSettings, CommandArgs, NodeInfo } from '../contract/index.ts'
 import type { Settings, StateStore } from '../storage/state-store.ts'
 
 const log = logger('swarmdrop:settings')
+
+/** The profile's display name: the one chosen, else the default (OS user or host name). */
+export function displayNameOf (saved: Settings | undefined): string {
+  return cleanDisplayName(saved?.displayName ?? '') || defaultDisplayName()
+}
 
 export interface SettingsStoreInit {
   readonly store: StateStore
@@ -73,7 +79,8 @@ export class SettingsStore {
       savedNetwork: config.network ?? null,
       startAtLogin: this.#saved.startAtLogin === true,
       closeToTray: this.#saved.closeToTray !== false,
-      keepSeeding: this.keepSeeding
+      keepSeeding: this.keepSeeding,
+      displayName: displayNameOf(this.#saved)
     }
   }
 
@@ -99,7 +106,8 @@ export class SettingsStore {
       downloadDir: this.#downloadDir, // a download folder chosen at start-up (--out) is kept once settings are saved
       ...(args.startAtLogin !== undefined ? { startAtLogin: args.startAtLogin } : {}),
       ...(args.closeToTray !== undefined ? { closeToTray: args.closeToTray } : {}),
-      ...(args.keepSeeding !== undefined ? { keepSeeding: args.keepSeeding } : {})
+      ...(args.keepSeeding !== undefined ? { keepSeeding: args.keepSeeding } : {}),
+      ...(args.displayName !== undefined ? { displayName: cleanDisplayName(args.displayName) } : {})
     }
     await this.#save()
     return await this.get()

@@ -35,6 +35,7 @@ export interface Settings {
   readonly startAtLogin?: boolean
   readonly closeToTray?: boolean
   readonly keepSeeding?: boolean
+  readonly displayName?: string
 }
 
 const encoder = new TextEncoder()
