@@ -118,6 +118,8 @@ export interface NodeInfo {
   readonly addresses: readonly string[]
   readonly dht: DhtInfo
   readonly limits: { readonly maxUploadBytesPerSecond: number, readonly maxDownloadBytesPerSecond: number }
+  /** The transfer totals now (the `totals` events follow them). */
+  readonly totals: TransferTotals
 }
 
 /** What the node moves in all, for a status bar or a tray: published by the progress stream when it changes. */
@@ -130,6 +132,9 @@ export interface TransferTotals {
   readonly activeDownloads: number
   /** Connected peers. */
   readonly peers: number
+  /** Chunk bytes sent and verified chunk bytes received over the profile's whole life (kept across restarts). */
+  readonly lifetimeUploaded: number
+  readonly lifetimeDownloaded: number
 }
 
 /**

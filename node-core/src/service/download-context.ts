@@ -7,6 +7,7 @@ import { peerKey } from '../scheduler/candidates.ts'
 import type { PeerJudge } from '../scheduler/peer-score.ts'
 import type { TokenBucket } from '../bandwidth/token-bucket.ts'
 import type { ShareInfo } from '../contract/index.ts'
+import type { LifetimeTotals } from './lifetime-totals.ts'
 import type { ManifestLayout } from '../manifest/layout.ts'
 import type { SwarmNode } from '../net/node.ts'
 import type { ServedShare } from '../storage/served-share.ts'
@@ -40,6 +41,8 @@ export interface DownloadContext {
   trust (peer: string): void
   /** Chunk bytes per second sent to others for this share now. */
   uploadRate (shareId: string): number
+  /** A verified chunk of `bytes` arrived (the lifetime totals). */
+  recordDownload (bytes: number): void
   /** Whether a download that finishes is seeded (the setting). */
   readonly keepSeeding: boolean
   /** Whether a share is served from files in place at `root`. */
@@ -60,6 +63,7 @@ export interface DownloadContextParts {
   /** Whether mDNS runs (peers may turn up on the LAN). */
   readonly mdns: boolean
   readonly judge?: PeerJudge
+  readonly totals: LifetimeTotals
 }
 
 /** The context every download of a node shares, over the parts that own each fact. */
@@ -93,6 +97,7 @@ export function downloadContext (parts: DownloadContextParts): DownloadContext {
     },
     trust: peer => { peers.trust(peer) },
     uploadRate: shareId => shares.uploadRate(shareId),
+    recordDownload: bytes => { parts.totals.addDownloaded(bytes) },
     get keepSeeding () { return parts.settings.keepSeeding },
     seededAt: (shareId, root) => shares.rootOf(shareId) === root,
     async unseed (shareId) {

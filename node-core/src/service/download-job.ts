@@ -185,7 +185,7 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
         candidates: this.#candidates,
         connect: async (peer, signal) => await this.#ctx.connect(peer, this.shareId, signal),
         isLan: peerId => this.#ctx.isLan(peerId),
-        onChunk: (index, peerId) => { origins?.record(index, peerId) },
+        onChunk: (index, peerId) => { origins?.record(index, peerId); this.#ctx.recordDownload(this.#layout?.chunkLength(index) ?? 0) },
         ...(this.#ctx.judge != null ? { judge: this.#ctx.judge } : {})
       })
       this.#transfer = transfer

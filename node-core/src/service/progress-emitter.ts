@@ -1,5 +1,6 @@
 import type { DhtInfo, DownloadInfo, NodeInfo, PeerInfo, ServiceEvent, ShareInfo, TransferTotals } from '../contract/index.ts'
 import type { Downloads } from './downloads.ts'
+import type { LifetimeTotals } from './lifetime-totals.ts'
 import type { PeerBook } from './peer-book.ts'
 import type { ShareRegistry } from './share-registry.ts'
 
@@ -9,6 +10,7 @@ export interface ProgressSources {
   readonly downloads: Downloads
   readonly shares: ShareRegistry
   readonly peers: PeerBook
+  readonly lifetime: LifetimeTotals
   nodeInfo (): NodeInfo
   emit (event: ServiceEvent): void
 }
@@ -32,7 +34,8 @@ function sameDht (a: DhtInfo, b: DhtInfo): boolean {
 }
 
 function sameTotals (a: TransferTotals, b: TransferTotals): boolean {
-  return a.downloadRate === b.downloadRate && a.uploadRate === b.uploadRate && a.activeDownloads === b.activeDownloads && a.peers === b.peers
+  return a.downloadRate === b.downloadRate && a.uploadRate === b.uploadRate && a.activeDownloads === b.activeDownloads && a.peers === b.peers &&
+    a.lifetimeUploaded === b.lifetimeUploaded && a.lifetimeDownloaded === b.lifetimeDownloaded
 }
 
 /**
@@ -106,7 +109,8 @@ export class ProgressEmitter {
     for (const peer of this.#sources.peers.connected(rates)) {
       peers.set(peer.peerId, peer)
       const last = this.#peers.get(peer.peerId)
-      if (last != null && !samePeer(last, peer)) emit({ type: 'peer:updated', peer })
+      // A peer new to this tick too: what identify told since its peer:connected (its name) is not lost.
+      if (last == null ? peer.name != null : !samePeer(last, peer)) emit({ type: 'peer:updated', peer })
     }
     this.#peers = peers
 
@@ -120,6 +124,7 @@ export class ProgressEmitter {
     for (const r of rates.values()) downloadRate += r
     let activeDownloads = 0
     for (const job of this.#sources.downloads.values()) if (job.state === 'downloading' || job.state === 'connecting') activeDownloads++
-    return { downloadRate, uploadRate: Math.round(this.#sources.peers.totalUploadRate()), activeDownloads, peers: this.#peers.size }
+    const { lifetime } = this.#sources
+    return { downloadRate, uploadRate: Math.round(this.#sources.peers.totalUploadRate()), activeDownloads, peers: this.#peers.size, lifetimeUploaded: lifetime.uploaded, lifetimeDownloaded: lifetime.downloaded }
   }
 }

@@ -12,6 +12,7 @@ import { parseCommand } from '../contract/index.ts'
 import { downloadContext } from './download-context.ts'
 import { Downloads } from './downloads.ts'
 import { PeerBook } from './peer-book.ts'
+import { LifetimeTotals } from './lifetime-totals.ts'
 import { ProgressEmitter } from './progress-emitter.ts'
 import { SettingsStore } from './settings-store.ts'
 import { startNode } from './start-node.ts'
@@ -56,7 +57,10 @@ export class SwarmdropService implements SwarmdropApi {
   readonly #progress: ProgressEmitter
   readonly #profileDir: string
 
-  private constructor (node: SwarmNode, stores: NodeStores, dialPolicy: DialPolicy, settings: SettingsStore, options: SwarmdropServiceOptions) {
+  readonly #lifetime: LifetimeTotals
+
+  private constructor (node: SwarmNode, stores: NodeStores, dialPolicy: DialPolicy, settings: SettingsStore, lifetime: LifetimeTotals, options: SwarmdropServiceOptions) {
+    this.#lifetime = lifetime
     this.node = node
     this.movedAside = stores.movedAside
     this.#store = stores.store
@@ -76,17 +80,17 @@ export class SwarmdropService implements SwarmdropApi {
       emit
     })
     this.#discovery = new ShareDiscovery({ routing: options.dht === false ? null : new ShareRouting(node.services.dht), selfId: node.peerId.toString(), peers: this.#peers, stopping: this.#stopping.signal, emit })
-    const context = downloadContext({ node, store: this.#store, settings, peers: this.#peers, shares: this.#shares, discovery: this.#discovery, mdns: options.mdns !== false, judge: dialPolicy.scores })
+    const context = downloadContext({ node, store: this.#store, settings, peers: this.#peers, shares: this.#shares, discovery: this.#discovery, mdns: options.mdns !== false, judge: dialPolicy.scores, totals: lifetime })
     this.#downloads = new Downloads({ store: this.#store, context, peers: this.#peers, shares: this.#shares, emit })
     this.#server = new ChunkServer(node, {
       lookup: id => this.#shares.servedFor(id),
       swarmPeers: async (id, peerId) => await this.#peers.swarmAddresses(id, peerId),
       uploadLimit: settings.uploadLimit,
-      onUpload: (id, peerId, bytes) => { this.#shares.recordUpload(id, bytes); this.#peers.recordUpload(peerId, bytes) },
+      onUpload: (id, peerId, bytes) => { this.#shares.recordUpload(id, bytes); this.#peers.recordUpload(peerId, bytes); lifetime.addUploaded(bytes) },
       onPeerJoined: (id, peerId) => { this.#peerJoined(id, peerId) },
       judge: dialPolicy.scores
     })
-    this.#progress = new ProgressEmitter({ downloads: this.#downloads, shares: this.#shares, peers: this.#peers, nodeInfo: () => this.nodeInfo(), emit })
+    this.#progress = new ProgressEmitter({ downloads: this.#downloads, shares: this.#shares, peers: this.#peers, lifetime, nodeInfo: () => this.nodeInfo(), emit })
   }
 
   static async create (options: SwarmdropServiceOptions): Promise<SwarmdropService> {
@@ -94,7 +98,7 @@ export class SwarmdropService implements SwarmdropApi {
     const { node, bootstrap } = started
     const network = options.network == null || options.network === '' ? null : options.network
     const settings = await SettingsStore.open({ store: started.stores.store, profileDir: options.profileDir, network, downloadDir: options.downloadDir, maxUploadBytesPerSecond: options.maxUploadBytesPerSecond, maxDownloadBytesPerSecond: options.maxDownloadBytesPerSecond })
-    const service = new SwarmdropService(node, started.stores, started.dialPolicy, settings, options)
+    const service = new SwarmdropService(node, started.stores, started.dialPolicy, settings, await LifetimeTotals.open(started.stores.store), options)
     for (const b of bootstrap.list) service.#peers.found(peerKey(b), 'dht')
     if (options.dht !== false) keepJoined(node, bootstrap.list, service.#stopping.signal)
     started.onLanPeer(peerId => { service.#lanPeerFound(peerId) })
@@ -130,6 +134,7 @@ export class SwarmdropService implements SwarmdropApi {
     await this.node.stop()
     await this.#datastore.close()
     await this.#pool.close()
+    await this.#lifetime.flush()
     await this.#store.close()
     log.info('node stopped')
   }
@@ -221,7 +226,8 @@ export class SwarmdropService implements SwarmdropApi {
       peerId: this.node.peerId.toString(),
       addresses: this.node.getMultiaddrs().map(String),
       dht: { mode: dht.getMode(), routingTableSize: dht.routingTable?.size ?? 0 },
-      limits: this.#settings.limits
+      limits: this.#settings.limits,
+      totals: this.#progress.totals()
     }
   }
 

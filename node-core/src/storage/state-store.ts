@@ -123,5 +123,8 @@ export class StateStore {
   async putHave (shareId: string, bits: Uint8Array): Promise<void> { await this.#db.put(`have/${shareId}`, bits, { sync: true }) }
 
   async getSettings (): Promise<Settings | undefined> { return this.#getJson('settings') }
+  /** Chunk bytes moved over the profile's life (service/lifetime-totals.ts). */
+  async getTotals (): Promise<{ uploaded?: unknown, downloaded?: unknown } | undefined> { return this.#getJson('totals') }
+  async putTotals (totals: { uploaded: number, downloaded: number }): Promise<void> { await this.#putJson('totals', totals) }
   async putSettings (settings: Settings): Promise<void> { await this.#putJson('settings', settings) }
 }
