@@ -12,7 +12,9 @@ export const IpcChannel = {
   /** send: stop forwarding them. */
   unsubscribe: 'swarmdrop:unsubscribe',
   /** main → renderer: one `ServiceEvent`. */
-  event: 'swarmdrop:event'
+  event: 'swarmdrop:event',
+  /** invoke: `(shareId)` → `IpcCallReply`: shows a finished download in the file manager (the main process finds its path). */
+  reveal: 'swarmdrop:reveal'
 } as const
 
 export type IpcChannelName = typeof IpcChannel[keyof typeof IpcChannel]

@@ -13,6 +13,7 @@ import { LinkInbox } from './links.ts'
 import { registerMediaScheme } from './media-protocol.ts'
 import { faultNotice, Notifier } from './notifications.ts'
 import { registerServiceIpc } from './service-ipc.ts'
+import { registerRevealIpc } from './reveal-ipc.ts'
 import { routeProcessFaults, ServiceSupervisor } from './service-supervisor.ts'
 import { claimSingleInstance, registerLinkScheme } from './single-instance.ts'
 import { applyStartAtLogin, autostartDir, HIDDEN_FLAG } from './start-at-login.ts'
@@ -76,6 +77,7 @@ async function main (): Promise<void> {
   routeProcessFaults(process, supervisor)
   registerMediaScheme(protocol, () => supervisor.service?.media ?? null)
   registerServiceIpc(ipcMain, supervisor, () => window != null && !window.isDestroyed() ? window.webContents.mainFrame : null)
+  registerRevealIpc(ipcMain, supervisor, shell, () => window != null && !window.isDestroyed() ? window.webContents.mainFrame : null)
   notifier.watch(supervisor)
 
   const loginTarget = {

@@ -48,6 +48,14 @@ export function createBridge (ipc: BridgeIpc, webUtils: Pick<WebUtils, 'getPathF
       }
     },
 
+    /** Shows a finished download in its folder (the file manager); the main process looks its path up by share ID. */
+    async reveal (shareId: string): Promise<void> {
+      const reply = await ipc.invoke(IpcChannel.reveal, shareId) as IpcCallReply
+      if (reply.ok) return
+      const error: WireError = { code: reply.error.code, message: reply.error.message }
+      return await Promise.reject(error)
+    },
+
     /** The local path of a dropped `File` (Electron removed `File.path`). */
     pathForFile (file: File): string {
       return webUtils.getPathForFile(file)

@@ -89,6 +89,7 @@ describe('the UI in a browser', { timeout: 180_000 }, () => {
     await bobPage.getByRole('button', { name: 'Download', exact: true }).click()
     const card = bobPage.getByRole('article', { name: 'Download holiday.bin' })
     await card.waitFor()
+    await card.getByRole('button', { name: 'holiday.bin' }).click() // rows are compact: the details open on a click
     await card.getByRole('heading', { name: 'Chunk map' }).waitFor()
     await bobPage.waitForFunction(() => document.querySelectorAll('table.sources tbody tr').length >= 2, undefined, { timeout: 30_000 })
     await bobPage.screenshot({ path: join(ARTIFACTS, 'downloads-running.png') })

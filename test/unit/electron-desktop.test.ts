@@ -77,7 +77,7 @@ describe('start at login', () => {
 describe('notifications', () => {
   const complete: DownloadInfo = {
     shareId: 'bafy1', link: 'swarmdrop://bafy1', name: 'holiday', outDir: '/dl', state: 'complete', totalBytes: 10, verifiedBytes: 10,
-    chunkCount: 1, verifiedChunks: 1, downloadRate: 0, sources: [], files: ['/dl/holiday/a.jpg', '/dl/holiday/b.jpg'], error: null, waiting: null
+    chunkCount: 1, verifiedChunks: 1, downloadRate: 0, uploadRate: 0, addedAt: 0, seeding: true, sources: [], files: ['/dl/holiday/a.jpg', '/dl/holiday/b.jpg'], error: null, waiting: null
   }
 
   function standIns (supported = true): { shown: Array<{ options: { title?: string, body?: string }, click: (() => void) | null }>, revealed: string[], notifier: Notifier } {

@@ -13,10 +13,11 @@ import { SwarmdropService } from '../../node-core/src/service/service.ts'
 import { IPC_CHANNELS, IpcChannel } from '../../electron/ipc/channels.ts'
 import { handleCall, isTrustedFrame, registerServiceIpc } from '../../electron/main/service-ipc.ts'
 import { createBridge } from '../../electron/preload/bridge.ts'
+import { handleReveal, registerRevealIpc } from '../../electron/main/reveal-ipc.ts'
 import { makeTree, removeTemps, tempDir } from '../helpers/files.ts'
 import { TEST_NETWORK } from '../helpers/processes.ts'
 import { StandInIpcMain, StandInIpcRenderer, StandInWebContents } from '../helpers/electron-stand-in.ts'
-import type { ServiceEvent } from '../../node-core/src/contract/index.ts'
+import type { DownloadInfo, ServiceEvent, SwarmdropApi } from '../../node-core/src/contract/index.ts'
 import type { SwarmdropBridge } from '../../electron/preload/bridge.ts'
 
 let service: SwarmdropService
@@ -177,13 +178,47 @@ describe('window.swarmdrop over IPC to the real service', { timeout: 60_000 }, (
       removeListener: (c: string, l: (...a: unknown[]) => void) => { used.add(c); renderer.removeListener(c, l) }
     }
     const dispose = registerServiceIpc(ipcMain as never, service, () => window.mainFrame)
+    const disposeReveal = registerRevealIpc(ipcMain as never, service, { showItemInFolder () {} }, () => window.mainFrame)
     const bridge = createBridge(spy as never, webUtils as never)
     await bridge.call('nodeInfo', {})
     bridge.subscribe(() => {})()
+    await assert.rejects(bridge.reveal('bafy-none'), { code: 'not-found' })
     assert.deepEqual([...used].sort(), [...IPC_CHANNELS].sort())
-    assert.deepEqual(Object.keys(bridge).sort(), ['call', 'pathForFile', 'shell', 'subscribe'])
+    assert.deepEqual(Object.keys(bridge).sort(), ['call', 'pathForFile', 'reveal', 'shell', 'subscribe'])
     dispose()
+    disposeReveal()
     assert.equal(ipcMain.handlers.size, 0)
     assert.equal(ipcMain.listenerCount(IpcChannel.subscribe), 0)
+  })
+})
+
+describe('swarmdrop:reveal (Show in folder)', () => {
+  const shown: string[] = []
+  const shell = { showItemInFolder: (path: string) => { shown.push(path) } }
+
+  it('is refused from an untrusted frame, for a malformed ID, and for a share that is no finished download here', async () => {
+    const untrusted = await handleReveal(service, shell, false, 'bafy1')
+    assert.equal(untrusted.ok ? null : untrusted.error.code, 'untrusted-sender')
+    for (const bad of [42, '', 'x'.repeat(257), null]) {
+      const reply = await handleReveal(service, shell, true, bad)
+      assert.equal(reply.ok ? null : reply.error.code, 'invalid-argument', String(bad))
+    }
+    const unknown = await handleReveal(service, shell, true, 'bafy-unknown')
+    assert.equal(unknown.ok ? null : unknown.error.code, 'not-found')
+    assert.deepEqual(shown, [])
+  })
+
+  it('shows the first file of a finished download, looked up by share ID (never a path from the page)', async () => {
+    // Boundary: the service's list answer (a finished download needs two nodes; the reveal logic is what is tested).
+    const download = (shareId: string, state: DownloadInfo['state']): DownloadInfo => ({
+      shareId, link: `swarmdrop://${shareId}`, name: 'holiday', outDir: '/dl', state, totalBytes: 10, verifiedBytes: 10, chunkCount: 1, verifiedChunks: 1,
+      downloadRate: 0, uploadRate: 0, addedAt: 0, seeding: true, sources: [], files: state === 'complete' ? ['/dl/holiday/a.jpg', '/dl/holiday/b.jpg'] : null, error: null, waiting: null
+    })
+    const api = { call: async () => ({ shares: [], peers: [], downloads: [download('bafy-done', 'complete'), download('bafy-running', 'downloading')] }), subscribe: () => () => {} } as unknown as SwarmdropApi
+    assert.equal((await handleReveal(api, shell, true, 'bafy-done')).ok, true)
+    assert.deepEqual(shown, ['/dl/holiday/a.jpg'])
+    const running = await handleReveal(api, shell, true, 'bafy-running')
+    assert.equal(running.ok ? null : running.error.code, 'not-found')
+    assert.deepEqual(shown, ['/dl/holiday/a.jpg'])
   })
 })

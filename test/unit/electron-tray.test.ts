@@ -26,7 +26,7 @@ async function service (): Promise<SwarmdropService> {
 }
 after(async () => { for (const s of services) await s.stop(); await removeTemps() })
 
-const t = (downloadRate: number, uploadRate: number, activeDownloads: number): TransferTotals => ({ downloadRate, uploadRate, activeDownloads, peers: 0 })
+const t = (downloadRate: number, uploadRate: number, activeDownloads: number): TransferTotals => ({ downloadRate, uploadRate, activeDownloads, peers: 0, lifetimeUploaded: 0, lifetimeDownloaded: 0 })
 
 describe('tray tooltip', () => {
   it('follows the totals of the progress stream, and nothing else', () => {
@@ -34,7 +34,7 @@ describe('tray tooltip', () => {
     const api = { subscribe: (l: (e: ServiceEvent) => void) => { listeners.push(l); return () => { listeners.splice(listeners.indexOf(l), 1) } } }
     const shown: TransferTotals[] = []
     const stop = followTotals(api, t => { shown.push(t) })
-    const totals = { downloadRate: 3072, uploadRate: 1024, activeDownloads: 2, peers: 3 }
+    const totals = { downloadRate: 3072, uploadRate: 1024, activeDownloads: 2, peers: 3, lifetimeUploaded: 0, lifetimeDownloaded: 0 }
     for (const l of [...listeners]) l({ type: 'share:removed', shareId: 'x' })
     for (const l of [...listeners]) l({ type: 'totals', totals })
     assert.deepEqual(shown, [totals])

@@ -30,6 +30,19 @@ async function fixture (): Promise<{ src: string, layout: ManifestLayout, bytes:
 }
 
 describe('PartialDownload', () => {
+  it('two downloads into one folder can open their partial areas at the same time', async () => {
+    const [f, g] = [await fixture(), await fixture()]
+    for (let round = 0; round < 20; round++) {
+      const out = await tempDir()
+      const [d, e] = await Promise.all([PartialDownload.open(f.id, f.bytes, f.layout, out, f.store), PartialDownload.open(g.id, g.bytes, g.layout, out, g.store)])
+      assert.deepEqual((await readdir(join(out, PARTIAL_DIR))).sort(), [f.id, g.id].sort())
+      await d.discard()
+      await e.discard()
+    }
+    await f.store.close()
+    await g.store.close()
+  })
+
   it('writes only verified chunks, records them durably and resumes from the record', async () => {
     const f = await fixture()
     const out = await tempDir()

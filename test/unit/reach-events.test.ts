@@ -16,14 +16,15 @@ const FACTS = { ownAddresses: [], connectionAddresses: [], upnp: null, relaysUse
 
 function stand (): { emitter: ProgressEmitter, events: ServiceEvent[], set: { peer: PeerInfo, node: NodeInfo } } {
   const set = {
-    peer: { peerId: PEER, addresses: [`/ip6/3fff:1::10/tcp/4001/p2p/${RELAY}/p2p-circuit/p2p/${PEER}`], direction: 'outbound', latencyMs: 40, uploadRate: 0, downloadRate: 0, via: 'dht', connectionKind: 'relayed', relayPeerId: RELAY, ipFamily: 'ipv6' } as PeerInfo,
-    node: { peerId: 'me', addresses: [], dht: { mode: 'client', routingTableSize: 1 }, limits: { maxUploadBytesPerSecond: 0, maxDownloadBytesPerSecond: 0 }, reach: reachInfo(FACTS) } as NodeInfo
+    peer: { peerId: PEER, addresses: [`/ip6/3fff:1::10/tcp/4001/p2p/${RELAY}/p2p-circuit/p2p/${PEER}`], direction: 'outbound', latencyMs: 40, uploadRate: 0, downloadRate: 0, via: 'dht', connectionKind: 'relayed', relayPeerId: RELAY, ipFamily: 'ipv6', name: null } as PeerInfo,
+    node: { peerId: 'me', addresses: [], dht: { mode: 'client', routingTableSize: 1 }, limits: { maxUploadBytesPerSecond: 0, maxDownloadBytesPerSecond: 0 }, reach: reachInfo(FACTS), totals: { downloadRate: 0, uploadRate: 0, activeDownloads: 0, peers: 1, lifetimeUploaded: 0, lifetimeDownloaded: 0 } } as NodeInfo
   }
   const events: ServiceEvent[] = []
   const sources = {
     downloads: { values: () => [], rateByPeer: () => new Map() },
     shares: { list: () => [] },
     peers: { connected: () => [set.peer], totalUploadRate: () => 0 },
+    lifetime: { uploaded: 0, downloaded: 0 },
     nodeInfo: () => set.node,
     emit: (e: ServiceEvent) => { events.push(e) }
   } as unknown as ProgressSources

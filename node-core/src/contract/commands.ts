@@ -33,8 +33,14 @@ export const commandSchemas = {
   }),
   pause: z.strictObject({ shareId }),
   resume: z.strictObject({ shareId }),
-  /** Forget a download; `deleteData` also removes its partial data (never finished files). */
-  remove: z.strictObject({ shareId, deleteData: z.boolean().optional() }),
+  /**
+   * Forget a download; `deleteData` also removes its partial data (never finished files).
+   * `deleteFiles` also deletes what it wrote, partial or finished (only inside its download folder,
+   * only files of this download; a finished one stops being seeded first).
+   */
+  remove: z.strictObject({ shareId, deleteData: z.boolean().optional(), deleteFiles: z.boolean().optional() }),
+  /** Seed a finished download (serve its files to others) or stop; the download stays listed either way. */
+  seed: z.strictObject({ shareId, on: z.boolean() }),
   list: z.strictObject({}),
   /** Global caps in bytes per second; 0 = unlimited. */
   setLimits: z.strictObject({ maxUploadBytesPerSecond: byteRate.optional(), maxDownloadBytesPerSecond: byteRate.optional() }),
@@ -53,7 +59,10 @@ export const commandSchemas = {
     startAtLogin: z.boolean().optional(),
     closeToTray: z.boolean().optional(),
     /** Relay for other nodes while this one is reachable (applied at once). */
-    relayService: z.boolean().optional()
+    relayService: z.boolean().optional(),
+    keepSeeding: z.boolean().optional(),
+    /** Cleaned (no control or format characters, at most 40 characters); empty = the default (OS user or host name). */
+    displayName: z.string().max(256).optional()
   }),
   /** Write a bug report (log tail, node state, versions) into the profile's logs folder. */
   bugReport: z.strictObject({})

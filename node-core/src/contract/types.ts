@@ -109,6 +109,12 @@ export interface DownloadInfo {
   readonly chunkCount: number | null
   readonly verifiedChunks: number
   readonly downloadRate: number
+  /** Chunk bytes per second this node sends to others from this download (its data while it runs, its files once seeded). */
+  readonly uploadRate: number
+  /** When the download was added (ms since the epoch). */
+  readonly addedAt: number
+  /** A finished download whose files this node serves to others (see the `seed` command); false until it is finished. */
+  readonly seeding: boolean
   readonly sources: readonly SourceSnapshot[]
   /** Final paths, once complete. */
   readonly files: readonly string[] | null
@@ -140,6 +146,8 @@ export interface PeerInfo {
   readonly relayPeerId: string | null
   /** The IP family of the connection (to the relay, when relayed); null for a DNS name or an address with no IP. */
   readonly ipFamily: 'ipv4' | 'ipv6' | null
+  /** The display name the peer gives (another Swarmdrop's identify agentVersion), cleaned; null if none. Peer text. */
+  readonly name: string | null
 }
 
 export type ConnectionKind = 'direct' | 'relayed' | 'lan'
@@ -190,6 +198,10 @@ export interface AppSettings {
   readonly closeToTray: boolean
   /** Relay for other nodes (circuit relay v2) while this one is reachable; on by default; its bytes count against the upload limit. */
   readonly relayService: boolean
+  /** The name others see next to this node's peer ID (identify's agentVersion); a change applies at the next start. */
+  readonly displayName: string
+  /** Whether a download that finishes is seeded (its files served to others); on by default. Each finished download can be switched with `seed`. */
+  readonly keepSeeding: boolean
 }
 
 export interface DhtInfo {
@@ -217,6 +229,8 @@ export interface NodeInfo {
   readonly limits: { readonly maxUploadBytesPerSecond: number, readonly maxDownloadBytesPerSecond: number }
   /** Whether others can reach us, relays, UPnP, with advice. */
   readonly reach: ReachInfo
+  /** The transfer totals now (the `totals` events follow them). */
+  readonly totals: TransferTotals
 }
 
 /** What the node moves in all, for a status bar or a tray: published by the progress stream when it changes. */
@@ -229,6 +243,9 @@ export interface TransferTotals {
   readonly activeDownloads: number
   /** Connected peers. */
   readonly peers: number
+  /** Chunk bytes sent and verified chunk bytes received over the profile's whole life (kept across restarts). */
+  readonly lifetimeUploaded: number
+  readonly lifetimeDownloaded: number
 }
 
 /**
@@ -253,6 +270,7 @@ export interface CommandResults {
   pause: DownloadInfo
   resume: DownloadInfo
   remove: void
+  seed: DownloadInfo
   list: { shares: ShareInfo[], downloads: DownloadInfo[], peers: PeerInfo[] }
   setLimits: NodeInfo['limits']
   nodeInfo: NodeInfo

@@ -55,6 +55,8 @@ export interface SwarmNodeOptions {
    * and @libp2p/kad-dht is never loaded.
    */
   readonly dht?: boolean
+  /** What identify tells peers as agentVersion (default libp2p's own). */
+  readonly userAgent?: string
 }
 
 /** `dht` is absent when the node runs without the DHT (SwarmNodeOptions.dht). */
@@ -170,6 +172,7 @@ export async function createSwarmNode (options: SwarmNodeOptions): Promise<Swarm
   ])
   return createLibp2p({
     privateKey: options.privateKey,
+    ...(options.userAgent != null ? { nodeInfo: { userAgent: options.userAgent } } : {}),
     ...(options.datastore != null ? { datastore: options.datastore } : {}),
     addresses: { listen, announceFilter: orderAddresses },
     transports: [tcp(), circuitRelayTransport()],

@@ -6,6 +6,8 @@ import { CHUNK_PROTOCOL } from '../protocol/constants.ts'
 import { peerKey } from '../scheduler/candidates.ts'
 import type { PeerJudge } from '../scheduler/peer-score.ts'
 import type { TokenBucket } from '../bandwidth/token-bucket.ts'
+import type { ShareInfo } from '../contract/index.ts'
+import type { LifetimeTotals } from './lifetime-totals.ts'
 import type { ManifestLayout } from '../manifest/layout.ts'
 import type { SwarmNode } from '../net/node.ts'
 import type { ServedShare } from '../storage/served-share.ts'
@@ -34,9 +36,19 @@ export interface DownloadContext {
   /** The download's verified chunks can be served to others from now on. */
   serve (data: ServedShare): void
   /** The download is complete: serve its files in place (its manifest is known and checked) and announce it. */
-  seed (record: ShareRecord, manifestBytes: Uint8Array, layout: ManifestLayout): Promise<void>
+  seed (record: ShareRecord, manifestBytes: Uint8Array, layout: ManifestLayout): Promise<ShareInfo>
   /** A peer served this download: trust its addresses for later dials. */
   trust (peer: string): void
+  /** Chunk bytes per second sent to others for this share now. */
+  uploadRate (shareId: string): number
+  /** A verified chunk of `bytes` arrived (the lifetime totals). */
+  recordDownload (bytes: number): void
+  /** Whether a download that finishes is seeded (the setting). */
+  readonly keepSeeding: boolean
+  /** Whether a share is served from files in place at `root`. */
+  seededAt (shareId: string, root: string): boolean
+  /** Stops serving a share from its files in place (and withdraws its announcement). */
+  unseed (shareId: string): Promise<void>
   /** Peer scores (misbehaving sources are scored down and not dialed while shut out). */
   readonly judge?: PeerJudge
 }
@@ -51,6 +63,7 @@ export interface DownloadContextParts {
   /** Whether mDNS runs (peers may turn up on the LAN). */
   readonly mdns: boolean
   readonly judge?: PeerJudge
+  readonly totals: LifetimeTotals
 }
 
 /** The context every download of a node shares, over the parts that own each fact. */
@@ -78,10 +91,19 @@ export function downloadContext (parts: DownloadContextParts): DownloadContext {
     searching: discovery.enabled || parts.mdns,
     serve: data => { shares.serveDownloading(data) },
     async seed (record, manifestBytes, layout) {
-      await shares.seed(record, manifestBytes, layout)
+      const info = await shares.seed(record, manifestBytes, layout)
       discovery.announce(record.shareId) // a finished download is one more source
+      return info
     },
     trust: peer => { peers.trust(peer) },
+    uploadRate: shareId => shares.uploadRate(shareId),
+    recordDownload: bytes => { parts.totals.addDownloaded(bytes) },
+    get keepSeeding () { return parts.settings.keepSeeding },
+    seededAt: (shareId, root) => shares.rootOf(shareId) === root,
+    async unseed (shareId) {
+      await shares.unshare(shareId)
+      await discovery.withdraw(shareId)
+    },
     ...(parts.judge != null ? { judge: parts.judge } : {})
   }
 }

@@ -1,32 +1,31 @@
 import { EventEmitter } from 'node:events'
 import { lstat, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { InvalidManifestError, ProtocolError, SwarmdropError } from '../errors.ts'
+import { InvalidArgumentError, SwarmdropError } from '../errors.ts'
 import type { ErrorCode } from '../errors.ts'
 import { formatLink } from '../link/link.ts'
 import { logger } from '../log/logger.ts'
 import { terminalText } from '../text/peer-text.ts'
 import { decodeManifest } from '../manifest/codec.ts'
 import { ManifestLayout } from '../manifest/layout.ts'
-import { SessionRefusedError } from '../protocol/chunk-client.ts'
 import { CandidateList, peerKey } from '../scheduler/candidates.ts'
 import { ChunkOrigins } from '../scheduler/chunk-origins.ts'
 import { SwarmTransfer } from '../scheduler/download.ts'
 import { SourceTallies } from '../scheduler/source-state.ts'
+import { deleteDownloadedFiles } from '../storage/downloaded-files.ts'
 import { PARTIAL_DIR, PartialDownload } from '../storage/partial-download.ts'
 import { releaseTarget, reserveTarget } from '../storage/target-name.ts'
 import type { TargetKind } from '../storage/target-name.ts'
-import type { DownloadInfo, DownloadState, FileEntry } from '../contract/index.ts'
+import type { DownloadInfo, DownloadState, FileEntry, ShareInfo } from '../contract/index.ts'
 import type { ChunkMap } from '../scheduler/chunk-origins.ts'
 import type { ShareLink } from '../link/link.ts'
 import type { Manifest } from '../manifest/types.ts'
-import type { SourceSession } from '../protocol/chunk-client.ts'
-import type { DownloadRecord, DownloadStatus } from '../storage/state-store.ts'
+import type { DownloadRecord, DownloadStatus, ShareRecord } from '../storage/state-store.ts'
 import type { DownloadContext } from './download-context.ts'
+import { fetchManifest } from './manifest-fetch.ts'
 
 const log = logger('swarmdrop:download')
 
-const MANIFEST_ROUNDS = 20
 const MAX_REMEMBERED_PEERS = 64
 const SPACE_POLL_MS = 2000
 /** Sources connected but no chunk for this long: the download says it is stalled. */
@@ -73,6 +72,8 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
   /** Bytes already verified on disk when this process opened the download (an earlier run's): no source's. */
   #earlierBytes = 0
   #focus: { first: number, last: number } | null = null
+  /** A finished download's files as they were when it finished (what seeding serves, and checks against). */
+  #seedRecord: ShareRecord | null = null
 
   constructor (ctx: DownloadContext, link: ShareLink, record: DownloadRecord) {
     super()
@@ -146,6 +147,9 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
       chunkCount: layout?.chunkCount ?? null,
       verifiedChunks: this.#state === 'complete' ? (layout?.chunkCount ?? 0) : (have?.count ?? 0),
       downloadRate: this.#transfer?.running === true ? this.#transfer.rate.rate() : 0,
+      uploadRate: this.#ctx.uploadRate(this.shareId),
+      addedAt: this.#record.addedAt,
+      seeding: this.seeding,
       sources: this.#transfer?.snapshot() ?? [...this.#tallies.values()].map(t => ({ ...t, rate: 0, inFlight: 0, connected: false })),
       files: this.#files,
       error: this.#error,
@@ -200,7 +204,7 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
         tallies: this.#tallies,
         connect: async (peer, signal) => await this.#ctx.connect(peer, this.shareId, signal),
         isLan: peerId => this.#ctx.isLan(peerId),
-        onChunk: (index, peerId) => { origins?.record(index, peerId) },
+        onChunk: (index, peerId) => { origins?.record(index, peerId); this.#ctx.recordDownload(this.#layout?.chunkLength(index) ?? 0) },
         ...(this.#ctx.judge != null ? { judge: this.#ctx.judge } : {})
       })
       this.#transfer = transfer
@@ -251,7 +255,9 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
     this.#state = 'complete'
     await this.#persist()
     const filesInfo = await Promise.all(files.map(async f => { const s = await stat(f); return { absolutePath: f, size: s.size, mtimeMs: s.mtimeMs } }))
-    await this.#ctx.seed({ shareId: this.shareId, root: resolve(this.#record.outDir, targetName), files: filesInfo, addedAt: Date.now() }, data.manifestBytes, data.layout)
+    this.#seedRecord = { shareId: this.shareId, root: resolve(this.#record.outDir, targetName), files: filesInfo, addedAt: Date.now() }
+    if (this.#ctx.keepSeeding) await this.#ctx.seed(this.#seedRecord, data.manifestBytes, data.layout)
+    else await this.#setRecordSeeding(false)
     log.info('download %s complete: %d file(s) in %s', this.shareId, files.length, this.#record.outDir)
     this.emit('change')
   }
@@ -277,7 +283,7 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
         return null
       })
     if (manifest == null) {
-      manifest = await this.#fetchManifest()
+      manifest = await fetchManifest({ shareId: this.shareId, ctx: this.#ctx, candidates: this.#candidates, signal: this.#abort.signal, addCandidate: peer => { this.addCandidate(peer) } })
       await this.#ctx.store.putManifest(this.shareId, manifest.bytes)
     }
     const layout = new ManifestLayout(manifest.manifest)
@@ -295,37 +301,6 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
       }, partialKept)
     }
     this.#ctx.serve(this.#data)
-  }
-
-  /** Asks each known peer in turn for the manifest until one sends bytes that hash to the share ID (decoded once, here). */
-  async #fetchManifest (): Promise<{ bytes: Uint8Array, manifest: Manifest }> {
-    const bad = new Set<string>()
-    let lastError: Error | null = null
-    for (let round = 0; round < MANIFEST_ROUNDS && !this.#abort.signal.aborted; round++) {
-      for (const { key, address } of [...this.#candidates.values()]) {
-        if (bad.has(key)) continue
-        let session: SourceSession | null = null
-        try {
-          session = await this.#ctx.connect(address, this.shareId, AbortSignal.any([this.#abort.signal, AbortSignal.timeout(15_000)]))
-          session.start({ onBlock () {}, onHave () {}, onPeers: peers => { for (const p of peers) this.addCandidate(p) }, onError () {}, onClose () {} })
-          for (const p of session.initialPeers) this.addCandidate(p)
-          const bytes = await session.fetchManifest()
-          return { bytes, manifest: await decodeManifest(bytes, this.shareId) }
-        } catch (err) {
-          lastError = err as Error
-          log('no manifest of %s from %s: %s', this.shareId, key, err)
-          if (err instanceof InvalidManifestError || err instanceof ProtocolError) bad.add(key)
-          if (err instanceof SessionRefusedError && err.code === 'unknown-share') bad.add(key)
-        } finally {
-          session?.close()
-        }
-      }
-      if (this.#candidates.size === 0 && !this.#ctx.searching) throw new SwarmdropError('no-peers', 'no peers known for this share: add one with --peer or use a link with peer hints')
-      if (this.#candidates.size > 0 && [...this.#candidates.values()].every(c => bad.has(c.key))) break // every peer known sent a bad manifest
-      await new Promise(resolve => setTimeout(resolve, Math.min(500 * 2 ** round, 5000)))
-    }
-    if (lastError instanceof InvalidManifestError) throw lastError
-    throw new SwarmdropError('unreachable', `could not get the share's manifest from any peer${lastError != null ? ` (last error: ${lastError.message})` : ''}`)
   }
 
   /** Records a peer that served this share, so a restart dials it at once (its addresses are in the peer store). */
@@ -364,14 +339,51 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
     this.run().catch((err: unknown) => { log.error('download %s: %s', this.shareId, err) })
   }
 
-  /** Stops the job; `discard` also deletes its partial data and gives back its reserved name. */
-  async close (discard = false): Promise<void> {
+  /** A finished download whose files this node serves now. */
+  get seeding (): boolean {
+    const root = this.#seedRecord?.root
+    return this.#state === 'complete' && root != null && this.#ctx.seededAt(this.shareId, root)
+  }
+
+  /**
+   * Seeds a finished download from its files (as they were when it finished: a file changed since
+   * stops the share) or stops; remembered for this download. Returns the share when it starts.
+   */
+  async setSeeding (on: boolean): Promise<ShareInfo | null> {
+    const record = this.#seedRecord
+    if (this.#state !== 'complete' || record == null || this.#data == null) throw new InvalidArgumentError('only a finished download can be seeded')
+    let share: ShareInfo | null = null
+    if (on && !this.seeding) share = await this.#ctx.seed(record, this.#data.manifestBytes, this.#data.layout)
+    if (!on && this.seeding) await this.#ctx.unseed(this.shareId)
+    await this.#setRecordSeeding(on)
+    return share
+  }
+
+  async #setRecordSeeding (on: boolean): Promise<void> {
+    this.#record = { ...this.#record, seeding: on }
+    await this.#persist()
+  }
+
+  /** Where its files go (`outDir/targetName`), once the name is chosen. */
+  get targetPath (): string | null {
+    return this.#record.targetName == null ? null : resolve(this.#record.outDir, this.#record.targetName)
+  }
+
+  /**
+   * Stops the job; `discard` also deletes its partial data and gives back its reserved name;
+   * `deleteFiles` (with `discard`) also deletes the files a finished download wrote (see deleteDownloadedFiles).
+   */
+  async close (discard = false, deleteFiles = false): Promise<void> {
     this.#abort.abort()
     this.#transfer?.stop()
     if (!discard) { await this.#data?.close(); return }
     await this.#data?.discard()
     const { targetName, reserved, outDir } = this.#record
     if (reserved === true && targetName != null && this.#state !== 'complete' && this.#layout != null) await releaseTarget(outDir, targetName, targetKind(this.#layout))
+    if (deleteFiles && targetName != null && this.#state === 'complete' && this.#layout != null) {
+      const { deleted, kept } = await deleteDownloadedFiles(outDir, targetName, this.#layout.manifest.files)
+      log.info('removed download %s: %d file(s) deleted, %d kept', this.shareId, deleted.length, kept.length)
+    }
   }
 
   async #persist (): Promise<void> {

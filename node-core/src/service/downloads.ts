@@ -92,14 +92,27 @@ export class Downloads {
     return info
   }
 
-  async remove (shareId: string, deleteData: boolean): Promise<void> {
+  /** Forgets a download; `deleteFiles` also deletes its files (a finished one is no longer seeded from them first). */
+  async remove (shareId: string, deleteData: boolean, deleteFiles = false): Promise<void> {
     const job = this.get(shareId)
     this.#jobs.delete(shareId)
     job.removeAllListeners('change')
     this.#init.shares.withdrawDownloading(shareId)
-    await job.close(deleteData)
+    const target = job.targetPath
+    if (deleteFiles && target != null && this.#init.context.seededAt(shareId, target)) await this.#init.context.unseed(shareId)
+    await job.close(deleteData || deleteFiles, deleteFiles)
     await this.#init.store.deleteDownload(shareId)
     this.#init.emit({ type: 'download:removed', shareId })
+  }
+
+  /** Seeds a finished download or stops (`seed`); its share comes or goes with the share events. */
+  async seed (shareId: string, on: boolean): Promise<DownloadInfo> {
+    const job = this.get(shareId)
+    const share = await job.setSeeding(on)
+    if (share != null) this.#init.emit({ type: 'share:added', share })
+    const download = job.info()
+    this.#init.emit({ type: 'download:progress', download }) // not 'change': that would announce it complete again
+    return download
   }
 
   /** A peer on the local network: a candidate for every unfinished download. */

@@ -4,6 +4,7 @@ import { classifyAddress, preferredConnection } from '../net/reach.ts'
 import { MAX_PEX_PEERS } from '../protocol/constants.ts'
 import { introduceMembers } from '../scheduler/peer-exchange.ts'
 import { RateMeter } from '../scheduler/source-policy.ts'
+import { displayNameFromAgent } from '../text/display-name.ts'
 import type { PeerInfo, PeerVia } from '../contract/index.ts'
 import type { DialPolicy } from '../net/dial-policy.ts'
 import type { Connection, PeerId, PeerStore } from '@libp2p/interface'
@@ -30,6 +31,8 @@ export class PeerBook {
   readonly #dialPolicy: DialPolicy
   readonly #via = new Map<string, PeerVia>()
   readonly #uploadRates = new Map<string, RateMeter>()
+  /** Display names from identify, by peer ID (kept after a disconnection, for a download's sources). */
+  readonly #names = new Map<string, string>()
   readonly #lan = new Set<string>()
   readonly #swarms = new Map<string, Set<string>>()
 
@@ -58,6 +61,13 @@ export class PeerBook {
 
   isLan (peerId: string): boolean { return this.#lan.has(peerId) }
   get lanPeers (): ReadonlySet<string> { return this.#lan }
+
+  /** What a peer's identify said (its agentVersion carries another Swarmdrop's display name). */
+  identified (peerId: string, agentVersion: string | undefined): void {
+    const name = displayNameFromAgent(agentVersion)
+    if (name == null) this.#names.delete(peerId)
+    else this.#names.set(peerId, name)
+  }
 
   recordUpload (peerId: string, bytes: number): void {
     let meter = this.#uploadRates.get(peerId)
@@ -144,7 +154,8 @@ export class PeerBook {
       uploadRate: this.#uploadRates.get(peerId)?.rate() ?? 0,
       downloadRate,
       via: this.#via.get(peerId) ?? (conn.direction === 'inbound' ? 'inbound' : 'other'),
-      ...classifyAddress(conn.remoteAddr)
+      ...classifyAddress(conn.remoteAddr),
+      name: this.#names.get(peerId) ?? null
     }
   }
 }

@@ -1,5 +1,6 @@
 import type { DhtInfo, DownloadInfo, NodeInfo, PeerInfo, ReachInfo, RelayInfo, ServiceEvent, ShareInfo, TransferTotals } from '../contract/index.ts'
 import type { Downloads } from './downloads.ts'
+import type { LifetimeTotals } from './lifetime-totals.ts'
 import type { PeerBook } from './peer-book.ts'
 import type { ShareRegistry } from './share-registry.ts'
 
@@ -9,6 +10,7 @@ export interface ProgressSources {
   readonly downloads: Downloads
   readonly shares: ShareRegistry
   readonly peers: PeerBook
+  readonly lifetime: LifetimeTotals
   nodeInfo (): NodeInfo
   /** Our relay's state (null: none, as in tests without a node). */
   relayInfo? (): RelayInfo | null
@@ -16,12 +18,12 @@ export interface ProgressSources {
 }
 
 function sameDownload (a: DownloadInfo, b: DownloadInfo): boolean {
-  if (a.verifiedChunks !== b.verifiedChunks || a.state !== b.state || a.sources.length !== b.sources.length || a.waiting?.reason !== b.waiting?.reason) return false
+  if (a.verifiedChunks !== b.verifiedChunks || a.uploadRate !== b.uploadRate || a.state !== b.state || a.sources.length !== b.sources.length || a.waiting?.reason !== b.waiting?.reason) return false
   return a.sources.every((s, i) => { const t = b.sources[i]!; return s.peerId === t.peerId && s.bytes === t.bytes && s.inFlight === t.inFlight && s.connected === t.connected })
 }
 
 function samePeer (a: PeerInfo, b: PeerInfo): boolean {
-  return a.uploadRate === b.uploadRate && a.downloadRate === b.downloadRate && a.latencyMs === b.latencyMs && a.via === b.via && a.addresses[0] === b.addresses[0] &&
+  return a.name === b.name && a.uploadRate === b.uploadRate && a.downloadRate === b.downloadRate && a.latencyMs === b.latencyMs && a.via === b.via && a.addresses[0] === b.addresses[0] &&
     a.connectionKind === b.connectionKind && a.relayPeerId === b.relayPeerId && a.ipFamily === b.ipFamily
 }
 
@@ -50,7 +52,8 @@ function sameRelay (a: RelayInfo, b: RelayInfo): boolean {
 }
 
 function sameTotals (a: TransferTotals, b: TransferTotals): boolean {
-  return a.downloadRate === b.downloadRate && a.uploadRate === b.uploadRate && a.activeDownloads === b.activeDownloads && a.peers === b.peers
+  return a.downloadRate === b.downloadRate && a.uploadRate === b.uploadRate && a.activeDownloads === b.activeDownloads && a.peers === b.peers &&
+    a.lifetimeUploaded === b.lifetimeUploaded && a.lifetimeDownloaded === b.lifetimeDownloaded
 }
 
 /**
@@ -100,9 +103,15 @@ export class ProgressEmitter {
     this.#relay = relay
 
     for (const job of this.#sources.downloads.values()) {
-      if (job.state !== 'downloading' && job.state !== 'connecting') { this.#downloads.delete(job.shareId); continue }
+      if (job.state === 'paused' || job.state === 'error') { this.#downloads.delete(job.shareId); continue }
       const info = job.info()
       const last = this.#downloads.get(job.shareId)
+      if (job.state === 'complete') {
+        // A finished download that is seeded: only its upload speed changes.
+        this.#downloads.set(job.shareId, info)
+        if (last?.state === 'complete' ? last.uploadRate !== info.uploadRate : info.uploadRate > 0) emit({ type: 'download:progress', download: info })
+        continue
+      }
       if (last != null && sameDownload(last, info)) continue
       this.#downloads.set(job.shareId, info)
       emit({ type: 'download:progress', download: info })
@@ -122,7 +131,8 @@ export class ProgressEmitter {
     for (const peer of this.#sources.peers.connected(rates)) {
       peers.set(peer.peerId, peer)
       const last = this.#peers.get(peer.peerId)
-      if (last != null && !samePeer(last, peer)) emit({ type: 'peer:updated', peer })
+      // A peer new to this tick too: what identify told since its peer:connected (its name) is not lost.
+      if (last == null ? peer.name != null : !samePeer(last, peer)) emit({ type: 'peer:updated', peer })
     }
     this.#peers = peers
 
@@ -136,6 +146,7 @@ export class ProgressEmitter {
     for (const r of rates.values()) downloadRate += r
     let activeDownloads = 0
     for (const job of this.#sources.downloads.values()) if (job.state === 'downloading' || job.state === 'connecting') activeDownloads++
-    return { downloadRate, uploadRate: Math.round(this.#sources.peers.totalUploadRate()), activeDownloads, peers: this.#peers.size }
+    const { lifetime } = this.#sources
+    return { downloadRate, uploadRate: Math.round(this.#sources.peers.totalUploadRate()), activeDownloads, peers: this.#peers.size, lifetimeUploaded: lifetime.uploaded, lifetimeDownloaded: lifetime.downloaded }
   }
 }

@@ -13,6 +13,7 @@ import { downloadContext } from './download-context.ts'
 import { Downloads } from './downloads.ts'
 import { MediaFiles } from './media-files.ts'
 import { PeerBook } from './peer-book.ts'
+import { LifetimeTotals } from './lifetime-totals.ts'
 import { ProgressEmitter } from './progress-emitter.ts'
 import { SettingsStore } from './settings-store.ts'
 import { nodeReach } from './node-reach.ts'
@@ -65,7 +66,10 @@ export class SwarmdropService implements SwarmdropApi {
   readonly #offers: OfferService
   readonly #profileDir: string
 
-  private constructor (node: SwarmNode, stores: NodeStores, dialPolicy: DialPolicy, settings: SettingsStore, options: SwarmdropServiceOptions, privateKey: PrivateKey) {
+  readonly #lifetime: LifetimeTotals
+
+  private constructor (node: SwarmNode, stores: NodeStores, dialPolicy: DialPolicy, settings: SettingsStore, lifetime: LifetimeTotals, options: SwarmdropServiceOptions, privateKey: PrivateKey) {
+    this.#lifetime = lifetime
     this.node = node
     this.movedAside = stores.movedAside
     this.#store = stores.store
@@ -89,13 +93,13 @@ export class SwarmdropService implements SwarmdropApi {
     })
     const dht = options.dht === false ? undefined : node.services.dht
     this.#discovery = new ShareDiscovery({ routing: dht == null ? null : new ShareRouting(dht), selfId: node.peerId.toString(), peers: this.#peers, stopping: this.#stopping.signal, emit })
-    const context = downloadContext({ node, store: this.#store, settings, peers: this.#peers, shares: this.#shares, discovery: this.#discovery, mdns: options.mdns !== false, judge: dialPolicy.scores })
+    const context = downloadContext({ node, store: this.#store, settings, peers: this.#peers, shares: this.#shares, discovery: this.#discovery, mdns: options.mdns !== false, judge: dialPolicy.scores, totals: lifetime })
     this.#downloads = new Downloads({ store: this.#store, context, peers: this.#peers, shares: this.#shares, emit })
     this.#server = new ChunkServer(node, {
       lookup: id => this.#shares.servedFor(id),
       swarmPeers: async (id, peerId) => await this.#peers.swarmAddresses(id, peerId),
       uploadLimit: settings.uploadLimit,
-      onUpload: (id, peerId, bytes) => { this.#shares.recordUpload(id, bytes); this.#peers.recordUpload(peerId, bytes) },
+      onUpload: (id, peerId, bytes) => { this.#shares.recordUpload(id, bytes); this.#peers.recordUpload(peerId, bytes); lifetime.addUploaded(bytes) },
       onPeerJoined: (id, peerId) => { this.#peerJoined(id, peerId) },
       peerHas: (id, peerId, index) => this.#downloads.sourceHas(id, peerId, index),
       judge: dialPolicy.scores
@@ -108,7 +112,7 @@ export class SwarmdropService implements SwarmdropApi {
     })
     // Bytes relayed for others are uploads too: they draw on the same cap as chunk uploads.
     node.services.relays.useUploadBudget(settings.uploadLimit)
-    this.#progress = new ProgressEmitter({ downloads: this.#downloads, shares: this.#shares, peers: this.#peers, nodeInfo: () => this.nodeInfo(), relayInfo: () => this.relayInfo(), emit })
+    this.#progress = new ProgressEmitter({ downloads: this.#downloads, shares: this.#shares, peers: this.#peers, lifetime, nodeInfo: () => this.nodeInfo(), relayInfo: () => this.relayInfo(), emit })
   }
 
   static async create (options: SwarmdropServiceOptions): Promise<SwarmdropService> {
@@ -116,7 +120,7 @@ export class SwarmdropService implements SwarmdropApi {
     const { node, bootstrap } = started
     const network = options.network == null || options.network === '' ? null : options.network
     const settings = await SettingsStore.open({ store: started.stores.store, profileDir: options.profileDir, network, downloadDir: options.downloadDir, maxUploadBytesPerSecond: options.maxUploadBytesPerSecond, maxDownloadBytesPerSecond: options.maxDownloadBytesPerSecond, relayService: options.relayService, applyRelayService: async on => { await node.services.relays.setServe(on) } })
-    const service = new SwarmdropService(node, started.stores, started.dialPolicy, settings, options, started.privateKey)
+    const service = new SwarmdropService(node, started.stores, started.dialPolicy, settings, await LifetimeTotals.open(started.stores.store), options, started.privateKey)
     for (const b of bootstrap.list) service.#peers.found(peerKey(b), 'dht')
     if (options.dht !== false) keepJoined(node, bootstrap.list, service.#stopping.signal)
     started.onLanPeer(peerId => { service.#lanPeerFound(peerId) })
@@ -131,6 +135,7 @@ export class SwarmdropService implements SwarmdropApi {
       const peer = this.#peers.peer(evt.detail.toString(), 0)
       if (peer != null) this.#events.emit('event', { type: 'peer:connected', peer })
     })
+    this.node.addEventListener('peer:identify', evt => { this.#peers.identified(evt.detail.peerId.toString(), evt.detail.agentVersion) })
     this.node.addEventListener('peer:disconnect', evt => {
       const peerId = evt.detail.toString()
       this.#peers.disconnected(peerId)
@@ -155,6 +160,7 @@ export class SwarmdropService implements SwarmdropApi {
     await this.node.stop()
     await this.#datastore.close()
     await this.#pool.close()
+    await this.#lifetime.flush()
     await this.#store.close()
     log.info('node stopped')
   }
@@ -198,8 +204,12 @@ export class SwarmdropService implements SwarmdropApi {
       case 'resume': return await this.#withJob(args, async job => { await job.resume() })
       case 'remove': {
         const a = args as CommandArgs<'remove'>
-        await this.#downloads.remove(a.shareId, a.deleteData === true)
+        await this.#downloads.remove(a.shareId, a.deleteData === true, a.deleteFiles === true)
         return undefined
+      }
+      case 'seed': {
+        const a = args as CommandArgs<'seed'>
+        return await this.#downloads.seed(a.shareId, a.on)
       }
       case 'list': return { shares: this.#shares.list(), downloads: [...this.#downloads.values()].map(j => j.info()), peers: this.#peers.connected(this.#downloads.rateByPeer()) }
       case 'setLimits': {
@@ -256,7 +266,8 @@ export class SwarmdropService implements SwarmdropApi {
       addresses: this.node.getMultiaddrs().map(String),
       dht: { mode: dht?.getMode() ?? 'client', routingTableSize: dht?.routingTable?.size ?? 0 },
       limits: this.#settings.limits,
-      reach: nodeReach(this.node, this.#settings.limits.maxUploadBytesPerSecond)
+      reach: nodeReach(this.node, this.#settings.limits.maxUploadBytesPerSecond),
+      totals: this.#progress.totals()
     }
   }
 

@@ -5,10 +5,16 @@ import { loadConfigFile, saveConfigNetwork } from '../config/config-file.ts'
 import { defaultDownloadDir } from '../config/paths.ts'
 import { InvalidArgumentError } from '../errors.ts'
 import { logger } from '../log/logger.ts'
+import { cleanDisplayName, defaultDisplayName } from '../text/display-name.ts'
 import type { AppSettings, CommandArgs, NodeInfo } from '../contract/index.ts'
 import type { Settings, StateStore } from '../storage/state-store.ts'
 
 const log = logger('swarmdrop:settings')
+
+/** The profile's display name: the one chosen, else the default (OS user or host name). */
+export function displayNameOf (saved: Settings | undefined): string {
+  return cleanDisplayName(saved?.displayName ?? '') || defaultDisplayName()
+}
 
 export interface SettingsStoreInit {
   readonly store: StateStore
@@ -66,6 +72,9 @@ export class SettingsStore {
 
   get downloadDir (): string { return this.#downloadDir }
 
+  /** Whether a download that finishes is seeded (on unless switched off). */
+  get keepSeeding (): boolean { return this.#saved.keepSeeding !== false }
+
   get limits (): NodeInfo['limits'] {
     return { maxUploadBytesPerSecond: this.uploadLimit.rate, maxDownloadBytesPerSecond: this.downloadLimit.rate }
   }
@@ -82,7 +91,9 @@ export class SettingsStore {
       savedNetwork: config.network ?? null,
       startAtLogin: this.#saved.startAtLogin === true,
       closeToTray: this.#saved.closeToTray !== false,
-      relayService: this.relayService
+      relayService: this.relayService,
+      keepSeeding: this.keepSeeding,
+      displayName: displayNameOf(this.#saved)
     }
   }
 
@@ -108,7 +119,9 @@ export class SettingsStore {
       downloadDir: this.#downloadDir, // a download folder chosen at start-up (--out) is kept once settings are saved
       ...(args.startAtLogin !== undefined ? { startAtLogin: args.startAtLogin } : {}),
       ...(args.closeToTray !== undefined ? { closeToTray: args.closeToTray } : {}),
-      ...(args.relayService !== undefined ? { relayService: args.relayService } : {})
+      ...(args.relayService !== undefined ? { relayService: args.relayService } : {}),
+      ...(args.keepSeeding !== undefined ? { keepSeeding: args.keepSeeding } : {}),
+      ...(args.displayName !== undefined ? { displayName: cleanDisplayName(args.displayName) } : {})
     }
     if (args.relayService !== undefined) await this.#applyRelayService(args.relayService)
     await this.#save()

@@ -5,6 +5,7 @@ import { logger } from '../log/logger.ts'
 import { buildShare } from '../manifest/builder.ts'
 import { decodeManifest, encodeManifest, shareIdOf } from '../manifest/codec.ts'
 import { ManifestLayout } from '../manifest/layout.ts'
+import { RateMeter } from '../scheduler/source-policy.ts'
 import { SeededShare } from '../storage/seeded-share.ts'
 import { ShareHashingProgress } from './share-hashing.ts'
 import type { FileEntry, ServiceEvent, ShareInfo } from '../contract/index.ts'
@@ -42,6 +43,8 @@ export class ShareRegistry {
   readonly #init: ShareRegistryInit
   readonly #seeded = new Map<string, Seeded>()
   readonly #downloading = new Map<string, ServedShare>()
+  /** Bytes per second sent for each share ID (seeded or still downloading). */
+  readonly #uploadRates = new Map<string, RateMeter>()
 
   constructor (init: ShareRegistryInit) {
     this.#init = init
@@ -155,9 +158,24 @@ export class ShareRegistry {
       .map(s => ({ shareId: s.record.shareId, name: s.seeded.layout.manifest.name, size: s.seeded.layout.totalSize, files: s.seeded.layout.manifest.files }))
   }
 
+  /** Where a seeded share's files are (its root), or null if it is not seeded. */
+  rootOf (shareId: string): string | null { return this.#seeded.get(shareId)?.record.root ?? null }
+
   recordUpload (shareId: string, bytes: number): void {
     const s = this.#seeded.get(shareId)
     if (s != null) s.uploaded += bytes
+    let meter = this.#uploadRates.get(shareId)
+    if (meter == null) this.#uploadRates.set(shareId, meter = new RateMeter(3000))
+    meter.add(bytes)
+  }
+
+  /** Chunk bytes per second sent for a share now (0 when none). */
+  uploadRate (shareId: string): number {
+    const meter = this.#uploadRates.get(shareId)
+    if (meter == null) return 0
+    const rate = Math.round(meter.rate())
+    if (rate === 0 && !this.#seeded.has(shareId) && !this.#downloading.has(shareId)) this.#uploadRates.delete(shareId)
+    return rate
   }
 
   list (): ShareInfo[] {

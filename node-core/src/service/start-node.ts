@@ -5,6 +5,8 @@ import { loadOrCreateIdentity } from '../identity/identity.ts'
 import { logger } from '../log/logger.ts'
 import { DialPolicy, hostOf } from '../net/dial-policy.ts'
 import { bootstrapFor, createSwarmNode } from '../net/node.ts'
+import { APP_VERSION, agentVersionFor } from '../text/display-name.ts'
+import { displayNameOf } from './settings-store.ts'
 import { openLevelRecovering } from '../storage/level-recovery.ts'
 import { StateStore } from '../storage/state-store.ts'
 import type { PrivateKey } from '@libp2p/interface'
@@ -84,7 +86,8 @@ export async function startNode (options: SwarmdropServiceOptions): Promise<Star
   let lanListener: ((peerId: string) => void) | null = null
   let node: SwarmNode
   try {
-    node = await createSwarmNode({ privateKey, datastore: stores.datastore, connectionGater: dialPolicy.gater(), mdns: options.mdns !== false, onLanPeer: peerId => { dialPolicy.trust(peerId); lanListener?.(peerId) }, listen: options.listen, allowPrivate: options.allowPrivate, network: options.network, bootstrap: bootstrap.list, publicNetwork: bootstrap.public, psk: options.psk, dhtServer: options.dhtServer, dht: options.dht })
+    const userAgent = agentVersionFor(APP_VERSION, displayNameOf(await stores.store.getSettings()))
+    node = await createSwarmNode({ userAgent, privateKey, datastore: stores.datastore, connectionGater: dialPolicy.gater(), mdns: options.mdns !== false, onLanPeer: peerId => { dialPolicy.trust(peerId); lanListener?.(peerId) }, listen: options.listen, allowPrivate: options.allowPrivate, network: options.network, bootstrap: bootstrap.list, publicNetwork: bootstrap.public, psk: options.psk, dhtServer: options.dhtServer, dht: options.dht })
   } catch (err) {
     await stores.store.close()
     await stores.datastore.close().catch((closeErr: unknown) => { log.warn('closing the peer store after a failed start: %s', closeErr) })

@@ -80,8 +80,17 @@ export class PartialDownload implements ServedShare {
     const d = new PartialDownload(shareId, manifestBytes, layout, outDir, new Bitfield(layout.chunkCount), store)
     await mkdir(outDir, { recursive: true })
     await d.checkFreeSpace() // before the partial area is created
-    await ensureRealDirectory(join(outDir, PARTIAL_DIR), true)
-    await ensureRealDirectory(d.partialDir, true)
+    // Another download of the folder may create the shared area at the same time, or remove it
+    // (empty) as it finishes, between these two steps: then they are taken again.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await ensureRealDirectory(join(outDir, PARTIAL_DIR), true)
+        await ensureRealDirectory(d.partialDir, true)
+        break
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) throw err
+      }
+    }
     const recheck: Array<{ fileIndex: number, path: string }> = []
     const fresh = new Set<number>()
     for (let i = 0; i < layout.manifest.files.length; i++) {
@@ -285,7 +294,9 @@ async function ensureRealDirectory (dir: string, create: boolean): Promise<void>
   const s = await lstat(dir).catch(() => null)
   if (s == null) {
     if (!create) throw new SwarmdropError('unsafe-path', `${dir} does not exist`)
-    await mkdir(dir)
+    const made = await mkdir(dir).then(() => true, (err: NodeJS.ErrnoException) => { if (err.code === 'EEXIST') return false; throw err })
+    if (made) return
+    await ensureRealDirectory(dir, false) // made by someone else meanwhile: checked like any other
     return
   }
   if (!s.isDirectory()) throw new SwarmdropError('unsafe-path', `${dir} exists and is not a directory (a link or a file); refusing to write through it`)

@@ -26,6 +26,8 @@ export interface DownloadRecord {
   readonly status: DownloadStatus
   readonly peers: readonly string[]
   readonly addedAt: number
+  /** A finished download that is not seeded (switched off, or finished while keepSeeding was off). */
+  readonly seeding?: boolean
 }
 
 export interface Settings {
@@ -35,6 +37,8 @@ export interface Settings {
   readonly startAtLogin?: boolean
   readonly closeToTray?: boolean
   readonly relayService?: boolean
+  readonly keepSeeding?: boolean
+  readonly displayName?: string
 }
 
 const encoder = new TextEncoder()
@@ -122,5 +126,8 @@ export class StateStore {
   async putHave (shareId: string, bits: Uint8Array): Promise<void> { await this.#db.put(`have/${shareId}`, bits, { sync: true }) }
 
   async getSettings (): Promise<Settings | undefined> { return this.#getJson('settings') }
+  /** Chunk bytes moved over the profile's life (service/lifetime-totals.ts). */
+  async getTotals (): Promise<{ uploaded?: unknown, downloaded?: unknown } | undefined> { return this.#getJson('totals') }
+  async putTotals (totals: { uploaded: number, downloaded: number }): Promise<void> { await this.#putJson('totals', totals) }
   async putSettings (settings: Settings): Promise<void> { await this.#putJson('settings', settings) }
 }

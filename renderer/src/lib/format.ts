@@ -34,9 +34,22 @@ export function shortPeerId (peerId: string): string {
   return peerId.length > 16 ? `${peerId.slice(0, 8)}…${peerId.slice(-6)}` : peerId
 }
 
-/** A stable colour for source number `index` of a chunk map (golden-angle hues). */
+/**
+ * The Okabe–Ito palette without black: seven colours told apart with every common colour-vision
+ * deficiency. Each source also has a letter (sourceLetter), so no one depends on colour alone.
+ */
+const OKABE_ITO = ['#E69F00', '#56B4E9', '#009E73', '#F0E442', '#0072B2', '#D55E00', '#CC79A7'] as const
+
+/** A stable colour for source number `index` of a chunk map (Okabe–Ito, repeating after seven). */
 export function sourceColour (index: number): string {
-  return `hsl(${Math.round((index * 137.508) % 360)} 65% 50%)`
+  return OKABE_ITO[((index % OKABE_ITO.length) + OKABE_ITO.length) % OKABE_ITO.length]!
+}
+
+/** The letter label of source number `index`: A … Z, then A2 … Z2, and so on. */
+export function sourceLetter (index: number): string {
+  if (index < 0) return '?'
+  const round = Math.floor(index / 26)
+  return String.fromCharCode(65 + (index % 26)) + (round === 0 ? '' : String(round + 1))
 }
 
 export function errorMessage (err: unknown): string {

@@ -45,6 +45,14 @@ export class ServiceClient implements SwarmdropApi {
   mediaUrl (shareId: string, fileIndex: number): Promise<string> {
     return this.#transport.mediaUrl(shareId, fileIndex)
   }
+
+  /** Whether `reveal` works here: in the desktop app; a browser shows the path instead. */
+  get canReveal (): boolean { return this.#transport.canReveal === true }
+
+  async reveal (shareId: string): Promise<void> {
+    if (this.#transport.reveal == null) throw new Error('showing a folder works only in the desktop app')
+    await this.#transport.reveal(shareId)
+  }
 }
 
 declare global {

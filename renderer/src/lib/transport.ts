@@ -17,4 +17,8 @@ export interface Transport extends SwarmdropApi {
   shareDropped (files: readonly DroppedFile[]): Promise<ShareInfo[]>
   /** The address a player loads file `fileIndex` of a share or download from (lib/media.ts). */
   mediaUrl (shareId: string, fileIndex: number): Promise<string>
+  /** Whether `reveal` can show a download in the file manager (the desktop app only). */
+  readonly canReveal?: boolean
+  /** Shows a finished download in its folder (the desktop app only). */
+  reveal?: (shareId: string) => Promise<void>
 }

@@ -79,6 +79,7 @@ export class AppState {
     for (const d of listed.downloads) this.#sample(d)
     this.peers = listed.peers
     this.node = node
+    this.totals = node.totals
   }
 
   /** Shows a notice; its text often quotes a peer (a name, an error), so it is shown as peer text. */

@@ -14,6 +14,8 @@ export interface ElectronBridge {
   call (command: string, args: unknown): Promise<unknown>
   subscribe (listener: (event: ServiceEvent) => void): () => void
   pathForFile (file: File): string
+  /** Shows a finished download in its folder (absent in an older preload). */
+  reveal?: (shareId: string) => Promise<void>
   readonly shell: 'electron'
 }
 
@@ -36,6 +38,17 @@ export class ElectronTransport implements Transport {
 
   subscribe (listener: (event: ServiceEvent) => void): () => void {
     return this.#bridge.subscribe(listener)
+  }
+
+  get canReveal (): boolean { return typeof this.#bridge.reveal === 'function' }
+
+  async reveal (shareId: string): Promise<void> {
+    try {
+      await this.#bridge.reveal?.(shareId)
+    } catch (err) {
+      const e = err as Partial<WireError> | null
+      throw new RemoteError({ code: typeof e?.code === 'string' ? e.code : 'internal', message: typeof e?.message === 'string' ? e.message : String(err) })
+    }
   }
 
   onState (listener: (state: ConnectionState) => void): () => void {
