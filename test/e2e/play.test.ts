@@ -60,6 +60,7 @@ describe('play while downloading', { timeout: 240_000 }, () => {
     await page.getByRole('button', { name: 'Download', exact: true }).click()
     const card = page.getByRole('article', { name: 'Download song.wav' })
     await card.waitFor()
+    await card.getByRole('button', { name: 'song.wav' }).click() // the row's details
     const files = card.getByRole('button', { name: 'Files', exact: true })
     await files.waitFor({ timeout: 120_000 }) // shown once the manifest is known
     await files.click()
