@@ -18,6 +18,7 @@ import { decodeAnswer, decodeBody, encodeRequest, MAX_ANSWER_BYTES, MAX_RESULTS_
 import type { Connection, PeerId } from '@libp2p/interface'
 import type { Provider } from '../net/share-routing.ts'
 import type { ResultSummary, SearchRequest } from './wire.ts'
+import type { SearchResult } from '../contract/index.ts'
 
 const log = logger('swarmdrop:search')
 
@@ -90,20 +91,8 @@ export async function askPeer (node: AskerNode, peerId: string, address: string 
   return { peerId, address: remote.includes('/p2p-circuit') || remote === '' ? null : withPeer(remote, peerId), results, dropped: (summaries.length - results.length) }
 }
 
-/** A share found by a search, merged over every peer that holds it. */
-export interface MergedResult {
-  readonly shareId: string
-  readonly name: string
-  readonly size: number
-  readonly fileCount: number
-  readonly matchingFiles: readonly string[]
-  /** Query keywords in the share's name. */
-  readonly keywordMatches: number
-  /** Peers that answered with this share. */
-  readonly holders: readonly string[]
-  /** A link to download it, with the holders' addresses as hints. */
-  readonly link: string
-}
+/** A share found by a search, merged over every peer that holds it (the contract's SearchResult). */
+export type MergedResult = SearchResult
 
 /** Best first: keyword matches in the name, then holders, then name. */
 export function rankResults (results: readonly MergedResult[]): MergedResult[] {
