@@ -159,8 +159,9 @@ describe('reach: IPv6 and a lost relay', { skip: unavailable ?? false, timeout: 
     const reach = await reachLine(seeder.daemon, r => r.reachability === 'public')
     assert.ok(reach.publicAddresses.some(a => a.startsWith(`/ip6/${alice.host.ip6}/tcp/`)), JSON.stringify(reach))
     assert.match(String(reach.advice), /^Reachable: other peers connect to you directly\./)
-    // (Its relaysUsed may still list the reservation it made before AutoNAT confirmed the address:
-    // SwarmRelays keeps reservations once reachable; seen in this test.)
+    // A reservation it made before AutoNAT confirmed the address is released once it is reachable.
+    const released = await reachLine(seeder.daemon, r => r.reachability === 'public' && r.relaysUsed.length === 0)
+    assert.deepEqual(released.relaysUsed, [])
   })
 
   it('finishes a download through another relay when the one in use is killed mid-transfer', async () => {

@@ -179,6 +179,23 @@ export class SwarmRelays implements Startable {
       void this.#stopServing()
     }
     if (!reachable) this.#findRelays()
+    else this.#releaseRelays()
+  }
+
+  /**
+   * Reachable now (AutoNAT confirmed an address after we reserved): the reservations are no longer
+   * needed, and their `/p2p-circuit` addresses would send peers the long way round. Closing the
+   * circuit listeners cancels them and withdraws those addresses; a node that loses its public
+   * address reserves again (`#findRelays`). After any reservation still being made.
+   */
+  #releaseRelays (): void {
+    if (this.#relays.size === 0) return
+    this.#log('reachable: releasing the reservations on %d relays', this.#relays.size)
+    this.#relays.clear()
+    this.#reserving = this.#reserving.then(async () => {
+      const circuits = this.#components.transportManager.getListeners().filter(l => l.getAddrs().some(isCircuit))
+      await Promise.all(circuits.map(async l => { await l.close() }))
+    }).catch(err => { this.#log.error('could not release the relay reservations - %e', err) })
   }
 
   readonly #onIdentify = (evt: CustomEvent<IdentifyResult>): void => {
