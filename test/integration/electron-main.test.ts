@@ -52,7 +52,10 @@ describe('built main process with the Electron API stood in', { timeout: 180_000
     assert.equal(r.window.loaded, 'app://swarmdrop/index.html')
     assert.deepEqual(r.window.openHandlerDenies, { action: 'deny' })
     assert.deepEqual(r.window.permissions, { media: false, check: false }, 'every permission refused')
-    assert.deepEqual(r.privilegedSchemes, [{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }])
+    assert.deepEqual(r.privilegedSchemes, [
+      { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } },
+      { scheme: 'swarmdrop-media', privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } }
+    ])
     assert.deepEqual(r.protocolClients, [['swarmdrop']])
     assert.ok(r.addresses.every((a: string) => a.startsWith('/ip4/127.0.0.1/')), 'loopback only')
     assert.equal(r.routingTableBefore, 0, 'no bootstrap peer in the routing table')
@@ -69,6 +72,11 @@ describe('built main process with the Electron API stood in', { timeout: 180_000
     assert.ok(r.appProtocol != null)
     assert.equal(r.appProtocol.traversal, 403)
     assert.ok([200, 404].includes(r.appProtocol.index), 'index.html: 200 once renderer/dist is built, 404 before')
+    // The media protocol reaches the running service: a file of the share just made is found (a
+    // player type or 415 for another type), an unknown share is not.
+    assert.ok(r.mediaProtocol != null)
+    assert.ok([200, 206, 415].includes(r.mediaProtocol.shared), `media of the share: ${r.mediaProtocol.shared}`)
+    assert.equal(r.mediaProtocol.unknown, 404)
 
     assert.match(r.tooltip, /^Swarmdrop\n↓ .*\/s {2}↑ .*\/s\n2 downloads$/)
     assert.deepEqual(r.menu, ['open', 'share-file', 'share-folder', 'pause-all', 'resume-all', 'start-at-login', 'close-to-tray', 'quit'])
