@@ -76,6 +76,9 @@ describe('search, download and browse in the app', { timeout: 420_000 }, () => {
     await bobPage.locator(`tr[data-peer-id="${alice.peerId}"]`).getByRole('button', { name: /Browse/ }).click()
     await bobPage.getByText(/Shares of peer .*: 1 discoverable share$/).waitFor({ timeout: 60_000 })
     assert.equal(await bobPage.locator(`li.result[data-share-id="${shared.shareId}"]`).count(), 1)
+    // Alice is connected but was not found by mDNS (the test nodes run none): she is not Nearby.
+    assert.equal(await bobPage.locator('li.device').count(), 0)
+    await bobPage.getByText(/No other Swarmdrop found on your local network yet/).waitFor({ timeout: 10_000 })
   })
 
   it('sends a share to a peer: the receiver sees the offer and chooses Accept or Decline', async () => {

@@ -6,63 +6,31 @@
  */
 import { after, afterEach, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { makeTree, removeTemps, tempDir, treeHashes } from '../helpers/files.ts'
-import { onExitOrInterrupt } from '../helpers/process-groups.ts'
-import { CLI, JsonProcess, NODE_FLAGS, TEST_NETWORK, killAll } from '../helpers/processes.ts'
+import { makeLan } from '../helpers/lan.ts'
+import { killAll } from '../helpers/processes.ts'
+import type { Lan } from '../helpers/lan.ts'
+import type { JsonProcess } from '../helpers/processes.ts'
 
-/** Namespaces of this run: named after its PID, so a run can tell its leftovers from a live run's. */
-const NS = [`sd-lan-a-${process.pid}`, `sd-lan-b-${process.pid}`]
-const ip = (...args: string[]): string => execFileSync('ip', args, { stdio: 'pipe', encoding: 'utf8' })
-
-function removeNamespaces (): void {
-  for (const ns of NS) { try { ip('netns', 'delete', ns) } catch { /* already gone */ } }
-}
-
-/** Removes the namespaces of earlier runs whose process is gone (killed before it could clean up). */
-function removeStaleNamespaces (): void {
-  for (const line of ip('netns', 'list').split('\n')) {
-    const m = /^(sd-lan-[ab]-(\d+))\b/.exec(line)
-    if (m == null) continue
-    try { process.kill(Number(m[2]), 0); continue } catch { /* that run is gone */ }
-    try { ip('netns', 'delete', m[1]!) } catch { /* removed meanwhile */ }
-  }
-}
-
-before(() => {
-  removeStaleNamespaces()
-  onExitOrInterrupt(removeNamespaces)
-  for (const ns of NS) ip('netns', 'add', ns)
-  ip('link', 'add', 'sdveth-a', 'netns', NS[0]!, 'type', 'veth', 'peer', 'name', 'sdveth-b', 'netns', NS[1]!)
-  NS.forEach((ns, i) => {
-    const dev = i === 0 ? 'sdveth-a' : 'sdveth-b'
-    ip('-n', ns, 'addr', 'add', `10.213.0.${i + 1}/24`, 'dev', dev)
-    ip('-n', ns, 'link', 'set', dev, 'up', 'multicast', 'on')
-    ip('-n', ns, 'link', 'set', 'lo', 'up')
-    ip('-n', ns, 'route', 'add', '224.0.0.0/4', 'dev', dev)
-  })
-})
+let lan: Lan
+before(() => { lan = makeLan('lan') })
 afterEach(killAll)
 after(async () => {
   await killAll()
-  removeNamespaces()
+  lan?.remove()
   await removeTemps()
 })
-
-function inNamespace (ns: string, args: string[]): JsonProcess {
-  return new JsonProcess('ip', ['netns', 'exec', ns, process.execPath, ...NODE_FLAGS, CLI, ...args, '--json', '--listen', '/ip4/0.0.0.0/tcp/0', '--no-dht', '--network', TEST_NETWORK])
-}
 
 describe('LAN discovery (mDNS)', { timeout: 120_000 }, () => {
   it('finds a peer on the local network and downloads from it with no address given', async () => {
     const src = await tempDir()
     await makeTree(join(src, 'lan'), { 'a.bin': 2 * 1024 * 1024, 'b.txt': 10 })
-    const seeder = inNamespace(NS[0]!, ['share', join(src, 'lan'), '--repo', await tempDir()])
+    const seeder = lan.swarmdrop(0, ['share', join(src, 'lan'), '--repo', await tempDir()])
     const seederId = (await seeder.event('listening')).peerId as string
     const shared = await seeder.event('shared')
     const out = await tempDir()
-    const get = inNamespace(NS[1]!, ['get', `swarmdrop://${shared.shareId as string}`, '--out', out, '--repo', await tempDir()])
+    const get = lan.swarmdrop(1, ['get', `swarmdrop://${shared.shareId as string}`, '--out', out, '--repo', await tempDir()])
     const provider = await get.event('provider', 60_000)
     assert.equal(provider.peerId, seederId)
     assert.equal(provider.via, 'mdns')
@@ -76,13 +44,13 @@ describe('a LAN seeder killed and restarted on another port', { timeout: 300_000
     const src = await tempDir()
     await makeTree(join(src, 'lan-moving'), { 'a.bin': 12 * 1024 * 1024, 'b.txt': 10 })
     const seederRepo = await tempDir()
-    const share = (rate: string): JsonProcess => inNamespace(NS[0]!, ['share', join(src, 'lan-moving'), '--repo', seederRepo, '--max-upload', rate])
+    const share = (rate: string): JsonProcess => lan.swarmdrop(0, ['share', join(src, 'lan-moving'), '--repo', seederRepo, '--max-upload', rate])
     const seeder = share('2MiB')
     const firstRun = await seeder.event('listening')
     const shared = await seeder.event('shared')
     const out = await tempDir()
     // A bare link, no --peer, no DHT: mDNS is the only way to the seeder, before and after.
-    const get = inNamespace(NS[1]!, ['get', `swarmdrop://${shared.shareId as string}`, '--out', out, '--repo', await tempDir()])
+    const get = lan.swarmdrop(1, ['get', `swarmdrop://${shared.shareId as string}`, '--out', out, '--repo', await tempDir()])
     await get.waitFor(l => l.event === 'progress' && (l.verifiedBytes as number) > 2 * 1024 * 1024, 120_000)
     await seeder.kill('SIGKILL')
     const restarted = share('8MiB')

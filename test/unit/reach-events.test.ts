@@ -16,7 +16,7 @@ const FACTS = { ownAddresses: [], connectionAddresses: [], upnp: null, relaysUse
 
 function stand (): { emitter: ProgressEmitter, events: ServiceEvent[], set: { peer: PeerInfo, node: NodeInfo } } {
   const set = {
-    peer: { peerId: PEER, addresses: [`/ip6/3fff:1::10/tcp/4001/p2p/${RELAY}/p2p-circuit/p2p/${PEER}`], direction: 'outbound', latencyMs: 40, uploadRate: 0, downloadRate: 0, via: 'dht', connectionKind: 'relayed', relayPeerId: RELAY, ipFamily: 'ipv6', name: null } as PeerInfo,
+    peer: { peerId: PEER, addresses: [`/ip6/3fff:1::10/tcp/4001/p2p/${RELAY}/p2p-circuit/p2p/${PEER}`], direction: 'outbound', latencyMs: 40, uploadRate: 0, downloadRate: 0, via: 'dht', connectionKind: 'relayed', relayPeerId: RELAY, ipFamily: 'ipv6', name: null, nearby: false } as PeerInfo,
     node: { peerId: 'me', addresses: [], dht: { mode: 'client', routingTableSize: 1 }, limits: { maxUploadBytesPerSecond: 0, maxDownloadBytesPerSecond: 0 }, reach: reachInfo(FACTS), totals: { downloadRate: 0, uploadRate: 0, activeDownloads: 0, peers: 1, lifetimeUploaded: 0, lifetimeDownloaded: 0 } } as NodeInfo
   }
   const events: ServiceEvent[] = []

@@ -148,6 +148,8 @@ export interface PeerInfo {
   readonly ipFamily: 'ipv4' | 'ipv6' | null
   /** The display name the peer gives (another Swarmdrop's identify agentVersion), cleaned; null if none. Peer text. */
   readonly name: string | null
+  /** Found on the local network by mDNS (at any time, whatever `via` says): the app's Nearby view lists these. */
+  readonly nearby: boolean
 }
 
 export type ConnectionKind = 'direct' | 'relayed' | 'lan'

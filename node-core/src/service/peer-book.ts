@@ -155,7 +155,8 @@ export class PeerBook {
       downloadRate,
       via: this.#via.get(peerId) ?? (conn.direction === 'inbound' ? 'inbound' : 'other'),
       ...classifyAddress(conn.remoteAddr),
-      name: this.#names.get(peerId) ?? null
+      name: this.#names.get(peerId) ?? null,
+      nearby: this.#lan.has(peerId)
     }
   }
 }

@@ -23,7 +23,7 @@ function sameDownload (a: DownloadInfo, b: DownloadInfo): boolean {
 }
 
 function samePeer (a: PeerInfo, b: PeerInfo): boolean {
-  return a.name === b.name && a.uploadRate === b.uploadRate && a.downloadRate === b.downloadRate && a.latencyMs === b.latencyMs && a.via === b.via && a.addresses[0] === b.addresses[0] &&
+  return a.name === b.name && a.nearby === b.nearby && a.uploadRate === b.uploadRate && a.downloadRate === b.downloadRate && a.latencyMs === b.latencyMs && a.via === b.via && a.addresses[0] === b.addresses[0] &&
     a.connectionKind === b.connectionKind && a.relayPeerId === b.relayPeerId && a.ipFamily === b.ipFamily
 }
 

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { NotFoundError } from '../errors.ts'
 import { parseLink } from '../link/link.ts'
 import { liveState, writeBugReport } from '../log/bug-report.ts'
@@ -33,6 +34,8 @@ import type { StateStore } from '../storage/state-store.ts'
 import type { NodeStores, SwarmdropServiceOptions } from './start-node.ts'
 
 const log = logger('swarmdrop:service')
+/** Nearby devices (found by mDNS) kept connected at most. */
+const MAX_NEARBY = 32
 
 export type { SwarmdropServiceOptions } from './start-node.ts'
 
@@ -67,6 +70,8 @@ export class SwarmdropService implements SwarmdropApi {
   readonly #profileDir: string
 
   readonly #lifetime: LifetimeTotals
+  /** Nearby devices being dialed now. */
+  readonly #nearbyDials = new Set<string>()
 
   private constructor (node: SwarmNode, stores: NodeStores, dialPolicy: DialPolicy, settings: SettingsStore, lifetime: LifetimeTotals, options: SwarmdropServiceOptions, privateKey: PrivateKey) {
     this.#lifetime = lifetime
@@ -279,10 +284,27 @@ export class SwarmdropService implements SwarmdropApi {
 
   // ---- wiring ----
 
-  /** A peer on the local network: a possible source for every download, now and later. */
+  /** A peer on the local network (each mDNS answer): a possible source for every download, now and later, and a device in Nearby. */
   #lanPeerFound (peerId: string): void {
-    if (peerId === this.node.peerId.toString() || !this.#peers.addLan(peerId)) return
-    this.#downloads.lanPeerFound(peerId)
+    if (peerId === this.node.peerId.toString()) return
+    if (this.#peers.addLan(peerId)) this.#downloads.lanPeerFound(peerId)
+    this.#keepNearby(peerId)
+  }
+
+  /**
+   * libp2p does not dial what discovery finds: nearby devices are dialed here (up to MAX_NEARBY
+   * connected), so Nearby shows their names (identify) and Browse and Send reach them at once.
+   */
+  #keepNearby (peerId: string): void {
+    const id = peerIdFromString(peerId)
+    if (this.#nearbyDials.has(peerId) || this.node.getConnections(id).length > 0) return
+    const connected = [...this.#peers.lanPeers].filter(p => this.node.getConnections(peerIdFromString(p)).length > 0).length
+    if (connected >= MAX_NEARBY) return
+    this.#nearbyDials.add(peerId)
+    this.node.dial(id).then(
+      () => { log('connected to nearby %s', peerId) },
+      (err: unknown) => { log('could not dial nearby %s: %s', peerId, err) }
+    ).finally(() => { this.#nearbyDials.delete(peerId) })
   }
 
   /** A peer opened a session for a share: a candidate if we download it, and news for the rest of its swarm. */

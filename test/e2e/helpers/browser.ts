@@ -5,9 +5,11 @@
  * Chromium that the `@sparticuz/chromium` dev dependency unpacks from npm, so `npm install && npm
  * test` needs neither root nor apt. Never a skip.
  */
-import { access, mkdir } from 'node:fs/promises'
+import { access, chmod, mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
+import { tempDir } from '../../helpers/files.ts'
 import type { Browser, Page } from 'playwright-core'
 
 export const CHROMIUM = process.env.SWARMDROP_CHROMIUM ?? '/usr/bin/chromium'
@@ -27,6 +29,19 @@ export async function launchBrowser (): Promise<Browser> {
   await mkdir(ARTIFACTS, { recursive: true })
   // launch() gives every run a fresh temporary profile (user-data dir).
   return await chromium.launch({ ...await chromiumToRun(), headless: true })
+}
+
+/**
+ * A Chromium that runs inside a network namespace (root only), for pages served by a daemon in
+ * that namespace: playwright-core talks to the browser over pipes, which `ip netns exec` keeps.
+ */
+export async function launchBrowserIn (namespace: string): Promise<Browser> {
+  await mkdir(ARTIFACTS, { recursive: true })
+  const { executablePath, args } = await chromiumToRun()
+  const wrapper = join(await tempDir('swarmdrop-chromium-'), 'chromium-in-netns')
+  await writeFile(wrapper, `#!/bin/sh\nexec ip netns exec '${namespace}' '${executablePath}' "$@"\n`)
+  await chmod(wrapper, 0o755)
+  return await chromium.launch({ executablePath: wrapper, args, headless: true })
 }
 
 /** Collects what a page must never do: dialogs (alert from injected markup), page errors. */
