@@ -10,7 +10,7 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { killAll, swarmdrop } from '../helpers/processes.ts'
 import { makeTree, removeTemps, tempDir } from '../helpers/files.ts'
-import { launchBrowser, watchPage } from './helpers/browser.ts'
+import { ARTIFACTS, launchBrowser, watchPage } from './helpers/browser.ts'
 import { startWebDaemon } from './helpers/daemon.ts'
 import type { Browser, Page } from 'playwright-core'
 import type { WebDaemon } from './helpers/daemon.ts'
@@ -75,6 +75,7 @@ describe('seeding limits in the app', { timeout: 240_000 }, () => {
     const why = row.locator('[data-seed-stopped="ratio"]')
     await why.waitFor({ timeout: 30_000 })
     assert.equal(await why.innerText(), 'Seeding stopped: ratio 1.0 reached')
+    await page.screenshot({ path: join(ARTIFACTS, 'seeding-stopped.png') })
     assert.equal(await row.getByRole('switch', { name: 'Keep seeding' }).isChecked(), false)
     const download = (await alice.call('list', {})).downloads.find(d => d.name === 'film.bin')!
     assert.equal(download.seeding, false)

@@ -9,7 +9,8 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { killAll } from '../helpers/processes.ts'
 import { removeTemps } from '../helpers/files.ts'
-import { dropFiles, launchBrowser, watchPage } from './helpers/browser.ts'
+import { join } from 'node:path'
+import { ARTIFACTS, dropFiles, launchBrowser, watchPage } from './helpers/browser.ts'
 import { startWebDaemon } from './helpers/daemon.ts'
 import type { Browser, Page } from 'playwright-core'
 import type { WebDaemon } from './helpers/daemon.ts'
@@ -97,6 +98,7 @@ describe('upload progress in the browser', { timeout: 180_000 }, () => {
       }, undefined, { timeout: 60_000 })
       const partWay = await slow.locator('.bytes').innerText()
       assert.match(partWay, /^[\d.]+ (KiB|MiB) of 6\.00 MiB$/)
+      await page.screenshot({ path: join(ARTIFACTS, 'upload-progress.png') })
       await slow.getByRole('button', { name: /Cancel the upload of/ }).click()
       await page.locator('li[data-upload-file$="/slow.bin"][data-status="cancelled"]').waitFor()
       await page.locator('li[data-upload-file$="/kept.bin"][data-status="done"]').waitFor({ timeout: 60_000 })
