@@ -12,6 +12,7 @@ import type { WebServer } from '../web/web-server.ts'
 import { loadConfigFile } from '../config/config-file.ts'
 import type { ConfigFile } from '../config/config-file.ts'
 import { progressLine } from './progress.ts'
+import { numberFlag, seedingStopped, seedStoppedText } from './seeding.ts'
 import { browseCommand, searchCommand } from './search.ts'
 import { connectionText, peerConnectionLines, reachText } from './reach-text.ts'
 import { openLogFile } from '../log/log-file.ts'
@@ -56,7 +57,12 @@ options:
   --max-download RATE     global download cap
   --discoverable          (share) let search and browse find the share (its name and file
                           names are published as keywords on the DHT); default hidden
-  --seed                  (get) keep seeding after the download completes
+  --seed                  (get) keep seeding after the download completes (until Ctrl-C, or until
+                          a seeding limit below is reached: then it exits 0)
+  --seed-ratio X          stop seeding a finished download once its share ratio (bytes uploaded
+                          of it / its size) reaches X, e.g. 2.0; 0 = no limit (default); saved in Settings
+  --seed-minutes N        stop seeding a finished download after N minutes seeded; 0 = no limit
+                          (default); saved in Settings
   --stall-timeout SECS    (get) give up after this long with no source and no progress (default 60)
   --json                  one JSON object per line instead of human output
   --web                   (daemon) serve the web UI on http://127.0.0.1 and [::1] (loopback only)
@@ -65,7 +71,7 @@ options:
 
 Every option above except --json and --seed can also be set in <repo>/config.json
 (listen, bootstrap, network, psk, dht, dhtServer, mdns, allowPrivate, maxUpload, maxDownload,
-relayService, web, webPort);
+relayService, seedRatio, seedMinutes, web, webPort);
 options given here win.
   --help`
 
@@ -87,6 +93,8 @@ const OPTIONS = {
   'no-dht': { type: 'boolean' },
   'no-mdns': { type: 'boolean' },
   'no-relay-service': { type: 'boolean' },
+  'seed-ratio': { type: 'string' },
+  'seed-minutes': { type: 'string' },
   psk: { type: 'string' },
   web: { type: 'boolean' },
   'web-port': { type: 'string' },
@@ -189,15 +197,20 @@ export async function main (argv: string[]): Promise<number> {
     const code = await get(service, rest[0]!, values, out)
     if (code === 0 && values.seed === true) {
       out.human('seeding; press Ctrl-C to stop')
-      await untilSignal()
+      const shareId = parseLink(rest[0]!).shareId
+      const stopped = await Promise.race([untilSignal().then(() => null), seedingStopped(service, shareId)])
+      if (stopped != null) {
+        const s = stopped.seedStopped!
+        out.event({ event: 'seeding-stopped', shareId, reason: s.reason, ratio: s.ratio, seedingMinutes: s.seedingMinutes, uploadedBytes: stopped.uploadedBytes ?? 0 }, () => seedStoppedText(stopped))
+      }
     }
     return code
   } catch (err) {
     const e = err as Error
     const code = e instanceof SwarmdropError ? e.code : 'error'
-    if (!(e instanceof UsageError)) log.error('%s failed: %s', command, e)
+    if (!isUsage(e)) log.error('%s failed: %s', command, e)
     out.error(code, e.message)
-    return e instanceof UsageError ? 2 : 1
+    return isUsage(e) ? 2 : 1
   } finally {
     await web?.close().catch((err: unknown) => { log.error('closing the web UI failed: %s', err) })
     if (logFile != null) log.info('%s: stopping', command)
@@ -217,6 +230,9 @@ class UsageError extends SwarmdropError {
 
 const log = logger('swarmdrop:cli')
 
+/** The command line is wrong (here or in a helper such as numberFlag). */
+function isUsage (e: Error): boolean { return e instanceof SwarmdropError && e.code === 'usage' }
+
 /** The profile's config.json with the flags given laid over it (flags win; a --psk path is relative to the working folder). */
 function withFlags (config: ConfigFile, values: Values): ConfigFile {
   const flags: ConfigFile = {
@@ -230,7 +246,9 @@ function withFlags (config: ConfigFile, values: Values): ConfigFile {
     dhtServer: values['dht-server'] === true ? true : undefined,
     dht: values['no-dht'] === true ? false : undefined,
     mdns: values['no-mdns'] === true ? false : undefined,
-    relayService: values['no-relay-service'] === true ? false : undefined
+    relayService: values['no-relay-service'] === true ? false : undefined,
+    seedRatio: numberFlag(values['seed-ratio'], '--seed-ratio', false),
+    seedMinutes: numberFlag(values['seed-minutes'], '--seed-minutes', true)
   }
   return { ...config, ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) }
 }
@@ -312,7 +330,7 @@ async function fileSha256 (path: string): Promise<string> {
 function describe (e: ServiceEvent): string {
   switch (e.type) {
     case 'share:added': case 'share:changed': return `${e.type} ${e.share.name} ${e.share.link}`
-    case 'download:added': case 'download:progress': case 'download:complete': case 'download:error': return `${e.type} ${e.download.name ?? e.download.shareId} ${e.download.state}`
+    case 'download:added': case 'download:progress': case 'download:complete': case 'download:error': return `${e.type} ${e.download.name ?? e.download.shareId} ${e.download.state}${e.download.seedStopped != null ? ', ' + seedStoppedText(e.download) : ''}`
     case 'peer:connected': return `peer connected ${e.peer.peerId} (${connectionText(e.peer)})`
     case 'peer:disconnected': return `peer disconnected ${e.peerId}`
     case 'dht': return `DHT ${e.dht.mode} mode, ${e.dht.routingTableSize} peers in the routing table`

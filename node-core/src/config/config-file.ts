@@ -22,6 +22,10 @@ export const configFileSchema = z.strictObject({
   maxDownload: z.union([z.string(), z.number().int().min(0)]).optional(),
   /** Relay for other nodes while reachable (default true; also a Settings switch). */
   relayService: z.boolean().optional(),
+  /** Stop seeding a finished download at this share ratio (0 = no limit; also in Settings). */
+  seedRatio: z.number().min(0).max(1_000_000).optional(),
+  /** Stop seeding a finished download after this many minutes seeded (0 = no limit; also in Settings). */
+  seedMinutes: z.number().int().min(0).max(100_000_000).optional(),
   /** (daemon) Serve the web UI on loopback, on this port (0 = any free port). */
   web: z.boolean().optional(),
   webPort: z.number().int().min(0).max(65535).optional()

@@ -28,6 +28,8 @@ export function serviceOptionsFrom (profileDir: string, config: ConfigFile, psk:
     dht: config.dht !== false,
     mdns: config.mdns !== false,
     ...(config.relayService !== undefined ? { relayService: config.relayService } : {}),
+    ...(config.seedRatio !== undefined ? { seedRatioLimit: config.seedRatio > 0 ? config.seedRatio : null } : {}),
+    ...(config.seedMinutes !== undefined ? { seedMinutesLimit: config.seedMinutes > 0 ? config.seedMinutes : null } : {}),
     psk,
     restore
   }

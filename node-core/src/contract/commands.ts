@@ -61,6 +61,10 @@ export const commandSchemas = {
     /** Relay for other nodes while this one is reachable (applied at once). */
     relayService: z.boolean().optional(),
     keepSeeding: z.boolean().optional(),
+    /** Stop seeding a finished download at this share ratio (uploaded / size); null = no limit. */
+    seedRatioLimit: z.number().positive().max(1_000_000).nullable().optional(),
+    /** Stop seeding a finished download after this many minutes seeded; null = no limit. */
+    seedMinutesLimit: z.number().int().positive().max(100_000_000).nullable().optional(),
     /** Cleaned (no control or format characters, at most 40 characters); empty = the default (OS user or host name). */
     displayName: z.string().max(256).optional()
   }),

@@ -7,7 +7,7 @@
  */
 export { commandSchemas, parseCommand } from './commands.ts'
 export type { CommandArgs, CommandName } from './commands.ts'
-export type { AppSettings, CommandResults, ConnectionKind, DhtInfo, DownloadInfo, DownloadState, DownloadWaiting, FileEntry, NodeInfo, PeerInfo, PeerVia, ReachInfo, RelayInfo, SearchDone, SearchResult, ServiceEvent, ShareHashing, ShareInfo, ShareOffer, SwarmdropApi, TransferTotals, UpnpInfo } from './types.ts'
+export type { AppSettings, CommandResults, ConnectionKind, DhtInfo, DownloadInfo, DownloadState, DownloadWaiting, FileEntry, NodeInfo, PeerInfo, PeerVia, ReachInfo, RelayInfo, SearchDone, SeedStopped, SearchResult, ServiceEvent, ShareHashing, ShareInfo, ShareOffer, SwarmdropApi, TransferTotals, UpnpInfo } from './types.ts'
 export type { SourceSnapshot } from './source-snapshot.ts'
 export { ORIGIN_EARLIER, ORIGIN_MISSING } from './chunk-map.ts'
 export { MEDIA_KEY_LABEL, MEDIA_TYPES, mediaType } from './media.ts'

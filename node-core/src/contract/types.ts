@@ -121,6 +121,23 @@ export interface DownloadInfo {
   readonly error: { readonly code: ErrorCode, readonly message: string } | null
   /** Why a connecting or downloading download receives nothing now; null while chunks arrive (and when not running). */
   readonly waiting: DownloadWaiting | null
+  /** Chunk bytes of this share sent to others since this node started (while it downloaded and while seeded): the share ratio's numerator. */
+  readonly uploadedBytes?: number
+  /** How long this finished download has been seeded since this node started (ms). */
+  readonly seedingMs?: number
+  /** Why seeding stopped by itself (a share-ratio or seeding-time limit in Settings); null while seeded, or when it did not. */
+  readonly seedStopped?: SeedStopped | null
+}
+
+/** A seeding limit (Settings: `seedRatioLimit`, `seedMinutesLimit`) stopped a finished download's seeding. */
+export interface SeedStopped {
+  readonly reason: 'ratio' | 'time'
+  /** The share ratio then: bytes uploaded of the share / its size. */
+  readonly ratio: number
+  /** Minutes seeded then. */
+  readonly seedingMinutes: number
+  /** When (ms since the epoch). */
+  readonly at: number
 }
 
 /** How a peer was first found: a DHT provider record (or a DHT bootstrap peer), mDNS, a link's hints, `peers`/`--peer`, it dialed us, or none of these (peer exchange, DHT routing). */
@@ -204,6 +221,10 @@ export interface AppSettings {
   readonly displayName: string
   /** Whether a download that finishes is seeded (its files served to others); on by default. Each finished download can be switched with `seed`. */
   readonly keepSeeding: boolean
+  /** Stop seeding a finished download once its share ratio (bytes uploaded of it / its size) reaches this; null = no limit (the default). */
+  readonly seedRatioLimit: number | null
+  /** Stop seeding a finished download after it has been seeded this many minutes; null = no limit (the default). */
+  readonly seedMinutesLimit: number | null
 }
 
 export interface DhtInfo {

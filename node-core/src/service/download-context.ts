@@ -41,6 +41,8 @@ export interface DownloadContext {
   trust (peer: string): void
   /** Chunk bytes per second sent to others for this share now. */
   uploadRate (shareId: string): number
+  /** Chunk bytes sent to others for this share since the node started (the share ratio's numerator). */
+  uploadedBytes (shareId: string): number
   /** A verified chunk of `bytes` arrived (the lifetime totals). */
   recordDownload (bytes: number): void
   /** Whether a download that finishes is seeded (the setting). */
@@ -97,6 +99,7 @@ export function downloadContext (parts: DownloadContextParts): DownloadContext {
     },
     trust: peer => { peers.trust(peer) },
     uploadRate: shareId => shares.uploadRate(shareId),
+    uploadedBytes: shareId => shares.uploadedBytes(shareId),
     recordDownload: bytes => { parts.totals.addDownloaded(bytes) },
     get keepSeeding () { return parts.settings.keepSeeding },
     seededAt: (shareId, root) => shares.rootOf(shareId) === root,

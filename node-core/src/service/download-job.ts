@@ -23,13 +23,14 @@ import type { Manifest } from '../manifest/types.ts'
 import type { DownloadRecord, DownloadStatus, ShareRecord } from '../storage/state-store.ts'
 import type { DownloadContext } from './download-context.ts'
 import { fetchManifest } from './manifest-fetch.ts'
+import { downloadWaiting } from './download-waiting.ts'
+import { SeedingClock } from './seed-limits.ts'
+import type { SeedingTally } from './seed-limits.ts'
 
 const log = logger('swarmdrop:download')
 
 const MAX_REMEMBERED_PEERS = 64
 const SPACE_POLL_MS = 2000
-/** Sources connected but no chunk for this long: the download says it is stalled. */
-const IDLE_AFTER_MS = 10_000
 
 /** A folder share's paths all start with `name/`; a single-file share is the one file `name`. */
 function targetKind (layout: ManifestLayout): TargetKind {
@@ -74,6 +75,8 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
   #focus: { first: number, last: number } | null = null
   /** A finished download's files as they were when it finished (what seeding serves, and checks against). */
   #seedRecord: ShareRecord | null = null
+  /** How long it has been seeded, and whether a seeding limit stopped it (set by the limits). */
+  readonly seedClock = new SeedingClock()
 
   constructor (ctx: DownloadContext, link: ShareLink, record: DownloadRecord) {
     super()
@@ -153,22 +156,9 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
       sources: this.#transfer?.snapshot() ?? [...this.#tallies.values()].map(t => ({ ...t, rate: 0, inFlight: 0, connected: false })),
       files: this.#files,
       error: this.#error,
-      waiting: this.#waiting()
+      waiting: downloadWaiting(this.#state, this.#transfer, this.#candidates.size),
+      ...this.seedClock.info(this.seeding, this.#ctx.uploadedBytes(this.shareId))
     }
-  }
-
-  /** Why a running download receives nothing now (see DownloadWaiting), or null. */
-  #waiting (): DownloadInfo['waiting'] {
-    if (this.#state !== 'connecting' && this.#state !== 'downloading') return null
-    const transfer = this.#transfer?.running === true ? this.#transfer : null
-    const lastSeen = this.#transfer?.lastSeen ?? null
-    const lastChunkAt = this.#transfer?.lastChunkAt ?? null
-    const base = { knownPeers: this.#candidates.size, lastSeen, lastChunkAt }
-    if (transfer == null || transfer.connectedSources === 0) {
-      return { reason: this.#candidates.size === 0 ? 'finding-peers' : lastSeen != null ? 'sources-gone' : 'connecting', ...base }
-    }
-    if (lastChunkAt != null && Date.now() - lastChunkAt > IDLE_AFTER_MS) return { reason: 'sources-idle', ...base }
-    return null
   }
 
   /**
@@ -256,7 +246,7 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
     await this.#persist()
     const filesInfo = await Promise.all(files.map(async f => { const s = await stat(f); return { absolutePath: f, size: s.size, mtimeMs: s.mtimeMs } }))
     this.#seedRecord = { shareId: this.shareId, root: resolve(this.#record.outDir, targetName), files: filesInfo, addedAt: Date.now() }
-    if (this.#ctx.keepSeeding) await this.#ctx.seed(this.#seedRecord, data.manifestBytes, data.layout)
+    if (this.#ctx.keepSeeding) await this.#ctx.seed(this.#seedRecord, data.manifestBytes, data.layout).then(() => { this.seedClock.started() })
     else await this.#setRecordSeeding(false)
     log.info('download %s complete: %d file(s) in %s', this.shareId, files.length, this.#record.outDir)
     this.emit('change')
@@ -355,8 +345,14 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
     let share: ShareInfo | null = null
     if (on && !this.seeding) share = await this.#ctx.seed(record, this.#data.manifestBytes, this.#data.layout)
     if (!on && this.seeding) await this.#ctx.unseed(this.shareId)
+    if (on) this.seedClock.started(); else this.seedClock.ended()
     await this.#setRecordSeeding(on)
     return share
+  }
+
+  /** What the seeding limits weigh (seed-limits.ts). */
+  seedingTally (): SeedingTally {
+    return { uploadedBytes: this.#ctx.uploadedBytes(this.shareId), totalBytes: this.#layout?.totalSize ?? 0, seedingMs: this.seedClock.ms() }
   }
 
   async #setRecordSeeding (on: boolean): Promise<void> {

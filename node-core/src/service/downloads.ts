@@ -102,6 +102,7 @@ export class Downloads {
     if (deleteFiles && target != null && this.#init.context.seededAt(shareId, target)) await this.#init.context.unseed(shareId)
     await job.close(deleteData || deleteFiles, deleteFiles)
     await this.#init.store.deleteDownload(shareId)
+    this.#init.shares.forgetUploads(shareId)
     this.#init.emit({ type: 'download:removed', shareId })
   }
 

@@ -15,6 +15,8 @@ export interface ProgressSources {
   /** Our relay's state (null: none, as in tests without a node). */
   relayInfo? (): RelayInfo | null
   emit (event: ServiceEvent): void
+  /** Runs first on every tick (the seeding limits). */
+  beforeTick? (): void
 }
 
 function sameDownload (a: DownloadInfo, b: DownloadInfo): boolean {
@@ -93,6 +95,7 @@ export class ProgressEmitter {
 
   /** Takes one set of snapshots and publishes what changed (called by the timer; tests may call it). */
   tick (): void {
+    this.#sources.beforeTick?.()
     const { emit } = this.#sources
     const node = this.#sources.nodeInfo()
     if (this.#node == null || !sameDht(this.#node.dht, node.dht)) emit({ type: 'dht', dht: node.dht })

@@ -17,6 +17,7 @@ import { PeerBook } from './peer-book.ts'
 import { LifetimeTotals } from './lifetime-totals.ts'
 import { ProgressEmitter } from './progress-emitter.ts'
 import { SettingsStore } from './settings-store.ts'
+import { SeedLimits } from './seed-limits.ts'
 import { nodeReach } from './node-reach.ts'
 import { startNode } from './start-node.ts'
 import { ShareDiscovery } from './share-discovery.ts'
@@ -117,14 +118,15 @@ export class SwarmdropService implements SwarmdropApi {
     })
     // Bytes relayed for others are uploads too: they draw on the same cap as chunk uploads.
     node.services.relays.useUploadBudget(settings.uploadLimit)
-    this.#progress = new ProgressEmitter({ downloads: this.#downloads, shares: this.#shares, peers: this.#peers, lifetime, nodeInfo: () => this.nodeInfo(), relayInfo: () => this.relayInfo(), emit })
+    const seedLimits = new SeedLimits({ limits: () => settings.seedLimits, downloads: () => this.#downloads.values(), stop: async id => { await this.#downloads.seed(id, false) } })
+    this.#progress = new ProgressEmitter({ downloads: this.#downloads, shares: this.#shares, peers: this.#peers, lifetime, nodeInfo: () => this.nodeInfo(), relayInfo: () => this.relayInfo(), emit, beforeTick: () => { seedLimits.check() } })
   }
 
   static async create (options: SwarmdropServiceOptions): Promise<SwarmdropService> {
     const started = await startNode(options)
     const { node, bootstrap } = started
     const network = options.network == null || options.network === '' ? null : options.network
-    const settings = await SettingsStore.open({ store: started.stores.store, profileDir: options.profileDir, network, downloadDir: options.downloadDir, maxUploadBytesPerSecond: options.maxUploadBytesPerSecond, maxDownloadBytesPerSecond: options.maxDownloadBytesPerSecond, relayService: options.relayService, applyRelayService: async on => { await node.services.relays.setServe(on) } })
+    const settings = await SettingsStore.open({ store: started.stores.store, profileDir: options.profileDir, network, downloadDir: options.downloadDir, maxUploadBytesPerSecond: options.maxUploadBytesPerSecond, maxDownloadBytesPerSecond: options.maxDownloadBytesPerSecond, relayService: options.relayService, seedRatioLimit: options.seedRatioLimit, seedMinutesLimit: options.seedMinutesLimit, applyRelayService: async on => { await node.services.relays.setServe(on) } })
     const service = new SwarmdropService(node, started.stores, started.dialPolicy, settings, await LifetimeTotals.open(started.stores.store), options, started.privateKey)
     for (const b of bootstrap.list) service.#peers.found(peerKey(b), 'dht')
     if (options.dht !== false) keepJoined(node, bootstrap.list, service.#stopping.signal)

@@ -26,13 +26,16 @@ export interface SettingsStoreInit {
   readonly maxUploadBytesPerSecond?: number
   readonly maxDownloadBytesPerSecond?: number
   readonly relayService?: boolean
+  /** Seeding limits (null = none): like the caps, they win over the saved settings and are saved. */
+  readonly seedRatioLimit?: number | null
+  readonly seedMinutesLimit?: number | null
   /** Applies the relayService setting to the node (at open and at every change). */
   applyRelayService? (on: boolean): Promise<void>
 }
 
 /**
  * The one copy of every setting of a running node: the download folder, the global caps (as the
- * token buckets every transfer takes from), the relay switch, the desktop flags, the network. Saved in the state
+ * token buckets every transfer takes from), the relay switch, the seeding limits, the desktop flags, the network. Saved in the state
  * store (`settings`); the network for the next start lives in config.json, the only setting that
  * takes effect at a restart. Start-up overrides (flags, config.json caps) win over what was saved.
  */
@@ -56,13 +59,22 @@ export class SettingsStore {
     this.uploadLimit = new TokenBucket(up)
     this.downloadLimit = new TokenBucket(down)
     this.#downloadDir = init.downloadDir ?? saved?.downloadDir ?? defaultDownloadDir()
-    this.#saved = { ...saved, maxUploadBytesPerSecond: up, maxDownloadBytesPerSecond: down, ...(init.relayService !== undefined ? { relayService: init.relayService } : {}) }
+    this.#saved = {
+      ...saved,
+      maxUploadBytesPerSecond: up,
+      maxDownloadBytesPerSecond: down,
+      ...(init.relayService !== undefined ? { relayService: init.relayService } : {}),
+      ...(init.seedRatioLimit !== undefined ? { seedRatioLimit: init.seedRatioLimit } : {}),
+      ...(init.seedMinutesLimit !== undefined ? { seedMinutesLimit: init.seedMinutesLimit } : {})
+    }
   }
 
   static async open (init: SettingsStoreInit): Promise<SettingsStore> {
     const saved = await init.store.getSettings()
     const settings = new SettingsStore(init, saved)
-    if (init.relayService !== undefined && init.relayService !== (saved?.relayService !== false)) await settings.#save()
+    const seedLimitsGiven = (init.seedRatioLimit !== undefined && init.seedRatioLimit !== (saved?.seedRatioLimit ?? null)) ||
+      (init.seedMinutesLimit !== undefined && init.seedMinutesLimit !== (saved?.seedMinutesLimit ?? null))
+    if ((init.relayService !== undefined && init.relayService !== (saved?.relayService !== false)) || seedLimitsGiven) await settings.#save()
     await settings.#applyRelayService(settings.relayService)
     return settings
   }
@@ -74,6 +86,11 @@ export class SettingsStore {
 
   /** Whether a download that finishes is seeded (on unless switched off). */
   get keepSeeding (): boolean { return this.#saved.keepSeeding !== false }
+
+  /** Stop seeding a finished download at this share ratio / after this many minutes seeded (null: no limit). */
+  get seedLimits (): { ratio: number | null, minutes: number | null } {
+    return { ratio: this.#saved.seedRatioLimit ?? null, minutes: this.#saved.seedMinutesLimit ?? null }
+  }
 
   get limits (): NodeInfo['limits'] {
     return { maxUploadBytesPerSecond: this.uploadLimit.rate, maxDownloadBytesPerSecond: this.downloadLimit.rate }
@@ -93,7 +110,9 @@ export class SettingsStore {
       closeToTray: this.#saved.closeToTray !== false,
       relayService: this.relayService,
       keepSeeding: this.keepSeeding,
-      displayName: displayNameOf(this.#saved)
+      displayName: displayNameOf(this.#saved),
+      seedRatioLimit: this.seedLimits.ratio,
+      seedMinutesLimit: this.seedLimits.minutes
     }
   }
 
@@ -121,7 +140,9 @@ export class SettingsStore {
       ...(args.closeToTray !== undefined ? { closeToTray: args.closeToTray } : {}),
       ...(args.relayService !== undefined ? { relayService: args.relayService } : {}),
       ...(args.keepSeeding !== undefined ? { keepSeeding: args.keepSeeding } : {}),
-      ...(args.displayName !== undefined ? { displayName: cleanDisplayName(args.displayName) } : {})
+      ...(args.displayName !== undefined ? { displayName: cleanDisplayName(args.displayName) } : {}),
+      ...(args.seedRatioLimit !== undefined ? { seedRatioLimit: args.seedRatioLimit } : {}),
+      ...(args.seedMinutesLimit !== undefined ? { seedMinutesLimit: args.seedMinutesLimit } : {})
     }
     if (args.relayService !== undefined) await this.#applyRelayService(args.relayService)
     await this.#save()

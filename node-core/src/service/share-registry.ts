@@ -45,6 +45,8 @@ export class ShareRegistry {
   readonly #downloading = new Map<string, ServedShare>()
   /** Bytes per second sent for each share ID (seeded or still downloading). */
   readonly #uploadRates = new Map<string, RateMeter>()
+  /** Chunk bytes sent for each share ID since start (seeded or still downloading): share ratios. */
+  readonly #uploadedTotal = new Map<string, number>()
 
   constructor (init: ShareRegistryInit) {
     this.#init = init
@@ -164,10 +166,17 @@ export class ShareRegistry {
   recordUpload (shareId: string, bytes: number): void {
     const s = this.#seeded.get(shareId)
     if (s != null) s.uploaded += bytes
+    this.#uploadedTotal.set(shareId, (this.#uploadedTotal.get(shareId) ?? 0) + bytes)
     let meter = this.#uploadRates.get(shareId)
     if (meter == null) this.#uploadRates.set(shareId, meter = new RateMeter(3000))
     meter.add(bytes)
   }
+
+  /** Chunk bytes sent for a share since start, while it was downloaded and seeded. */
+  uploadedBytes (shareId: string): number { return this.#uploadedTotal.get(shareId) ?? 0 }
+
+  /** A download removed: its share ratio starts again from zero if it is added again. */
+  forgetUploads (shareId: string): void { this.#uploadedTotal.delete(shareId) }
 
   /** Chunk bytes per second sent for a share now (0 when none). */
   uploadRate (shareId: string): number {

@@ -38,6 +38,9 @@ export interface SwarmdropServiceOptions {
   readonly mdns?: boolean
   /** Relay for other nodes while reachable (the relayService setting); overrides the saved setting when given. */
   readonly relayService?: boolean
+  /** Seeding limits (the seedRatioLimit and seedMinutesLimit settings, null = none); override the saved settings when given. */
+  readonly seedRatioLimit?: number | null
+  readonly seedMinutesLimit?: number | null
   /** Resume the profile's unfinished downloads and serve its shares at start (default true). */
   readonly restore?: boolean
 }

@@ -39,6 +39,9 @@ export interface Settings {
   readonly relayService?: boolean
   readonly keepSeeding?: boolean
   readonly displayName?: string
+  /** Seeding limits (null or absent: none). */
+  readonly seedRatioLimit?: number | null
+  readonly seedMinutesLimit?: number | null
 }
 
 const encoder = new TextEncoder()

@@ -1,6 +1,6 @@
 /** Human figures for the UI: sizes, rates, durations; text from peers as shown. */
 import { displayText } from 'swarmdrop/contract'
-import type { DownloadWaiting, PeerInfo } from 'swarmdrop/contract'
+import type { DownloadWaiting, PeerInfo, SeedStopped } from 'swarmdrop/contract'
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
 
@@ -71,6 +71,19 @@ export function addressWithoutPeer (address: string): string {
  */
 export function peerText (text: string): string {
   return displayText(text)
+}
+
+/** A share ratio: `0.52`, `1.5`, `2.0`, `12`. */
+export function formatRatio (ratio: number): string {
+  if (!Number.isFinite(ratio) || ratio < 0) return '–'
+  return ratio >= 10 ? ratio.toFixed(0) : ratio.toFixed(2).replace(/(\.\d)0$/, '$1')
+}
+
+/** Why a finished download stopped seeding by itself (a limit in Settings). */
+export function seedStoppedText (why: SeedStopped): string {
+  return why.reason === 'ratio'
+    ? `Seeding stopped: ratio ${formatRatio(why.ratio)} reached`
+    : `Seeding stopped: seeded for ${formatDuration(why.seedingMinutes * 60)}`
 }
 
 /** `5 s ago`, `2 min ago`, `3 h ago`: how long before `now` a moment (ms since the epoch) was. */

@@ -12,6 +12,7 @@ import { daemonMediaUrl } from './media.ts'
 import { takeToken } from './token.ts'
 import { tokenIsWrong } from './token-check.ts'
 import { uploadAndShare } from './upload.ts'
+import type { UploadProgress } from './upload.ts'
 import type { DroppedFile } from './dropped-files.ts'
 import type { ConnectionState, Transport } from './transport.ts'
 
@@ -38,8 +39,8 @@ export class ServiceClient implements SwarmdropApi {
     return this.#transport.onState(listener)
   }
 
-  shareDropped (files: readonly DroppedFile[]): Promise<ShareInfo[]> {
-    return this.#transport.shareDropped(files)
+  shareDropped (files: readonly DroppedFile[], progress?: UploadProgress): Promise<ShareInfo[]> {
+    return this.#transport.shareDropped(files, progress)
   }
 
   mediaUrl (shareId: string, fileIndex: number): Promise<string> {
@@ -71,7 +72,7 @@ export function connectService (): ServiceClient {
     url: wsUrl.toString(),
     token,
     tokenIsWrong: () => tokenIsWrong(new URL('./', window.location.href).toString(), token ?? ''),
-    upload: files => uploadAndShare(new URL('./', window.location.href).toString(), token ?? '', files),
+    upload: async (files, progress) => await uploadAndShare(new URL('./', window.location.href).toString(), token ?? '', files, progress),
     media: async (shareId, fileIndex) => await daemonMediaUrl(new URL('./', window.location.href).toString(), token ?? '', shareId, fileIndex)
   }))
 }

@@ -13,6 +13,8 @@ import { linksInText } from '../lib/dropped-files.ts'
 import type { DroppedFile } from '../lib/dropped-files.ts'
 import { plainError } from '../lib/messages.ts'
 import { suggestedName, underFolder } from '../lib/share-name.ts'
+import { UploadProgress } from '../lib/upload.ts'
+import type { UploadFileState } from '../lib/upload.ts'
 
 export interface Notice {
   readonly id: number
@@ -20,6 +22,15 @@ export interface Notice {
   readonly text: string
   /** The technical detail behind the plain words (shown behind a disclosure), or null. */
   readonly detail: string | null
+}
+
+/** A browser upload of dropped files, as shown under Shares (its files' bars, Cancel per file). */
+export interface Upload {
+  readonly id: number
+  readonly progress: UploadProgress
+  readonly files: readonly UploadFileState[]
+  /** Sent (and shared, or every file cancelled), or failed: listed a little longer, then gone. */
+  readonly ended: boolean
 }
 
 /** Several loose items waiting for the user to confirm (or change) the share's name. */
@@ -33,6 +44,8 @@ const SAMPLE_MS = 900
 /** Info notices go after this long; errors stay until dismissed. */
 const NOTICE_MS = 5_000
 const MAX_NOTICES = 3
+/** A finished upload's bars stay this long. */
+const UPLOAD_KEPT_MS = 10_000
 
 export class AppState {
   readonly client: ServiceClient
@@ -46,6 +59,9 @@ export class AppState {
   /** Download rate samples (bytes/s), oldest first, per share ID. */
   speeds = $state.raw<Readonly<Record<string, readonly number[]>>>({})
   busy = $state(false)
+  /** Browser uploads under way (and just ended). */
+  uploads = $state.raw<readonly Upload[]>([])
+  #uploadId = 0
   /** Shares being hashed, by the service's id (`share:hashing` events). */
   hashing = $state.raw<Readonly<Record<number, ShareHashing>>>({})
   /** A multi-item drop or pick waiting for its name. */
@@ -139,15 +155,30 @@ export class AppState {
 
   async #share (files: readonly DroppedFile[]): Promise<void> {
     this.busy = true
+    const id = ++this.#uploadId
+    const progress = this.isElectron ? undefined : new UploadProgress(files, changed => { this.#setUpload(id, { files: changed }) })
+    if (progress != null) this.uploads = [...this.uploads, { id, progress, files: progress.files, ended: false }]
     try {
-      const shares = await this.run(() => this.client.shareDropped(files))
+      const shares = await this.run(() => this.client.shareDropped(files, progress))
       for (const s of shares ?? []) {
         this.#upsertShare(s)
         this.notify('info', `Sharing ${s.name}`)
       }
     } finally {
       this.busy = false
+      if (progress != null) {
+        this.#setUpload(id, { ended: true })
+        setTimeout(() => { this.dismissUpload(id) }, UPLOAD_KEPT_MS)
+      }
     }
+  }
+
+  dismissUpload (id: number): void {
+    this.uploads = this.uploads.filter(u => u.id !== id)
+  }
+
+  #setUpload (id: number, change: Partial<Upload>): void {
+    this.uploads = this.uploads.map(u => u.id === id ? { ...u, ...change } : u)
   }
 
   /** Starts a download for every `swarmdrop://` link in `text`; says so when there is none. */

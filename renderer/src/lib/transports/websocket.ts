@@ -8,11 +8,12 @@ import { RemoteError, TOKEN_PROTOCOL_PREFIX, WIRE_PROTOCOL } from 'swarmdrop/con
 import type { ClientMessage, ServerMessage } from 'swarmdrop/contract'
 import type { ConnectionState, Transport } from '../transport.ts'
 import type { DroppedFile } from '../dropped-files.ts'
+import type { UploadProgress } from '../upload.ts'
 
 export interface WebSocketTransportOptions {
   readonly url: string
   readonly token: string | null
-  readonly upload: (files: readonly DroppedFile[]) => Promise<ShareInfo[]>
+  readonly upload: (files: readonly DroppedFile[], progress?: UploadProgress) => Promise<ShareInfo[]>
   /** The media address of a file (lib/media.ts daemonMediaUrl); none: players are not offered. */
   readonly media?: (shareId: string, fileIndex: number) => Promise<string>
   readonly minDelayMs?: number
@@ -66,8 +67,8 @@ export class WebSocketTransport implements Transport {
     return () => { this.#stateListeners.delete(listener) }
   }
 
-  shareDropped (files: readonly DroppedFile[]): Promise<ShareInfo[]> {
-    return this.#options.upload(files)
+  shareDropped (files: readonly DroppedFile[], progress?: UploadProgress): Promise<ShareInfo[]> {
+    return this.#options.upload(files, progress)
   }
 
   async mediaUrl (shareId: string, fileIndex: number): Promise<string> {
