@@ -14,6 +14,7 @@ import { ARTIFACTS, launchBrowser, watchPage } from './helpers/browser.ts'
 import { startWebDaemon } from './helpers/daemon.ts'
 import type { Browser, Page } from 'playwright-core'
 import type { WebDaemon } from './helpers/daemon.ts'
+import type { DownloadInfo } from '../../node-core/src/contract/index.ts'
 
 const MiB = 1024 * 1024
 
@@ -87,7 +88,19 @@ describe('seeding limits in the app', { timeout: 240_000 }, () => {
     await row.getByRole('switch', { name: 'Keep seeding' }).check()
     await row.locator('[data-seed-stopped]').waitFor({ state: 'detached' })
     await row.locator('[data-figure="ratio"]').waitFor()
-    await new Promise(resolve => setTimeout(resolve, 2500)) // two progress ticks: the limit would have stopped it by now
+    // Another peer takes a second whole copy from Alice (ratio 2, past the limit): the tick that
+    // counts those bytes runs the limit check first, and its event still says seeding.
+    const counted = new Promise<DownloadInfo>((resolve, reject) => {
+      const timer = setTimeout(() => { off(); reject(new Error('no progress event counted the second copy')) }, 90_000)
+      const off = alice.onEvent(e => {
+        if (e.type === 'download:progress' && e.download.name === 'film.bin' && (e.download.uploadedBytes ?? 0) >= 6 * MiB) { clearTimeout(timer); off(); resolve(e.download) }
+      })
+    })
+    const carol = swarmdrop(['get', link, '--out', await tempDir(), '--peer', address, '--repo', await tempDir(), '--allow-private', '--no-dht'])
+    await carol.event('complete', 90_000)
+    const after = await counted
+    assert.equal(after.seeding, true, 'switched on by hand: the limit leaves it alone')
+    assert.equal(after.seedStopped ?? null, null)
     assert.equal((await alice.call('list', {})).downloads.find(d => d.name === 'film.bin')!.seeding, true)
     assert.deepEqual(seen.errors, [])
   })
