@@ -1,6 +1,6 @@
 import { after, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdir, readdir, readFile, rename, rm, symlink, truncate } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, rm, symlink, truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { buildShare } from '../../node-core/src/manifest/builder.ts'
 import { encodeManifest, shareIdOf } from '../../node-core/src/manifest/codec.ts'
@@ -68,6 +68,29 @@ describe('PartialDownload', () => {
     assert.deepEqual(files.map(p => p.slice(out.length + 1)), ['pkg/a.bin', 'pkg/sub/b.bin', 'pkg/sub/empty'])
     assert.deepEqual(await treeHashes(join(out, 'pkg')), await treeHashes(f.src))
     assert.deepEqual(await readdir(out), ['pkg'], 'partial area removed')
+    await store.close()
+  })
+
+  it('serves the chunks it wrote without hashing them again, and hashes a chunk restored from the record before serving it', async () => {
+    const f = await fixture()
+    const out = await tempDir()
+    const d = await PartialDownload.open(f.id, f.bytes, f.layout, out, f.store)
+    assert.equal(await d.writeChunk(0, f.chunks[0]!), 'written')
+    await d.commit()
+    // Damage the written chunk on disk behind the download's back.
+    const part = d.partPath(0)
+    const damaged = Buffer.from(await readFile(part))
+    damaged[10]! ^= 1
+    await writeFile(part, damaged)
+    assert.equal((await d.readChunk(0))[10], damaged[10], 'verified when written: served as it is on disk, not hashed again')
+    await d.close()
+    await f.store.close()
+    // Restored from the record by a new process: hashed on first serve, so the damage is seen.
+    const store = await StateStore.open(f.profile)
+    const again = await PartialDownload.open(f.id, f.bytes, f.layout, out, store)
+    assert.equal(again.have.has(0), true)
+    await assert.rejects(again.readChunk(0), { name: 'ChunkUnavailableError' })
+    await again.close()
     await store.close()
   })
 

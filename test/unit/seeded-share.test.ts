@@ -7,19 +7,31 @@ import { encodeManifest, shareIdOf } from '../../node-core/src/manifest/codec.ts
 import { HashPool } from '../../node-core/src/manifest/hash-pool.ts'
 import { ManifestLayout } from '../../node-core/src/manifest/layout.ts'
 import { SeededShare } from '../../node-core/src/storage/seeded-share.ts'
+import type { SeededShareOptions } from '../../node-core/src/storage/seeded-share.ts'
 import { makeTree, removeTemps, tempDir } from '../helpers/files.ts'
 
 const pool = new HashPool(1)
 after(async () => { await pool.close(); await removeTemps() })
 
-async function seeded (): Promise<{ share: SeededShare, dir: string }> {
+async function seeded (options: SeededShareOptions = {}, beforeBuild?: (dir: string) => Promise<void>): Promise<{ share: SeededShare, dir: string }> {
   const dir = join(await tempDir(), 's')
   await makeTree(dir, { 'a.bin': 200_000, 'b.bin': 1000 })
+  await beforeBuild?.(dir)
   const built = await buildShare(dir, pool)
   const bytes = encodeManifest(built.manifest)
   const shareId = await shareIdOf(bytes)
   const record = { shareId, root: dir, files: built.files.map(f => ({ absolutePath: f.absolutePath, size: f.size, mtimeMs: f.mtimeMs })), addedAt: 0 }
-  return { share: new SeededShare(record, bytes, new ManifestLayout(built.manifest)), dir }
+  return { share: new SeededShare(record, bytes, new ManifestLayout(built.manifest), options), dir }
+}
+
+/** Flips one byte of a file in place. */
+async function flipByte (path: string, at: number): Promise<void> {
+  const fh = await open(path, 'r+')
+  const byte = Buffer.alloc(1)
+  await fh.read(byte, 0, 1, at)
+  byte[0]! ^= 0xff
+  await fh.write(byte, 0, 1, at)
+  await fh.close()
 }
 
 describe('SeededShare', () => {
@@ -51,6 +63,27 @@ describe('SeededShare', () => {
     assert.equal(reasons.length, 1)
     await share.close()
     await stale.close()
+  })
+
+  it('hashes a chunk once per version of its file: bytes rewritten under the same size and mtime are noticed at the next stat, by the ctime', async () => {
+    let now = 0
+    const fixed = new Date(2020, 0, 1) // whole seconds: set again exactly after the rewrite
+    const { share, dir } = await seeded({ statTtlMs: 1000, now: () => now }, async d => { await utimes(join(d, 'a.bin'), fixed, fixed) })
+    const path = join(dir, 'a.bin')
+    const first = Buffer.from(await share.readChunk(1)) // stat, hash: intact
+    const ctime = (await stat(path)).ctimeMs
+    await flipByte(path, 70_000) // in chunk 1 (64 KiB chunks)
+    await utimes(path, fixed, fixed)
+    // The kernel's ctime clock is coarse: touch again until it moved (a change in the same tick could go unseen).
+    while ((await stat(path)).ctimeMs === ctime) { await new Promise(resolve => setTimeout(resolve, 5)); await utimes(path, fixed, fixed) }
+    now = 500 // within the stat's time to live: served as verified, without hashing it again
+    const second = Buffer.from(await share.readChunk(1))
+    assert.notEqual(second.compare(first), 0, 'the rewritten bytes were served: the chunk was not hashed again')
+    assert.equal(share.changed, null)
+    now = 1500 // the next stat sees the ctime move: the chunk is hashed again and found changed
+    await assert.rejects(share.readChunk(1), { name: 'ChunkUnavailableError' })
+    assert.match(String(share.changed), /no longer matches/)
+    await share.close()
   })
 
   it('stops serving when a file changed size or mtime', async () => {

@@ -34,6 +34,12 @@ export class PartialDownload implements ServedShare {
   readonly partialDir: string
   /** Chunks verified and written (served to others at once). */
   readonly have: Bitfield
+  /**
+   * Chunks whose bytes on disk this process has checked: verified before it wrote them, or read
+   * and hashed once. They are served without hashing them again (a chunk restored from the
+   * record is hashed the first time it is served).
+   */
+  readonly #checked: Uint8Array
   readonly #store: StateStore
   readonly #handles = new FileHandleCache('r+', 128)
   readonly #dirty = new Set<string>()
@@ -52,6 +58,7 @@ export class PartialDownload implements ServedShare {
     this.outDir = outDir
     this.partialDir = join(outDir, PARTIAL_DIR, shareId)
     this.have = have
+    this.#checked = new Uint8Array(layout.chunkCount)
     this.#store = store
     this.#events.setMaxListeners(0)
   }
@@ -133,7 +140,7 @@ export class PartialDownload implements ServedShare {
       for (let i = this.layout.firstChunk[fileIndex]!; i < this.layout.firstChunk[fileIndex + 1]!; i++) {
         const loc = this.layout.locate(i)
         const data = await readExactly(fh, loc.length, loc.offset)
-        if (bytesEqual(sha256(data), this.layout.hashOf(i))) this.have.set(i)
+        if (bytesEqual(sha256(data), this.layout.hashOf(i))) { this.have.set(i); this.#checked[i] = 1 }
       }
     } finally {
       await fh.close()
@@ -193,6 +200,7 @@ export class PartialDownload implements ServedShare {
       this.#writing.delete(index)
     }
     this.have.set(index)
+    this.#checked[index] = 1
     this.#events.emit('have', index)
     this.#scheduleCommit()
     return 'written'
@@ -229,7 +237,9 @@ export class PartialDownload implements ServedShare {
     if (!this.have.has(index)) throw new ChunkUnavailableError(`chunk ${index} not downloaded yet`)
     const loc = this.layout.locate(index)
     const data = await this.#handles.use(this.#moved.get(loc.fileIndex) ?? this.partPath(loc.fileIndex), async fh => await readExactly(fh, loc.length, loc.offset))
+    if (this.#checked[index] === 1) return data
     if (!bytesEqual(sha256(data), this.layout.hashOf(index))) throw new ChunkUnavailableError(`chunk ${index} on disk does not match its hash`)
+    this.#checked[index] = 1
     return data
   }
 
