@@ -4,27 +4,16 @@
  * libp2p's peer store keeps a peer's addresses in string order, where a NAT'd peer's loopback and
  * LAN addresses (/ip4/127…, /ip4/192.168…, /ip6/::1) come before its /p2p-circuit ones: cut to four
  * in that order, peer exchange passed on one of its two relay addresses at most. PeerBook now ranks
- * them as announce.ts does (public direct, relayed, private, loopback), and a download takes a
- * PEERS list so that a peer's first address listed is the first dialed.
+ * them as announce.ts does (public direct, relayed, private, loopback); a download dials a peer's
+ * first address listed first (busy-referral.test.ts).
  */
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { setTimeout as delay } from 'node:timers/promises'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { TokenBucket } from '../../node-core/src/bandwidth/token-bucket.ts'
-import { encodeManifest, shareIdOf } from '../../node-core/src/manifest/codec.ts'
-import { ManifestLayout } from '../../node-core/src/manifest/layout.ts'
 import { DialPolicy } from '../../node-core/src/net/dial-policy.ts'
-import { SessionRefusedError } from '../../node-core/src/protocol/chunk-client.ts'
-import { SwarmTransfer } from '../../node-core/src/scheduler/download.ts'
 import { PeerBook } from '../../node-core/src/service/peer-book.ts'
-import { PartialDownload } from '../../node-core/src/storage/partial-download.ts'
-import { StateStore } from '../../node-core/src/storage/state-store.ts'
-import type { Manifest } from '../../node-core/src/manifest/types.ts'
-import type { SourceSession } from '../../node-core/src/protocol/chunk-client.ts'
 import type { PeerBookComponents } from '../../node-core/src/service/peer-book.ts'
-import { removeTemps, tempDir } from '../helpers/files.ts'
 
 const PEER = '12D3KooWReHU94cyH4qHgmLWjTrydkhWVGTULBeLaQZtDTn7neyK'
 const RELAY_A = '12D3KooWHZDG4hMmX4AWquUPi8FR7KaEkQVe7bEyBm2njYk73QtM'
@@ -61,42 +50,5 @@ describe('peer exchange addresses', () => {
     b.joinSwarm('share', other)
     const listed = await b.swarmAddresses('share', other)
     assert.deepEqual(listed, [circuitA, circuitB, '/ip4/192.168.2.2/tcp/45553', '/ip6/fd00:2::2/tcp/37953'].map(a => `${a}/p2p/${PEER}`))
-  })
-})
-
-describe('a download given a list of peer addresses', () => {
-  const manifest: Manifest = { version: 1, name: 'x', chunkSize: 65536, files: [{ path: 'x', size: 4 * 65536 }], hashes: new Uint8Array(4 * 32) }
-  const manifestBytes = encodeManifest(manifest)
-  const layout = new ManifestLayout(manifest)
-  let store: StateStore
-  before(async () => { store = await StateStore.open(await tempDir()) })
-  after(async () => { await store?.close(); await removeTemps() })
-
-  it('dials each peer at the first address listed for it first', async () => {
-    const data = await PartialDownload.open(await shareIdOf(manifestBytes), manifestBytes, layout, await tempDir(), store)
-    const asked: string[] = []
-    const best = `${circuitA}/p2p/${PEER}`
-    const next = `${circuitB}/p2p/${PEER}`
-    const lan = `/ip4/192.168.2.2/tcp/45553/p2p/${PEER}`
-    const transfer = new SwarmTransfer({
-      data,
-      downloadLimit: new TokenBucket(0),
-      connect: (peer, signal) => new Promise<SourceSession>((_resolve, reject) => {
-        asked.push(peer)
-        // The origin is full and names the member, its addresses best first (as PeerBook lists them).
-        if (peer === 'origin') reject(new SessionRefusedError('busy', 'too many sessions', [best, next, lan]))
-        else signal.addEventListener('abort', () => { reject(signal.reason) }, { once: true })
-      })
-    })
-    transfer.addCandidate('origin')
-    transfer.start()
-    try {
-      const deadline = Date.now() + 30_000
-      while (!asked.some(a => a.endsWith(PEER)) && Date.now() < deadline) await delay(20)
-      assert.equal(asked.find(a => a.endsWith(PEER)), best, `the first dial of the member: ${JSON.stringify(asked)}`)
-    } finally {
-      transfer.stop()
-      await data.close()
-    }
   })
 })
