@@ -6,67 +6,30 @@
  * with SWARMDROP_BOOTSTRAP_LIST pointing at the public nodes; each namespace's guard proves no
  * packet left the simulation. Run alone: these take minutes under load.
  */
-import { after, afterEach, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { makeTree, removeTemps, tempDir, treeHashes } from '../helpers/files.ts'
-import { NetSim, netsimUnavailable } from '../helpers/netsim.ts'
-import { killAll } from '../helpers/processes.ts'
+import { makeTree, tempDir, treeHashes } from '../helpers/files.ts'
+import { addressesOf, publicNode as startPublicNode, seedWithDaemon as seedInSim, useReachSim } from '../helpers/reach-sim.ts'
+import type { PublicNode } from '../helpers/reach-sim.ts'
 import type { SimHost } from '../helpers/netsim.ts'
 import type { JsonProcess } from '../helpers/processes.ts'
 
 const MiB = 1024 * 1024
-const unavailable = netsimUnavailable()
-if (unavailable != null) console.log(`# reach-relays tests skipped: ${unavailable}`)
+const rs = useReachSim('reach-relays')
+const unavailable = rs.unavailable
+const hosts = rs.hosts
 
-let sim: NetSim
-const hosts: SimHost[] = []
-
-before(() => { if (unavailable == null) sim = NetSim.create() })
-afterEach(async () => {
-  await killAll()
-  for (const h of hosts.splice(0)) assert.equal(sim.outsidePackets(h), 0, `${h.ns} sent packets to addresses outside the simulation: ${sim.outsideDestinations(h).join(', ')}`)
-})
-after(async () => {
-  sim?.destroy()
-  await removeTemps()
-})
-
-interface Progress { sources?: Array<{ peerId: string, address: string | null, connected: boolean, bytes: number }> }
 interface RelayLine { relay: { serving: boolean, relayedBytes: number } }
 
-/** The addresses a peer's source was reached at during a download, from `get --json` progress lines. */
-function addressesOf (get: JsonProcess, peerId: string): Set<string> {
-  const seen = new Set<string>()
-  for (const l of get.lines) {
-    if (l.event !== 'progress') continue
-    for (const s of (l as Progress).sources ?? []) if (s.peerId === peerId && s.connected && s.address != null) seen.add(s.address)
-  }
-  return seen
-}
-
-/** A public node on the simulated internet with a fixed port (a bootstrap peer and a relay), run as a daemon. */
-async function publicNode (name: string, bootstrap: string[] = [], extra: string[] = []): Promise<{ host: SimHost, proc: JsonProcess, bootstrap: string }> {
-  const host = sim.publicHost(name)
-  hosts.push(host)
-  const proc = sim.swarmdrop(host, ['daemon', '--repo', await tempDir(), '--listen', `/ip6/${host.ip6}/tcp/4001`, '--listen', `/ip4/${host.ip4}/tcp/4001`, ...extra], { SWARMDROP_BOOTSTRAP_LIST: bootstrap.join(',') })
-  const addresses = (await proc.event('listening', 60_000)).addresses as string[]
-  const announced = addresses.find(a => a.startsWith(`/ip6/${host.ip6}/tcp/4001/p2p/`))
-  assert.ok(announced != null, `the public node announces its address: ${JSON.stringify(addresses)}`)
-  // Reachable, so it relays for others (the relayService setting is on by default).
-  await proc.waitFor(l => l.event === 'relay' && (l as unknown as RelayLine).relay.serving, 60_000)
-  return { host, proc, bootstrap: announced }
+/** A public node (a bootstrap peer and a relay): reachable, so it relays for others (the relayService setting is on by default). */
+async function publicNode (name: string, bootstrap: string[] = [], extra: string[] = []): Promise<PublicNode> {
+  return await startPublicNode(rs, name, l => l.event === 'relay' && (l as unknown as RelayLine).relay.serving, bootstrap, extra)
 }
 
 /** Shares `dir` in a profile, then seeds it with `daemon` (which prints its events); returns the share ID. */
 async function seedWithDaemon (host: SimHost, dir: string, env: NodeJS.ProcessEnv, extra: string[] = []): Promise<{ shareId: string, peerId: string, daemon: JsonProcess }> {
-  const repo = await tempDir()
-  const share = sim.swarmdrop(host, ['share', dir, '--repo', repo], env)
-  const shareId = (await share.event('shared', 60_000)).shareId as string
-  await share.kill()
-  const daemon = sim.swarmdrop(host, ['daemon', '--repo', repo, ...extra], env)
-  const peerId = (await daemon.event('listening', 60_000)).peerId as string
-  return { shareId, peerId, daemon }
+  return await seedInSim(rs, host, dir, env, extra)
 }
 
 describe('reach: relays run by the swarm', { skip: unavailable ?? false, timeout: 600_000 }, () => {
@@ -74,15 +37,15 @@ describe('reach: relays run by the swarm', { skip: unavailable ?? false, timeout
     const R = 1 * MiB
     const relay = await publicNode('rcap', [], ['--max-upload', '1MiB'])
     const env = { SWARMDROP_BOOTSTRAP_LIST: relay.bootstrap }
-    const alice = sim.home('alice-rc')
-    const bob = sim.home('bob-rc')
+    const alice = rs.sim.home('alice-rc')
+    const bob = rs.sim.home('bob-rc')
     hosts.push(alice.host, bob.host)
     const src = await tempDir()
     const size = 8 * MiB
     await makeTree(join(src, 'capped'), { 'a.bin': size })
     const seeder = await seedWithDaemon(alice.host, join(src, 'capped'), env)
     const out = await tempDir()
-    const get = sim.swarmdrop(bob.host, ['get', `swarmdrop://${seeder.shareId}`, '--out', out, '--repo', await tempDir(), '--stall-timeout', '120'], env)
+    const get = rs.sim.swarmdrop(bob.host, ['get', `swarmdrop://${seeder.shareId}`, '--out', out, '--repo', await tempDir(), '--stall-timeout', '120'], env)
     await get.event('complete', 240_000)
     assert.deepEqual(await treeHashes(join(out, 'capped')), await treeHashes(join(src, 'capped')))
     const via = [...addressesOf(get, seeder.peerId)]
@@ -109,16 +72,16 @@ describe('reach: relays run by the swarm', { skip: unavailable ?? false, timeout
     t.diagnostic(`relayed ${last.bytes} bytes; ${((last.bytes) / ((last.at - first.at) / 1000) / MiB).toFixed(2)} MiB/s between the first and last tick, cap ${R / MiB} MiB/s (load ${(await import('node:os')).loadavg()[0]!.toFixed(1)})`)
   })
 
-  // Runs and reports, but does not fail the suite yet: the origin uploaded 2.60x and 2.71x the
-  // share on 2026-12-03 (load 35 and 64; 59 % and 55 % of the bytes came from other downloaders,
-  // through the relays). The same crowd in homes with global IPv6 (all direct): 1.78x (load 27).
-  // So relaying costs the origin about 0.9x more, and the scheduler misses 1.3x even direct
-  // (docs/PERFORMANCE.md; issue 16).
-  it('a flash crowd of six NAT\'d downloaders and a NAT\'d origin capped at R, through two relays: the origin uploads at most 1.3x the share', { todo: 'origin uploads about 2.6x today, issue 15 wants <= 1.3x' }, async (t) => {
+  // The origin's 1.3x is a todo subtest: it follows the machine's load, not the code (1.10x at load
+  // 3.4; 1.77x to 2.81x at load 26 to 65 on 2026-12-03: under load the six processes start up to 20 s
+  // apart, and late arrivals ask the capped origin as one seed among the finished downloaders;
+  // docs/PERFORMANCE.md, "Across NATs"). What holds at any load is asserted: the downloaders serve
+  // each other, and only through the relays.
+  it('a flash crowd of six NAT\'d downloaders and a NAT\'d origin capped at R, through two relays', async (t) => {
     const first = await publicNode('crowd-r1')
     const second = await publicNode('crowd-r2', [first.bootstrap])
     const env = { SWARMDROP_BOOTSTRAP_LIST: `${first.bootstrap},${second.bootstrap}` }
-    const origin = sim.home('origin')
+    const origin = rs.sim.home('origin')
     hosts.push(origin.host)
     const src = await tempDir()
     const size = 16 * MiB
@@ -127,11 +90,11 @@ describe('reach: relays run by the swarm', { skip: unavailable ?? false, timeout
     const gets: JsonProcess[] = []
     const outs: string[] = []
     for (let i = 0; i < 6; i++) {
-      const home = sim.home(`crowd${i}`)
+      const home = rs.sim.home(`crowd${i}`)
       hosts.push(home.host)
       const out = await tempDir()
       outs.push(out)
-      gets.push(sim.swarmdrop(home.host, ['get', `swarmdrop://${seeder.shareId}`, '--out', out, '--repo', await tempDir(), '--seed', '--stall-timeout', '240'], env))
+      gets.push(rs.sim.swarmdrop(home.host, ['get', `swarmdrop://${seeder.shareId}`, '--out', out, '--repo', await tempDir(), '--seed', '--stall-timeout', '240'], env))
     }
     const completes = await Promise.all(gets.map(g => g.event('complete', 480_000)))
     const expected = await treeHashes(join(src, 'crowd'))
@@ -152,7 +115,20 @@ describe('reach: relays run by the swarm', { skip: unavailable ?? false, timeout
     await seeder.daemon.waitFor(l => l.event === 'share:progress' && (l.share as { uploadedBytes: number }).uploadedBytes >= received, 60_000)
     const uploaded = Math.max(...seeder.daemon.lines.filter(l => l.event === 'share:progress').map(l => (l.share as { uploadedBytes: number }).uploadedBytes))
     t.diagnostic(`origin uploaded ${(uploaded / size).toFixed(2)}x the share (${(received / size).toFixed(2)}x received from it); peers delivered ${(fromPeers / (6 * size) * 100).toFixed(0)}% of all bytes (load ${(await import('node:os')).loadavg()[0]!.toFixed(1)})`)
-    assert.ok(fromPeers > 0, 'downloaders got chunks from each other')
-    assert.ok(uploaded <= 1.3 * size, `the origin uploaded ${uploaded} bytes (${(uploaded / size).toFixed(2)}x) for a ${size}-byte share`)
+    await t.test('the downloaders serve each other through the relays', () => {
+      // At least two of the six copies went between downloaders (3.3 to 4.9 copies in every run
+      // seen, load 3 to 65); none directly, as no direct path exists between the homes.
+      assert.ok(fromPeers >= 2 * size, `downloaders delivered ${fromPeers} bytes to each other (${(fromPeers / size).toFixed(2)} copies)`)
+      const downloaders = gets.map(g => g.lines.find(l => l.event === 'listening')!.peerId as string)
+      for (const g of gets) {
+        for (const other of downloaders) {
+          const seen = [...addressesOf(g, other)]
+          assert.ok(seen.every(a => a.includes('/p2p-circuit/')), `a downloader was reached only through a relay: ${JSON.stringify(seen)}`)
+        }
+      }
+    })
+    await t.test('the origin uploads at most 1.3x the share', { todo: 'follows the load: 1.10x at load 3.4, 1.77-2.81x at load 26-65; issue 15 wants <= 1.3x' }, () => {
+      assert.ok(uploaded <= 1.3 * size, `the origin uploaded ${uploaded} bytes (${(uploaded / size).toFixed(2)}x) for a ${size}-byte share`)
+    })
   })
 })

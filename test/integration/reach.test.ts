@@ -5,43 +5,19 @@
  * public node of the simulation, and each namespace's guard proves no packet was addressed
  * outside the simulation.
  */
-import { after, afterEach, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { makeTree, removeTemps, tempDir, treeHashes } from '../helpers/files.ts'
-import { NetSim, netsimUnavailable } from '../helpers/netsim.ts'
-import { killAll } from '../helpers/processes.ts'
+import { makeTree, tempDir, treeHashes } from '../helpers/files.ts'
+import { addressesOf, publicNode as startPublicNode, seedWithDaemon as seedInSim, useReachSim } from '../helpers/reach-sim.ts'
+import type { Progress, PublicNode } from '../helpers/reach-sim.ts'
 import type { SimHost } from '../helpers/netsim.ts'
 import type { JsonProcess } from '../helpers/processes.ts'
 import type { NodeInfo, ReachInfo } from '../../node-core/src/contract/index.ts'
 
-const unavailable = netsimUnavailable()
-if (unavailable != null) console.log(`# reach tests skipped: ${unavailable}`)
-
-let sim: NetSim
-const hosts: SimHost[] = []
-
-before(() => { if (unavailable == null) sim = NetSim.create() })
-afterEach(async () => {
-  await killAll()
-  for (const h of hosts.splice(0)) assert.equal(sim.outsidePackets(h), 0, `${h.ns} sent packets to addresses outside the simulation: ${sim.outsideDestinations(h).join(', ')}`)
-})
-after(async () => {
-  sim?.destroy()
-  await removeTemps()
-})
-
-interface Progress { sources?: Array<{ peerId: string, address: string | null, connected: boolean, bytes: number }> }
-
-/** The addresses a seeder's source was reached at during a download, from `get --json` progress lines. */
-function addressesOf (get: JsonProcess, peerId: string): Set<string> {
-  const seen = new Set<string>()
-  for (const l of get.lines) {
-    if (l.event !== 'progress') continue
-    for (const s of (l as Progress).sources ?? []) if (s.peerId === peerId && s.connected && s.address != null) seen.add(s.address)
-  }
-  return seen
-}
+const rs = useReachSim('reach')
+const unavailable = rs.unavailable
+const hosts = rs.hosts
 
 interface PeerLine { peerId: string, connectionKind: string, relayPeerId: string | null, ipFamily: string | null }
 
@@ -61,38 +37,27 @@ async function reachLine (daemon: JsonProcess, match: (reach: ReachInfo) => bool
   return reachOf(await daemon.waitFor(l => { const r = reachOf(l); return r != null && match(r) }, timeoutMs))!
 }
 
-/** A public node on the simulated internet, with a fixed port: the bootstrap peer and a relay. */
-async function publicNode (name: string, bootstrap: string[] = []): Promise<{ host: SimHost, proc: JsonProcess, bootstrap: string }> {
-  const host = sim.publicHost(name)
-  hosts.push(host)
-  // The first public node has no one to join: an empty list (never the built-in public one).
-  const proc = sim.swarmdrop(host, ['daemon', '--repo', await tempDir(), '--listen', `/ip6/${host.ip6}/tcp/4001`, '--listen', `/ip4/${host.ip4}/tcp/4001`], { SWARMDROP_BOOTSTRAP_LIST: bootstrap.join(',') })
-  const listening = await proc.event('listening', 60_000)
-  const addresses = listening.addresses as string[]
-  // A listen address on a named public IP is announced at once (no AutoNAT round needed).
-  const announced = addresses.find(a => a.startsWith(`/ip6/${host.ip6}/tcp/4001/p2p/`))
-  assert.ok(announced != null, `the public node announces its address: ${JSON.stringify(addresses)}`)
-  // With a confirmed public address, the DHT switches itself to server mode.
-  await proc.waitFor(l => l.event === 'dht' && (l.dht as { mode: string }).mode === 'server', 60_000)
-  return { host, proc, bootstrap: announced }
+/** A public node (the bootstrap peer and a relay): with a confirmed public address, its DHT switches itself to server mode. */
+async function publicNode (name: string, bootstrap: string[] = []): Promise<PublicNode> {
+  return await startPublicNode(rs, name, l => l.event === 'dht' && (l.dht as { mode: string }).mode === 'server', bootstrap)
 }
 
 describe('reach: two people behind home routers', { skip: unavailable ?? false, timeout: 300_000 }, () => {
   it('downloads a share found by its bare link through the DHT, relayed by a public node, between two NAT\'d homes', async () => {
     const relay = await publicNode('relay1')
     const env = { SWARMDROP_BOOTSTRAP_LIST: relay.bootstrap }
-    const alice = sim.home('alice')
-    const bob = sim.home('bob')
+    const alice = rs.sim.home('alice')
+    const bob = rs.sim.home('bob')
     hosts.push(alice.host, bob.host)
 
     const src = await tempDir()
     await makeTree(join(src, 'holiday'), { 'a.bin': 3 * 1024 * 1024 + 17, 'b.txt': 1000 })
-    const seeder = sim.swarmdrop(alice.host, ['share', join(src, 'holiday'), '--repo', await tempDir()], env)
+    const seeder = rs.sim.swarmdrop(alice.host, ['share', join(src, 'holiday'), '--repo', await tempDir()], env)
     const seederId = (await seeder.event('listening', 60_000)).peerId as string
     const shared = await seeder.event('shared', 60_000)
 
     const out = await tempDir()
-    const get = sim.swarmdrop(bob.host, ['get', `swarmdrop://${shared.shareId as string}`, '--out', out, '--repo', await tempDir(), '--stall-timeout', '120'], env)
+    const get = rs.sim.swarmdrop(bob.host, ['get', `swarmdrop://${shared.shareId as string}`, '--out', out, '--repo', await tempDir(), '--stall-timeout', '120'], env)
     const provider = await get.waitFor(l => l.event === 'provider' && l.peerId === seederId, 120_000)
     assert.equal(provider.via, 'dht')
     const complete = await get.event('complete', 180_000)
@@ -114,20 +79,14 @@ describe('reach: two people behind home routers', { skip: unavailable ?? false, 
 
 /** Shares `dir` in a profile, then seeds it with `daemon` (which reports its DHT mode); returns the share ID. */
 async function seedWithDaemon (host: SimHost, dir: string, env: NodeJS.ProcessEnv, extra: string[] = []): Promise<{ shareId: string, peerId: string, daemon: JsonProcess }> {
-  const repo = await tempDir()
-  const share = sim.swarmdrop(host, ['share', dir, '--repo', repo], env)
-  const shareId = (await share.event('shared', 60_000)).shareId as string
-  await share.kill()
-  const daemon = sim.swarmdrop(host, ['daemon', '--repo', repo, ...extra], env)
-  const peerId = (await daemon.event('listening', 60_000)).peerId as string
-  return { shareId, peerId, daemon }
+  return await seedInSim(rs, host, dir, env, extra)
 }
 
 describe('reach: a public host in a named network', { skip: unavailable ?? false, timeout: 120_000 }, () => {
   it('announces a listen address on a named public IP at once, with no peer to confirm it', async () => {
-    const host = sim.publicHost('team-hub')
+    const host = rs.sim.publicHost('team-hub')
     hosts.push(host)
-    const hub = sim.swarmdrop(host, ['daemon', '--repo', await tempDir(), '--network', 'team', '--listen', `/ip6/${host.ip6}/tcp/4001`])
+    const hub = rs.sim.swarmdrop(host, ['daemon', '--repo', await tempDir(), '--network', 'team', '--listen', `/ip6/${host.ip6}/tcp/4001`])
     const addresses = (await hub.event('listening', 60_000)).addresses as string[]
     assert.ok(addresses.some(a => a.startsWith(`/ip6/${host.ip6}/tcp/4001/p2p/`)), JSON.stringify(addresses))
   })
@@ -137,8 +96,8 @@ describe('reach: IPv6 and a lost relay', { skip: unavailable ?? false, timeout: 
   it('connects two dual-stack homes directly over global IPv6 (AutoNAT confirms it, no relay)', async () => {
     const relay = await publicNode('relay2')
     const env = { SWARMDROP_BOOTSTRAP_LIST: relay.bootstrap }
-    const alice = sim.home('alice6', { ipv6: 'global' })
-    const bob = sim.home('bob6', { ipv6: 'global' })
+    const alice = rs.sim.home('alice6', { ipv6: 'global' })
+    const bob = rs.sim.home('bob6', { ipv6: 'global' })
     hosts.push(alice.host, bob.host)
     const src = await tempDir()
     await makeTree(join(src, 'v6'), { 'a.bin': 2 * 1024 * 1024 + 5 })
@@ -146,7 +105,7 @@ describe('reach: IPv6 and a lost relay', { skip: unavailable ?? false, timeout: 
     // AutoNAT: the public node dialed the seeder's global IPv6 address back, so its DHT is a server.
     await seeder.daemon.waitFor(l => l.event === 'dht' && (l.dht as { mode: string }).mode === 'server', 90_000)
     const out = await tempDir()
-    const get = sim.swarmdrop(bob.host, ['get', `swarmdrop://${seeder.shareId}`, '--out', out, '--repo', await tempDir()], env)
+    const get = rs.sim.swarmdrop(bob.host, ['get', `swarmdrop://${seeder.shareId}`, '--out', out, '--repo', await tempDir()], env)
     await get.event('complete', 120_000)
     assert.deepEqual(await treeHashes(join(out, 'v6')), await treeHashes(join(src, 'v6')))
     const via = [...addressesOf(get, seeder.peerId)]
@@ -168,8 +127,8 @@ describe('reach: IPv6 and a lost relay', { skip: unavailable ?? false, timeout: 
     const first = await publicNode('relay3')
     const second = await publicNode('relay4', [first.bootstrap])
     const env = { SWARMDROP_BOOTSTRAP_LIST: `${first.bootstrap},${second.bootstrap}` }
-    const alice = sim.home('alice4')
-    const bob = sim.home('bob4')
+    const alice = rs.sim.home('alice4')
+    const bob = rs.sim.home('bob4')
     hosts.push(alice.host, bob.host)
     const src = await tempDir()
     await makeTree(join(src, 'big'), { 'a.bin': 8 * 1024 * 1024 + 3 })
@@ -177,7 +136,7 @@ describe('reach: IPv6 and a lost relay', { skip: unavailable ?? false, timeout: 
     const seeder = await seedWithDaemon(alice.host, join(src, 'big'), env, ['--max-upload', '1MiB'])
     const relays = [first, second]
     const out = await tempDir()
-    const get = sim.swarmdrop(bob.host, ['get', `swarmdrop://${seeder.shareId}`, '--out', out, '--repo', await tempDir(), '--stall-timeout', '120'], env)
+    const get = rs.sim.swarmdrop(bob.host, ['get', `swarmdrop://${seeder.shareId}`, '--out', out, '--repo', await tempDir(), '--stall-timeout', '120'], env)
     const started = await get.waitFor(l => l.event === 'progress' && (l.verifiedBytes as number) > 1024 * 1024, 120_000)
     const via = (started as Progress).sources?.find(s => s.peerId === seeder.peerId && s.connected)?.address ?? ''
     const inUse = relays.find(r => via.startsWith(r.bootstrap + '/p2p-circuit'))

@@ -23,6 +23,15 @@ export const RELAY_SERVER_LIMITS = {
 /** How many relays an unreachable node holds a reservation on. */
 export const RELAY_RESERVATIONS = 2
 
+/**
+ * After a reservation fails, the relays are looked for again after this long, doubled after each
+ * failure in a row (at most RESERVE_RETRY_MAX_MS). Under load a reservation can time out (seen in a
+ * flash crowd at load average 47: libp2p's reservation timeout hit, and the node kept one relay for
+ * the rest of its life).
+ */
+export const RESERVE_RETRY_MS = 5_000
+const RESERVE_RETRY_MAX_MS = 5 * 60_000
+
 export interface SwarmRelaysInit {
   /** Offer a relay to other nodes while this one is reachable (default true). */
   readonly serve?: boolean
@@ -87,6 +96,9 @@ export class SwarmRelays implements Startable {
   #serving = false
   #started = false
   #reserving: Promise<void> = Promise.resolve()
+  /** Reservations that failed in a row, and the timer that looks for relays again. */
+  #failures = 0
+  #retry: NodeJS.Timeout | null = null
 
   constructor (components: SwarmRelaysComponents, init: SwarmRelaysInit) {
     this.#components = components
@@ -121,6 +133,8 @@ export class SwarmRelays implements Startable {
 
   async stop (): Promise<void> {
     this.#started = false
+    if (this.#retry != null) clearTimeout(this.#retry)
+    this.#retry = null
     this.#components.events.removeEventListener('self:peer:update', this.#onSelfUpdate)
     this.#components.events.removeEventListener('peer:identify', this.#onIdentify)
     this.#components.events.removeEventListener('connection:close', this.#onClose)
@@ -241,10 +255,23 @@ export class SwarmRelays implements Startable {
     this.#reserving = this.#reserving.then(async () => {
       this.#log('reserving a slot on relay %a', listenOn)
       await this.#components.transportManager.listen([listenOn])
+      this.#failures = 0
     }).catch(err => {
       this.#relays.delete(id)
       this.#log.error('reservation on %p failed - %e', relay, err)
+      this.#retryLater()
     })
+  }
+
+  /** Looks for relays again after a back-off (RESERVE_RETRY_MS, doubling), unless a retry is already due. */
+  #retryLater (): void {
+    if (!this.#started || this.#retry != null) return
+    const delay = Math.min(RESERVE_RETRY_MS * 2 ** this.#failures++, RESERVE_RETRY_MAX_MS)
+    this.#retry = setTimeout(() => {
+      this.#retry = null
+      if (this.#started && !this.reachable()) this.#findRelays()
+    }, delay)
+    this.#retry.unref()
   }
 }
 

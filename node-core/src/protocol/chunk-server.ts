@@ -1,4 +1,4 @@
-import { CHUNK_PROTOCOL, MAX_CLIENT_MESSAGE_BYTES, MAX_SERVED_SESSIONS, MAX_SESSIONS_PER_PEER, MAX_STREAMS_PER_CONNECTION, WELCOME_PEERS_WAIT_MS } from './constants.ts'
+import { CHUNK_PROTOCOL, MAX_CLIENT_MESSAGE_BYTES, MAX_PEX_PEERS, MAX_SERVED_SESSIONS, MAX_SESSIONS_PER_PEER, MAX_STREAMS_PER_CONNECTION, WELCOME_PEERS_WAIT_MS } from './constants.ts'
 import { FramedStream } from './framing.ts'
 import { logger } from '../log/logger.ts'
 import { SessionAdmission } from './server/admission.ts'
@@ -105,10 +105,12 @@ export class ChunkServer {
     this.#policies.delete(shareId)
   }
 
-  /** Tells every session of a share about a new peer (peer exchange). */
-  announcePeer (shareId: string, address: string, peerId: string): void {
+  /** Tells every session of a share about a new peer (peer exchange): its addresses, best first, in one PEERS message. */
+  announcePeer (shareId: string, addresses: readonly string[], peerId: string): void {
+    const peers = addresses.slice(0, MAX_PEX_PEERS)
+    if (peers.length === 0) return
     for (const s of this.#sessions.get(shareId) ?? []) {
-      if (s.peerId !== peerId) s.post({ t: 'peers', peers: [address] })
+      if (s.peerId !== peerId) s.post({ t: 'peers', peers })
     }
   }
 

@@ -160,7 +160,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
         this.#candidates.failed(c)
         c.nextAttempt = this.#now() + connectBackoffMs(c.attempts)
         // A full server names other members of the swarm (at most MAX_PEX_PEERS, checked by the decoder).
-        if (err instanceof SessionRefusedError && this.#running) for (const p of err.peers) this.addCandidate(p)
+        if (err instanceof SessionRefusedError && this.#running) for (const p of [...err.peers].reverse()) this.addCandidate(p)
       })
     }
   }
@@ -180,10 +180,10 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     if (candidate != null) { candidate.attempts = 0; candidate.nextAttempt = 0 }
     this.#picker.addSource(has)
     // Peer exchange: at most MAX_PEERS_PER_SOURCE addresses taken from one session (a flood of
-    // PEERS messages costs the flooder, not us).
+    // PEERS messages costs the flooder, not us). Taken last first: a peer's first address listed (its best) is dialed first.
     let peersTaken = 0
     const takePeers = (peers: readonly string[]): void => {
-      for (const p of peers) if (peersTaken++ < MAX_PEERS_PER_SOURCE) this.addCandidate(p)
+      for (const p of [...peers].reverse()) if (peersTaken++ < MAX_PEERS_PER_SOURCE) this.addCandidate(p)
     }
     takePeers(session.initialPeers)
     const budget = new RateBudget(BUDGETS.chatter, this.#now)

@@ -32,8 +32,9 @@ export async function fetchManifest (job: ManifestFetch): Promise<{ bytes: Uint8
       let session: SourceSession | null = null
       try {
         session = await ctx.connect(address, shareId, AbortSignal.any([signal, AbortSignal.timeout(15_000)]))
-        session.start({ onBlock () {}, onHave () {}, onPeers: peers => { for (const p of peers) addCandidate(p) }, onError () {}, onClose () {} })
-        for (const p of session.initialPeers) addCandidate(p)
+        // Each list taken last first: a peer's first address listed (its best) is dialed first.
+        session.start({ onBlock () {}, onHave () {}, onPeers: peers => { for (const p of [...peers].reverse()) addCandidate(p) }, onError () {}, onClose () {} })
+        for (const p of [...session.initialPeers].reverse()) addCandidate(p)
         const bytes = await session.fetchManifest()
         return { bytes, manifest: await decodeManifest(bytes, shareId) }
       } catch (err) {

@@ -1,5 +1,6 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { logger } from '../log/logger.ts'
+import { orderAddresses } from '../net/announce.ts'
 import { classifyAddress, preferredConnection } from '../net/reach.ts'
 import { MAX_PEX_PEERS } from '../protocol/constants.ts'
 import { introduceMembers } from '../scheduler/peer-exchange.ts'
@@ -95,13 +96,19 @@ export class PeerBook {
     return true
   }
 
-  /** The peer's known addresses from the peer store, each ending in /p2p/<id>. */
+  /**
+   * The peer's known addresses from the peer store, each ending in /p2p/<id>, best for a stranger
+   * first (announce.ts: public direct, relayed, private, loopback). The peer store keeps them in
+   * string order, where a NAT'd peer's loopback and LAN addresses come before its relayed ones:
+   * cut to PEX_ADDRESSES_PER_PEER in that order, peer exchange passed on at most one of its two
+   * relay addresses, and sometimes none.
+   */
   async addressesOf (peerId: string): Promise<string[]> {
     const peer = await this.#components.peerStore.get(peerIdFromString(peerId))
-    return peer.addresses.map(a => `${a.multiaddr.toString()}/p2p/${peerId}`)
+    return orderAddresses(peer.addresses.map(a => a.multiaddr)).map(ma => `${ma.toString()}/p2p/${peerId}`)
   }
 
-  /** Up to PEX_ADDRESSES_PER_PEER addresses of a peer, for peer exchange. */
+  /** Up to PEX_ADDRESSES_PER_PEER addresses of a peer, best first, for peer exchange. */
   async exchangeAddresses (peerId: string): Promise<string[]> {
     return (await this.addressesOf(peerId)).slice(0, PEX_ADDRESSES_PER_PEER)
   }

@@ -316,7 +316,7 @@ export class SwarmdropService implements SwarmdropApi {
     // Tell the rest of the swarm once identify has told us the peer's listen addresses.
     setTimeout(() => {
       this.#peers.exchangeAddresses(peerId).then(
-        addrs => { for (const a of addrs) this.#server.announcePeer(shareId, a, peerId) },
+        addrs => { this.#server.announcePeer(shareId, addrs, peerId) },
         (err: unknown) => { log('no addresses of %s to pass on: %s', peerId, err) })
     }, 500).unref()
   }
