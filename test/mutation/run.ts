@@ -81,7 +81,7 @@ function apply (m: Mutant): void {
   writeFileSync(path, mutated)
 }
 
-interface Outcome { readonly defence: string, readonly mutant: Mutant, readonly result: 'killed' | 'timed out' | 'survived', readonly stage: number, readonly by: string[], readonly ms: number }
+interface Outcome { readonly defence: string, readonly mutant: Mutant, readonly result: 'killed' | 'timed out' | 'survived' | 'not run', readonly stage: number, readonly by: string[], readonly ms: number }
 
 if (args.includes('--check')) { // only check that every mutant applies and parses
   for (const name of chosen) for (const m of DEFENCES[name]!.mutants) { apply(m); restoreAll() }
@@ -106,6 +106,8 @@ for (const name of chosen) {
     if (!base.passed) {
       console.log(`stage ${s + 1} fails without any mutant (${base.failing.join('; ') || 'no TAP failure line'}): fix that first`)
       process.exitCode = 1
+      for (const m of survivors) outcomes.push({ defence: name, mutant: m, result: 'not run', stage: s + 1, by: [], ms: 0 })
+      survivors = []
       break
     }
     clean[s] = base.ms
@@ -139,11 +141,13 @@ for (const name of chosen) {
   if (mine.length === 0) continue
   const k = mine.filter(o => o.result === 'killed').length
   const t = mine.filter(o => o.result === 'timed out').length
-  lines.push(`| ${name} | ${mine.length} | ${k} | ${t} | ${mine.length - k - t} | ${(100 * (k + t) / mine.length).toFixed(0)} % |`)
+  const sv = mine.filter(o => o.result === 'survived').length
+  const run = k + t + sv
+  lines.push(`| ${name} | ${mine.length}${run < mine.length ? ` (${mine.length - run} not run)` : ''} | ${k} | ${t} | ${sv} | ${run === 0 ? '–' : (100 * (k + t) / run).toFixed(0) + ' %'} |`)
 }
 lines.push('', '| defence | mutant | what it breaks | result |', '|---|---|---|---|')
 for (const o of outcomes) {
-  const where = o.result === 'survived' ? '**survived**' : `${o.result} (${o.stage === 1 ? 'unit' : 'integration'}: ${o.by[0] ?? 'exit code'})`
+  const where = o.result === 'survived' ? '**survived**' : o.result === 'not run' ? 'not run (the clean run failed)' : `${o.result} (${o.stage === 1 ? 'unit' : 'integration'}: ${o.by[0] ?? 'exit code'})`
   lines.push(`| ${o.defence} | \`${o.mutant.id}\` | ${o.mutant.what} | ${where.replaceAll('|', '\\|')} |`)
 }
 const report = lines.join('\n')
