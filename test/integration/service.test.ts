@@ -118,14 +118,16 @@ describe('service API', { timeout: 120_000 }, () => {
     await bob.call('addDownload', { link: share.link, outDir: await tempDir() })
     let seen = 0
     let uploadRate = 0
-    for (let i = 0; i < 60 && seen === 0; i++) {
+    // Polled every 250 ms until seen, capped for a hang (was 60 polls, 15 s: a busy machine outran it).
+    const deadline = Date.now() + 120_000
+    while (seen === 0 && Date.now() < deadline) {
       await new Promise(resolve => setTimeout(resolve, 250))
       const listed = await alice.call('list', {})
       seen = listed.shares[0]?.peersFetching ?? 0
       uploadRate = Math.max(uploadRate, listed.peers.find(p => p.peerId === bob.node.peerId.toString())?.uploadRate ?? 0)
     }
     assert.equal(seen, 1, 'bob is fetching')
-    for (let i = 0; i < 40 && uploadRate === 0; i++) {
+    while (uploadRate === 0 && Date.now() < deadline + 60_000) {
       await new Promise(resolve => setTimeout(resolve, 250))
       uploadRate = (await alice.call('list', {})).peers.find(p => p.peerId === bob.node.peerId.toString())?.uploadRate ?? 0
     }

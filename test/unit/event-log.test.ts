@@ -1,7 +1,8 @@
 /**
  * The node's events in its log: a real service shares a real folder and is given a link nobody
  * serves; the log gets the share and the download as info lines and, on the status tick, a line
- * with the unfinished download, its bytes and its sources. Stopping ends both.
+ * with the unfinished download, its bytes and its sources. Stopping ends both (checked against a
+ * second logger that runs on).
  */
 import { after, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
@@ -11,6 +12,7 @@ import { formatLink } from '../../node-core/src/link/link.ts'
 import { logServiceEvents } from '../../node-core/src/log/event-log.ts'
 import { addLogSink } from '../../node-core/src/log/logger.ts'
 import type { LogLine } from '../../node-core/src/log/logger.ts'
+import type { SwarmdropApi } from '../../node-core/src/contract/index.ts'
 import { shareIdOf } from '../../node-core/src/manifest/codec.ts'
 import { SwarmdropService } from '../../node-core/src/service/service.ts'
 import { makeTree, removeTemps, tempDir } from '../helpers/files.ts'
@@ -43,11 +45,33 @@ describe('logServiceEvents', { timeout: 60_000 }, () => {
       assert.match(texts.find(t => t.startsWith('info status: ') && t.includes(nobody))!, new RegExp(`^info status: 0 peers connected; ${nobody} \\(manifest not yet known\\) \\w+ 0/\\? bytes, 0/0 sources connected`))
     } finally {
       stop()
+    }
+    // Stopped, it logs nothing more. Rather than wait a guessed time and see nothing, a second logger
+    // (the control) runs on: once it has logged an event and three status lines, the stopped one
+    // would have logged them too (the same event; ticks of the same interval).
+    const before = lines.length
+    let controlTicks = 0
+    const control: SwarmdropApi = {
+      subscribe: listener => service.subscribe(listener),
+      call: (command, args) => service.call(command, args).finally(() => { if (command === 'list') controlTicks++ })
+    }
+    const stopControl = logServiceEvents(control, 200)
+    try {
+      const other = join(await tempDir(), 'other')
+      await makeTree(other, { 'x.bin': 10 })
+      const added = await service.call('share', { path: other })
+      const since = (): string[] => lines.slice(before).map(l => l.text)
+      const deadline = Date.now() + 60_000 // a cap for a hang
+      while (!(controlTicks >= 3 && since().filter(t => t.startsWith('status: ')).length >= 3)) {
+        assert.ok(Date.now() < deadline, 'the control logger did not tick three times')
+        await new Promise(resolve => setTimeout(resolve, 20))
+      }
+      assert.equal(since().filter(t => t.startsWith(`share added: ${added.shareId}`)).length, 1, 'the event is logged once, by the control')
+      assert.ok(since().filter(t => t.startsWith('status: ')).length <= controlTicks, `status lines after stop come from the control only: ${since().join('\n')}`)
+    } finally {
+      stopControl()
       await service.stop()
       removeSink()
     }
-    const count = lines.length
-    await new Promise(resolve => setTimeout(resolve, 500)) // more than two ticks: none after stop
-    assert.equal(lines.length, count)
   })
 })

@@ -123,6 +123,20 @@ describe('PartialDownload', () => {
     await assert.rejects(PartialDownload.open(f.id, f.bytes, f.layout, out, f.store), /not a directory/)
     await f.store.close()
   })
+  it('refuses a part file that is a symbolic link, and changes nothing through it', async () => {
+    const f = await fixture()
+    const out = await tempDir()
+    const d = await PartialDownload.open(f.id, f.bytes, f.layout, out, f.store)
+    await d.close()
+    const victim = join(await tempDir(), 'victim')
+    await writeFile(victim, 'precious')
+    await rm(d.partPath(0))
+    await symlink(victim, d.partPath(0))
+    await assert.rejects(PartialDownload.open(f.id, f.bytes, f.layout, out, f.store), { code: 'unsafe-path' })
+    assert.equal(await readFile(victim, 'utf8'), 'precious', 'the file behind the link is untouched')
+    await f.store.close()
+  })
+
   it('re-checks part files from disk when the record is lost, trusting only chunks that match', async () => {
     const f = await fixture()
     const out = await tempDir()
@@ -174,6 +188,29 @@ describe('PartialDownload', () => {
     assert.deepEqual(await readdir(out), ['pkg'])
     await f.store.close()
   })
+  it('takes a file already at the target for a moved part only if it is the download\'s own', async () => {
+    const f = await fixture()
+    const out = await tempDir()
+    const d = await PartialDownload.open(f.id, f.bytes, f.layout, out, f.store)
+    for (let i = 0; i < f.layout.chunkCount; i++) await d.writeChunk(i, f.chunks[i]!)
+    await d.close()
+    await mkdir(join(out, 'pkg'))
+    const target = d.targetPath('pkg', 0)
+    // Someone else's file of the same size where the first file goes, and its part gone.
+    const foreign = Buffer.alloc(f.layout.manifest.files[0]!.size, 7)
+    await writeFile(target, foreign)
+    await rm(d.partPath(0))
+    await assert.rejects(PartialDownload.open(f.id, f.bytes, f.layout, out, f.store, 'pkg'), { code: 'exists' })
+    assert.ok((await readFile(target)).equals(foreign), 'left as it was')
+    // One of another size: not taken for the part either (the part starts over), and left alone.
+    await writeFile(target, foreign.subarray(0, 1000))
+    const again = await PartialDownload.open(f.id, f.bytes, f.layout, out, f.store, 'pkg')
+    assert.equal(again.have.has(0), false)
+    assert.ok((await readFile(target)).equals(foreign.subarray(0, 1000)))
+    await again.close()
+    await f.store.close()
+  })
+
   it('trusts no old record for part files that do not exist (another folder, or downloaded before)', async () => {
     const f = await fixture()
     const first = await PartialDownload.open(f.id, f.bytes, f.layout, await tempDir(), f.store)

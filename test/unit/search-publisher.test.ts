@@ -34,13 +34,19 @@ class RecordingRouting {
   async withdraw (key: string): Promise<void> { this.withdrawn.push(key) }
 }
 
-async function settled (statuses: PublisherStatus[]): Promise<PublisherStatus> {
-  for (let i = 0; i < 400; i++) {
-    const last = statuses.at(-1)
-    if (last != null && last.pending === 0) return last
+/** Polls `check` every 5 ms until it holds; the cap (a hang, not a measure) was 400 polls, 2 s, which a busy machine outran. */
+async function until (check: () => boolean, capMs = 60_000): Promise<boolean> {
+  const deadline = Date.now() + capMs
+  while (!check()) {
+    if (Date.now() > deadline) return false
     await delay(5)
   }
-  throw new Error(`never settled: ${JSON.stringify(statuses.at(-1))}`)
+  return true
+}
+
+async function settled (statuses: PublisherStatus[]): Promise<PublisherStatus> {
+  if (!await until(() => statuses.at(-1)?.pending === 0)) throw new Error(`never settled: ${JSON.stringify(statuses.at(-1))}`)
+  return statuses.at(-1)!
 }
 
 describe('keyword publisher', () => {
@@ -64,7 +70,7 @@ describe('keyword publisher', () => {
     // Withdrawals run in the background: wait for each that was published (capped).
     const gone: string[] = []
     for (const k of ['holiday', 'forum', 'jpg']) if (routing.announced.includes(await keywordKey(k))) gone.push(await keywordKey(k))
-    for (let i = 0; i < 400 && !gone.every(k => routing.withdrawn.includes(k)); i++) await delay(5)
+    await until(() => gone.every(k => routing.withdrawn.includes(k)))
     const withdrawn = new Set(routing.withdrawn)
     assert.ok(gone.length >= 2 && gone.every(k => withdrawn.has(k)), 'the hidden share\'s own keywords are withdrawn')
     assert.ok(!withdrawn.has(await keywordKey('rome')), 'a keyword another share holds stays')
@@ -77,7 +83,7 @@ describe('keyword publisher', () => {
     const publisher = new KeywordPublisher(routing, stop.signal, s => { statuses.push(s) }, 50)
     routing.failNext = 2
     publisher.update([indexShare({ shareId: ID_A, name: 'solo', files: [{ path: 'solo/tune.ogg' }], size: 1 })])
-    for (let i = 0; i < 400 && !(statuses.at(-1)?.pending === 0 && statuses.at(-1)?.failed === 0 && statuses.at(-1)?.published === 3); i++) await delay(5)
+    await until(() => statuses.at(-1)?.pending === 0 && statuses.at(-1)?.failed === 0 && statuses.at(-1)?.published === 3)
     assert.deepEqual(statuses.at(-1), { published: 3, pending: 0, failed: 0 })
     assert.equal(routing.announced.length, 3)
     stop.abort()

@@ -41,6 +41,8 @@ let client: SwarmNode
 let store: StateStore
 /** How many requests each session answers (then it ignores the rest); Infinity: all. */
 let answerPerSession = Infinity
+/** Whether blocks are sent with one byte flipped (they then fail verification). */
+let corrupt = false
 const sessions: Stream[] = []
 
 before(async () => {
@@ -56,7 +58,11 @@ before(async () => {
       for await (const frame of framed.frames()) {
         const m = decodeClientMessage(frame)
         if (m.t === 'hello') await framed.send(encodeMessage({ t: 'welcome', manifestSize: manifestBytes.length, have: Bitfield.full(COUNT).bytes, peers: [] }))
-        if (m.t === 'request' && answered++ < answerPerSession) await framed.send(encodeBlock(m.index, file.subarray(m.index * CHUNK, (m.index + 1) * CHUNK)))
+        if (m.t === 'request' && answered++ < answerPerSession) {
+          const block = Uint8Array.from(file.subarray(m.index * CHUNK, (m.index + 1) * CHUNK))
+          if (corrupt) block[0]! ^= 1
+          await framed.send(encodeBlock(m.index, block))
+        }
       }
     })().catch(() => {})
   })
@@ -88,6 +94,29 @@ function transferOf (data: PartialDownload, clock: () => number, tallies?: Sourc
 const sum = (t: SwarmTransfer): number => t.snapshot().reduce((s, x) => s + x.bytes, 0)
 
 describe('per-source accounting', () => {
+  it('counts no byte of a chunk that fails verification, and lets a source go after two of them', async () => {
+    const data = await PartialDownload.open(shareId, manifestBytes, new ManifestLayout(manifest), await tempDir(), store)
+    corrupt = true
+    answerPerSession = Infinity
+    sessions.length = 0
+    const transfer = transferOf(data, Date.now)
+    transfer.addCandidate(server.getMultiaddrs()[0]!.toString())
+    transfer.start()
+    const serverId = server.peerId.toString()
+    const mine = (): ReturnType<SwarmTransfer['snapshot']>[number] | undefined => transfer.snapshot().find(s => s.peerId === serverId)
+    try {
+      await until('a session', () => sessions.length >= 1)
+      await until('the source to be let go after bad chunks', () => (mine()?.failures ?? 0) >= 2 && mine()?.connected === false, 60_000)
+      assert.equal(mine()!.bytes, 0, 'a chunk that failed verification is no one\'s bytes')
+      assert.equal(mine()!.chunks, 0)
+      assert.equal(data.have.count, 0)
+    } finally {
+      corrupt = false
+      transfer.stop()
+      await data.close()
+    }
+  })
+
   it('counts chunks still being verified when their session breaks, and the same peer in its next session, once each', async () => {
     const data = await PartialDownload.open(shareId, manifestBytes, new ManifestLayout(manifest), await tempDir(), store)
     // Verification is held until the first session has broken: its two chunks complete after it closed.

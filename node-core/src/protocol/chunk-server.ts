@@ -43,6 +43,8 @@ export interface ChunkServerInit {
   readonly judge?: PeerJudge
   /** The budgets of every peer (scheduler/peer-budget.ts); new ones by default. */
   readonly budgets?: PeerBudgets
+  /** The clock initial seeding uses to find chunks shown and not requested in time (Date.now; tests stop it). */
+  readonly seedingClock?: () => number
 }
 
 /**
@@ -154,7 +156,7 @@ export class ChunkServer {
   #policyFor (share: ServedShare): ServingPolicy {
     if (share.initialSeeding !== true) return ordinaryServing
     let policy = this.#policies.get(share.shareId)
-    if (policy == null) this.#policies.set(share.shareId, policy = new InitialSeedingPolicy())
+    if (policy == null) this.#policies.set(share.shareId, policy = new InitialSeedingPolicy(this.#init.seedingClock))
     return policy
   }
 

@@ -24,13 +24,19 @@ export class InitialSeedingPolicy implements ServingPolicy {
   readonly #told = new Map<SeedingView, Told>()
   #timer: ReturnType<typeof setInterval> | null = null
   #stopped = false
+  readonly #now: () => number
+
+  /** `now`: the clock stale chunks are judged by. */
+  constructor (now: () => number = Date.now) {
+    this.#now = now
+  }
 
   open (share: ServedShare, others: number, link: SessionLink): SessionPolicy {
     if (this.#stopped || !share.have.complete || share.layout.chunkCount > INITIAL_SEEDING_MAX_CHUNKS) return this.#shownEverything(share)
     // It starts with the second downloader at once: a downloader alone is shown everything, so one
     // taking chunks from several seeds is never held back by what each chose to show it.
     if (this.#seeding == null && others === 0) return this.#shownEverything(share)
-    const seeding = this.#seeding ??= new InitialSeeding(share.layout.chunkCount, { window: INITIAL_SEEDING_WINDOW, minWindow: INITIAL_SEEDING_MIN_WINDOW, ttlMs: INITIAL_SEEDING_TTL_MS })
+    const seeding = this.#seeding ??= new InitialSeeding(share.layout.chunkCount, { window: INITIAL_SEEDING_WINDOW, minWindow: INITIAL_SEEDING_MIN_WINDOW, ttlMs: INITIAL_SEEDING_TTL_MS, now: this.#now })
     if (seeding.finished) return this.#shownEverything(share)
     const { view, show } = seeding.open()
     const bits = new Bitfield(share.layout.chunkCount)
