@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util'
 import { loadavg } from 'node:os'
 import { makeTree, removeTemps, tempDir } from '../test/helpers/files.ts'
 import { killAll } from '../test/helpers/processes.ts'
+import { seededRandom } from '../test/helpers/random.ts'
 import { startWebDaemon } from '../test/e2e/helpers/daemon.ts'
 import { queryKeywords } from '../node-core/src/search/keywords.ts'
 import { indexShare, matchShare } from '../node-core/src/search/match.ts'
@@ -37,18 +38,8 @@ const WORDS = ['holiday', 'rome', 'paris', 'beach', 'summer', 'winter', 'family'
   'physics', 'notes', 'report', 'garden', 'recipes', 'wedding', 'mountain', 'river', 'piano', 'guitar', 'kyoto', 'berlin',
   'football', 'birthday', 'project', 'drafts', 'scans', 'invoices', 'café', 'naïve', 'Zürich', 'São']
 
-/** A small deterministic PRNG (mulberry32), so every run builds the same shares and queries. */
-function prng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-const random = prng(Number(values.seed ?? 14))
+/** Deterministic, so every run builds the same shares and queries. */
+const random = seededRandom(Number(values.seed ?? 14))
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!
 const words = (n: number): string[] => { const s = new Set<string>(); while (s.size < n) s.add(pick(WORDS)); return [...s] }
 

@@ -71,6 +71,24 @@ async function recordWebm (page: Page, seconds: number): Promise<Buffer> {
   return Buffer.from(base64, 'base64')
 }
 
+/** Opens the daemon's UI, downloads the link, opens the row's files and clicks Play on `name`. */
+async function downloadAndPlay (daemon: WebDaemon, link: string, name: string): Promise<{ page: Page, seen: ReturnType<typeof watchPage> }> {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 860 } })
+  const seen = watchPage(page)
+  await page.goto(daemon.url)
+  await page.getByRole('tab', { name: /Downloads/ }).click()
+  await page.getByRole('textbox', { name: 'Link to download' }).fill(link)
+  await page.getByRole('button', { name: 'Download', exact: true }).click()
+  const card = page.getByRole('article', { name: `Download ${name}` })
+  await card.waitFor()
+  await card.getByRole('button', { name }).click() // the row's details
+  const files = card.getByRole('button', { name: 'Files', exact: true })
+  await files.waitFor({ timeout: 120_000 }) // shown once the manifest is known
+  await files.click()
+  await card.getByRole('button', { name: `Play ${name}` }).click()
+  return { page, seen }
+}
+
 describe('play while downloading', { timeout: 240_000 }, () => {
   before(async () => { browser = await launchBrowser() })
   after(async () => {
@@ -88,19 +106,7 @@ describe('play while downloading', { timeout: 240_000 }, () => {
     const seeder = swarmdrop(['share', join(src, 'song.wav'), '--repo', await tempDir(), '--max-upload', '1MiB'])
     const link = String((await seeder.event('shared', 120_000)).link)
     bob = await startWebDaemon(['--allow-private'])
-    const page = await browser.newPage({ viewport: { width: 1200, height: 860 } })
-    const seen = watchPage(page)
-    await page.goto(bob.url)
-    await page.getByRole('tab', { name: /Downloads/ }).click()
-    await page.getByRole('textbox', { name: 'Link to download' }).fill(link)
-    await page.getByRole('button', { name: 'Download', exact: true }).click()
-    const card = page.getByRole('article', { name: 'Download song.wav' })
-    await card.waitFor()
-    await card.getByRole('button', { name: 'song.wav' }).click() // the row's details
-    const files = card.getByRole('button', { name: 'Files', exact: true })
-    await files.waitFor({ timeout: 120_000 }) // shown once the manifest is known
-    await files.click()
-    await card.getByRole('button', { name: 'Play song.wav' }).click()
+    const { page, seen } = await downloadAndPlay(bob, link, 'song.wav')
     // The browser plays: its audio clock moves past half a second.
     await page.waitForFunction(() => {
       const audio = document.querySelector('audio')
@@ -128,19 +134,7 @@ describe('play while downloading', { timeout: 240_000 }, () => {
     const seeder = swarmdrop(['share', join(src, 'clip.webm'), '--repo', await tempDir(), '--max-upload', '256KiB'])
     const link = String((await seeder.event('shared', 120_000)).link)
     carol = await startWebDaemon(['--allow-private'])
-    const page = await browser.newPage({ viewport: { width: 1200, height: 860 } })
-    const seen = watchPage(page)
-    await page.goto(carol.url)
-    await page.getByRole('tab', { name: /Downloads/ }).click()
-    await page.getByRole('textbox', { name: 'Link to download' }).fill(link)
-    await page.getByRole('button', { name: 'Download', exact: true }).click()
-    const card = page.getByRole('article', { name: 'Download clip.webm' })
-    await card.waitFor()
-    await card.getByRole('button', { name: 'clip.webm' }).click()
-    const files = card.getByRole('button', { name: 'Files', exact: true })
-    await files.waitFor({ timeout: 120_000 })
-    await files.click()
-    await card.getByRole('button', { name: 'Play clip.webm' }).click()
+    const { page, seen } = await downloadAndPlay(carol, link, 'clip.webm')
     // The browser decodes and shows frames: the video has a size and its clock moves.
     await page.waitForFunction(() => {
       const v = document.querySelector('video')
