@@ -107,7 +107,7 @@ export const prng = seededRandom
 export const SCALE_CHUNK_BYTES = 256 * 1024
 
 /** The downloader as shipped: 32 sources, peer exchange as the service does it, seed sparing on. */
-const SHIPPED_SCHEDULER = { maxSources: 32, pex: 'random', busyPeers: true, seedSparing: true, reciprocity: true, uploadTurns: false, maxCandidates: MAX_CANDIDATES } as const
+const SHIPPED_SCHEDULER = { maxSources: 32, pex: 'random', busyPeers: true, seedSparing: true, reciprocity: true, uploadTurns: true, maxCandidates: MAX_CANDIDATES } as const
 
 /** A residential flash crowd: everyone arrives within a second, stays seeding. */
 export function residentialFlash (peers: number, overrides: Partial<SimConfig> = {}): SimConfig {
