@@ -58,6 +58,17 @@ export interface SimConfig {
   readonly busyPeers: boolean
   /** Seed sparing in the downloaders (as shipped: on); off is a what-if. */
   readonly seedSparing: boolean
+  /**
+   * A downloader dials back the peers that opened a session with it, past maxSources (candidates.ts
+   * sourceLimit; as shipped since 2026-12-03); off is the product before.
+   */
+  readonly reciprocity: boolean
+  /**
+   * Servers send whole chunks in turn, UPLOAD_SLOTS at a time, tit for tat (the real UploadTurns,
+   * node-core/src/scheduler/upload-turns.ts; as shipped since 2026-12-03); off: every session with a
+   * request queued shares the upload at once (sharing fluid only).
+   */
+  readonly uploadTurns: boolean
   /** Candidates (peer-exchange addresses) a downloader remembers. */
   readonly maxCandidates: number
   /**
@@ -96,7 +107,7 @@ export const prng = seededRandom
 export const SCALE_CHUNK_BYTES = 256 * 1024
 
 /** The downloader as shipped: 32 sources, peer exchange as the service does it, seed sparing on. */
-const SHIPPED_SCHEDULER = { maxSources: 32, pex: 'random', busyPeers: true, seedSparing: true, maxCandidates: MAX_CANDIDATES } as const
+const SHIPPED_SCHEDULER = { maxSources: 32, pex: 'random', busyPeers: true, seedSparing: true, reciprocity: true, uploadTurns: true, maxCandidates: MAX_CANDIDATES } as const
 
 /** A residential flash crowd: everyone arrives within a second, stays seeding. */
 export function residentialFlash (peers: number, overrides: Partial<SimConfig> = {}): SimConfig {

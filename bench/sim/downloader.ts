@@ -12,7 +12,7 @@ import { Bitfield } from '../../node-core/src/storage/bitfield.ts'
 import { PiecePicker } from '../../node-core/src/scheduler/piece-picker.ts'
 import { RateMeter, pipelineDepth, planningRate, rankSources, seedSparingLimit, withinByteBudget } from '../../node-core/src/scheduler/source-policy.ts'
 import type { Peer } from './peer.ts'
-import { connectBackoffMs } from '../../node-core/src/scheduler/candidates.ts'
+import { RECIPROCAL_SOURCES_FACTOR, connectBackoffMs, sourceLimit } from '../../node-core/src/scheduler/candidates.ts'
 
 /** What a download needs from the simulated network. */
 export interface Network {
@@ -47,7 +47,7 @@ interface Source {
   stalledSince: number | null
 }
 
-interface Candidate { attempts: number, nextAttempt: number, connecting: boolean }
+interface Candidate { attempts: number, nextAttempt: number, connecting: boolean, reciprocal: boolean }
 
 /** download.ts MIN_REQUEST_TIMEOUT_MS, in seconds. */
 const MIN_REQUEST_TIMEOUT = 15
@@ -60,6 +60,7 @@ export class SimDownloader {
   readonly #maxSources: number
   readonly #maxCandidates: number
   readonly #seedSparing: boolean
+  readonly #reciprocity: boolean
   readonly sources = new Map<number, Source>()
   readonly #candidates = new Map<number, Candidate>()
   readonly #inFlight = new Map<number, number>()
@@ -70,7 +71,7 @@ export class SimDownloader {
   #running = true
   readonly #clockMs: () => number
 
-  constructor (self: Peer, net: Network, opts: { chunkCount: number, chunkBytes: number, maxSources: number, maxCandidates: number, seedSparing: boolean, random: () => number }) {
+  constructor (self: Peer, net: Network, opts: { chunkCount: number, chunkBytes: number, maxSources: number, maxCandidates: number, seedSparing: boolean, reciprocity: boolean, random: () => number }) {
     this.#self = self
     this.#net = net
     this.#picker = new PiecePicker(opts.chunkCount, self.have, { random: opts.random })
@@ -78,21 +79,37 @@ export class SimDownloader {
     this.#maxSources = opts.maxSources
     this.#maxCandidates = opts.maxCandidates
     this.#seedSparing = opts.seedSparing
+    this.#reciprocity = opts.reciprocity
     this.#clockMs = () => net.now() * 1000
   }
 
   get remaining (): number { return this.#picker.remaining }
 
-  addCandidate (id: number): void {
-    if (id === this.#self.id || this.#candidates.has(id) || this.#candidates.size >= this.#maxCandidates) return
-    this.#candidates.set(id, { attempts: 0, nextAttempt: 0, connecting: false })
-    if (this.#running && this.sources.size + this.#connecting < this.#maxSources) this.connectSome()
+  /** What this download gets from peer `id` now (bytes/s; 0 if it is not a source): the credit of upload turns. */
+  rateFrom (id: number): number {
+    const s = this.sources.get(id)
+    return s == null ? 0 : s.rate.rate()
+  }
+
+  /** A peer that may have the share; `reciprocal`: it opened a session with us (sourceLimit, as SwarmTransfer). */
+  addCandidate (id: number, reciprocal = false): void {
+    if (id === this.#self.id) return
+    const known = this.#candidates.get(id)
+    if (known != null) {
+      if (!reciprocal || known.reciprocal || !this.#reciprocity) return
+      known.reciprocal = true
+    } else {
+      if (this.#candidates.size >= this.#maxCandidates) return
+      this.#candidates.set(id, { attempts: 0, nextAttempt: 0, connecting: false, reciprocal: reciprocal && this.#reciprocity })
+    }
+    if (this.#running) this.connectSome()
   }
 
   connectSome (): void {
     const now = this.#net.now()
     for (const [id, c] of this.#candidates) {
-      if (this.sources.size + this.#connecting >= this.#maxSources) return
+      if (this.sources.size + this.#connecting >= this.#maxSources * RECIPROCAL_SOURCES_FACTOR) return
+      if (this.sources.size + this.#connecting >= sourceLimit(this.#maxSources, c)) continue
       if (c.connecting || this.sources.has(id) || c.nextAttempt > now) continue
       const peer = this.#net.peer(id)
       if (peer.state === 'gone') { this.#candidates.delete(id); continue }

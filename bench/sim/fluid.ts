@@ -12,6 +12,7 @@
 import { MiB } from './config.ts'
 import type { SimConfig } from './config.ts'
 import type { Peer, ServerSession } from './peer.ts'
+import type { UploadTurns } from '../../node-core/src/scheduler/upload-turns.ts'
 
 export type Sent = (s: ServerSession, index: number, at: number) => void
 
@@ -101,12 +102,15 @@ export class SharingFluid implements Fluid {
   readonly #at: (time: number, fn: () => void) => void
   readonly #now: () => number
   readonly #shares = new Map<Peer, Share>()
+  /** Upload turns per server (the real UploadTurns), or null: every session with a request queued shares the upload at once. */
+  readonly #turns: ((server: Peer) => UploadTurns) | null
 
-  constructor (chunkLength: (i: number) => number, sent: Sent, at: (time: number, fn: () => void) => void, now: () => number) {
+  constructor (chunkLength: (i: number) => number, sent: Sent, at: (time: number, fn: () => void) => void, now: () => number, turns: ((server: Peer) => UploadTurns) | null = null) {
     this.#chunkLength = chunkLength
     this.#sent = sent
     this.#at = at
     this.#now = now
+    this.#turns = turns
   }
 
   #share (server: Peer): Share {
@@ -126,7 +130,8 @@ export class SharingFluid implements Fluid {
     push(sh.heap, s)
   }
 
-  started (s: ServerSession): void {
+  /** The session's head chunk starts sending (it shares the upload from now on). */
+  #enter (s: ServerSession): void {
     const sh = this.#share(s.server)
     this.#advance(sh, s.server, this.#now())
     sh.k++
@@ -134,24 +139,55 @@ export class SharingFluid implements Fluid {
     this.#schedule(sh, s.server)
   }
 
-  headCancelled (s: ServerSession): void {
-    const sh = this.#share(s.server)
-    this.#advance(sh, s.server, this.#now())
-    if (s.queue.length > 0) this.#head(sh, s)
-    else { sh.k--; s.tag = Number.NaN }
-    this.#schedule(sh, s.server)
+  /** The session waits for its turn (or, without turns, starts at once). */
+  #queue (s: ServerSession): void {
+    if (this.#turns == null) { this.#enter(s); return }
+    const turns = this.#turns(s.server)
+    let granted = false // a free slot grants the turn inside wait()
+    const ticket = turns.wait(String(s.client.id), () => { granted = true; s.turn = null; this.#enter(s) })
+    if (!granted) s.turn = ticket
   }
 
-  closed (s: ServerSession): void {
-    if (Number.isNaN(s.tag)) return
+  /** The session stops sending (its head was sent, cancelled, or it closed): its turn ends. */
+  #left (s: ServerSession): void {
+    if (this.#turns != null) this.#turns(s.server).release()
+  }
+
+  started (s: ServerSession): void { this.#queue(s) }
+
+  headCancelled (s: ServerSession): void {
+    if (s.turn != null) { // waiting for its turn: nothing sent yet
+      if (s.queue.length === 0) { s.turn.cancel(); s.turn = null }
+      return
+    }
     const sh = this.#share(s.server)
     this.#advance(sh, s.server, this.#now())
+    this.#waste(sh, s)
     sh.k--
     s.tag = Number.NaN
     this.#schedule(sh, s.server)
+    this.#left(s)
+    if (s.queue.length > 0) this.#queue(s)
+  }
+
+  closed (s: ServerSession): void {
+    if (s.turn != null) { s.turn.cancel(); s.turn = null; return }
+    if (Number.isNaN(s.tag)) return
+    const sh = this.#share(s.server)
+    this.#advance(sh, s.server, this.#now())
+    this.#waste(sh, s)
+    sh.k--
+    s.tag = Number.NaN
+    this.#schedule(sh, s.server)
+    this.#left(s)
   }
 
   tick (): void {}
+
+  /** The bytes of a chunk sent so far and now thrown away (its request cancelled, or the session closed). */
+  #waste (sh: Share, s: ServerSession): void {
+    s.server.wasted += Math.max(0, this.#chunkLength(0) - (s.tag - sh.v))
+  }
 
   /** Wakes the server when its next head chunk is done. */
   #schedule (sh: Share, server: Peer): void {
@@ -164,14 +200,22 @@ export class SharingFluid implements Fluid {
 
   #complete (sh: Share, server: Peer, at: number): void {
     this.#advance(sh, server, at)
+    const done: ServerSession[] = []
     for (let s = top(sh.heap); s != null && s.tag <= sh.v + 1e-6; s = top(sh.heap)) {
       pop(sh.heap)
       const index = s.queue.shift()!
-      if (s.queue.length > 0) this.#head(sh, s)
-      else { sh.k--; s.tag = Number.NaN }
+      if (this.#turns == null && s.queue.length > 0) this.#head(sh, s)
+      else { sh.k--; s.tag = Number.NaN; done.push(s) }
       this.#sent(s, index, at)
     }
     this.#schedule(sh, server)
+    // With turns, each session sent one chunk in its turn: the slot goes to the next in line, and
+    // the session (if more is queued) waits for another turn, behind those already waiting.
+    for (const s of done) {
+      if (this.#turns == null) continue
+      this.#left(s)
+      if (s.queue.length > 0 && s.turn == null && Number.isNaN(s.tag) && s.server.serving.get(s.client.id) === s) this.#queue(s)
+    }
   }
 }
 

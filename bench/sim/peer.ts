@@ -1,6 +1,7 @@
 /** A simulated peer and the sessions it serves. */
 import type { Bitfield } from '../../node-core/src/storage/bitfield.ts'
 import type { SimDownloader } from './downloader.ts'
+import type { UploadTicket } from '../../node-core/src/scheduler/upload-turns.ts'
 import type { SeedingView } from '../../node-core/src/protocol/initial-seeding.ts'
 
 export type PeerState = 'pending' | 'downloading' | 'seeding' | 'gone'
@@ -30,6 +31,8 @@ export interface Peer {
   done: number
   /** Bytes uploaded (sent, duplicates included). */
   uploaded: number
+  /** Bytes sent of chunks never finished (cancelled, or the session closed part-way); sharing fluid only. */
+  wasted: number
   /** Bytes of verified chunks this peer got from the origin (the benchmark's origin figure). */
   fromOrigin: number
   /** Per tick: sum of the rates offered to this peer's downloads (scratch of the fluid model). */
@@ -49,10 +52,12 @@ export interface ServerSession {
   tag: number
   /** Sharing fluid: bumped whenever the head gets a new tag. */
   seq: number
+  /** Upload turns: its place in the server's line while it waits for a turn to send its head chunk, else null. */
+  turn: UploadTicket | null
   /** Initial seeding's view of this downloader, when the origin does it. */
   view: SeedingView | null
 }
 
 export function newPeer (init: Pick<Peer, 'id' | 'up' | 'down' | 'access' | 'origin' | 'freeRider' | 'arrival' | 'have'>): Peer {
-  return { ...init, state: 'pending', dl: null, serving: new Map(), swarm: new Set(), active: new Set(), done: Number.NaN, uploaded: 0, fromOrigin: 0, inOffer: 0 }
+  return { ...init, state: 'pending', dl: null, serving: new Map(), swarm: new Set(), active: new Set(), done: Number.NaN, uploaded: 0, wasted: 0, fromOrigin: 0, inOffer: 0 }
 }

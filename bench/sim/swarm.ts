@@ -11,6 +11,7 @@ import { Bitfield } from '../../node-core/src/storage/bitfield.ts'
 import { MAX_PEX_PEERS, MAX_SERVED_SESSIONS } from '../../node-core/src/protocol/constants.ts'
 import { introduceMembers } from '../../node-core/src/scheduler/peer-exchange.ts'
 import { Calendar, Msg } from './calendar.ts'
+import { UploadTurns } from '../../node-core/src/scheduler/upload-turns.ts'
 import { prng } from './config.ts'
 import type { SimConfig } from './config.ts'
 import { SimDownloader } from './downloader.ts'
@@ -43,8 +44,11 @@ export class Swarm implements Network {
   readonly origin: Peer
   readonly #fluid: Fluid
   readonly #seeding: OriginSeeding | null
+  readonly #turns = new Map<Peer, UploadTurns>()
   /** Finished peers still in the swarm (DHT provider records). */
   readonly #providers: number[] = []
+  /** Called once per virtual second, after the downloads' ticks (bench/sim/trace.ts). */
+  probe: ((swarm: Swarm) => void) | null = null
   #now = 0
   #completed = 0
   #departed = 0
@@ -73,10 +77,19 @@ export class Swarm implements Network {
     const sent = (s: ServerSession, index: number, at: number): void => { this.#sent(s, index, at) }
     this.#fluid = config.fluid === 'ticks'
       ? new TickedFluid(config, i => this.chunkLength(i), sent)
-      : new SharingFluid(i => this.chunkLength(i), sent, (at, fn) => { this.#cal.call(at, fn) }, () => this.#now)
+      : new SharingFluid(i => this.chunkLength(i), sent, (at, fn) => { this.#cal.call(at, fn) }, () => this.#now, config.uploadTurns ? server => this.#turnsOf(server) : null)
+  }
+
+  /** A server's upload turns (the real UploadTurns): tit for tat on what its own download gets from each peer. */
+  #turnsOf (server: Peer): UploadTurns {
+    let turns = this.#turns.get(server)
+    if (turns == null) this.#turns.set(server, turns = new UploadTurns({ credit: peer => server.dl?.rateFrom(Number(peer)) ?? 0 }))
+    return turns
   }
 
   now (): number { return this.#now }
+  /** Every peer, the origin first. */
+  get all (): readonly Peer[] { return this.#all }
   peer (id: number): Peer { return this.#all[id]! }
 
   chunkLength (index: number): number {
@@ -114,7 +127,7 @@ export class Swarm implements Network {
       if (this.config.busyPeers) for (const id of introduceMembers(server.swarm, client.id, MAX_PEX_PEERS, this.#random)) dl.addCandidate(id)
       return
     }
-    const session: ServerSession = { server, client, queue: [], progress: 0, offer: 0, tag: Number.NaN, seq: 0, view: null }
+    const session: ServerSession = { server, client, queue: [], progress: 0, offer: 0, tag: Number.NaN, seq: 0, turn: null, view: null }
     const shown = server.origin ? this.#seeding?.open(session, server.serving.size) ?? null : null
     const has = new Bitfield(this.chunkCount, (shown ?? server.have).bytes)
     server.serving.set(client.id, session)
@@ -144,7 +157,7 @@ export class Swarm implements Network {
   #peerJoined (server: Peer, client: Peer): void {
     if (server.swarm.has(client.id)) return
     server.swarm.add(client.id)
-    server.dl?.addCandidate(client.id)
+    server.dl?.addCandidate(client.id, true)
     this.#cal.call(this.#now + 0.5, () => {
       for (const s of server.serving.values()) if (s.client !== client) s.client.dl?.addCandidate(client.id)
     })
@@ -236,7 +249,7 @@ export class Swarm implements Network {
 
   #arrive (p: Peer): void {
     p.state = 'downloading'
-    p.dl = new SimDownloader(p, this, { chunkCount: this.chunkCount, chunkBytes: this.config.chunkBytes, maxSources: this.config.maxSources, maxCandidates: this.config.maxCandidates, seedSparing: this.config.seedSparing, random: this.#random })
+    p.dl = new SimDownloader(p, this, { chunkCount: this.chunkCount, chunkBytes: this.config.chunkBytes, maxSources: this.config.maxSources, maxCandidates: this.config.maxCandidates, seedSparing: this.config.seedSparing, reciprocity: this.config.reciprocity, random: this.#random })
     this.#lookup(p)
     this.#cal.call(this.#now + DISCOVERY_SECONDS, () => { this.#rediscover(p) })
   }
@@ -258,6 +271,7 @@ export class Swarm implements Network {
       if (slot % perSecond === 0) {
         for (const p of this.#all) p.dl?.tick()
         this.#seeding?.expire()
+        this.probe?.(this)
       }
       this.#cal.run(slot, (kind, to, from, index) => { this.#onMessage(kind, to, from, index) })
       if (this.#completed === n || this.#now >= this.config.maxSeconds) break

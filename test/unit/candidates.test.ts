@@ -2,7 +2,7 @@
 // judged afresh by each new transfer.
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { CandidateList, MAX_CANDIDATES, peerKey } from '../../node-core/src/scheduler/candidates.ts'
+import { CandidateList, MAX_CANDIDATES, RECIPROCAL_SOURCES_FACTOR, peerKey, sourceLimit } from '../../node-core/src/scheduler/candidates.ts'
 
 const ID = '12D3KooWHg2ndvC9ScpSrB9e2xiJXcxktuGCxB9jtYVV3tdJ5GYH'
 const at = (port: number, id = ID): string => `/ip4/127.0.0.1/tcp/${port}/p2p/${id}`
@@ -71,5 +71,22 @@ describe('candidate list', () => {
     Object.assign(c, { attempts: 4, nextAttempt: Date.now() + 60_000, dropped: true })
     list.judgeAfresh()
     assert.deepEqual([c.attempts, c.nextAttempt, c.dropped], [0, 0, false])
+  })
+
+  it('a peer that joined us is marked reciprocal (even if already known) and dialed past maxSources', () => {
+    const list = new CandidateList([fake(1)])
+    let added = 0
+    list.onAdded(() => { added++ })
+    assert.equal(list.get(fake(1))!.reciprocal, false)
+    assert.equal(sourceLimit(32, list.get(fake(1))!), 32)
+    assert.equal(list.add(fake(1), true), false) // known already: not new, but now reciprocal
+    assert.equal(list.get(fake(1))!.reciprocal, true)
+    assert.equal(added, 1, 'marking it reciprocal wakes the transfer to dial it')
+    assert.equal(sourceLimit(32, list.get(fake(1))!), 32 * RECIPROCAL_SOURCES_FACTOR)
+    assert.ok(RECIPROCAL_SOURCES_FACTOR > 1)
+    list.add(fake(2), true)
+    assert.equal(list.get(fake(2))!.reciprocal, true)
+    list.add(fake(2))
+    assert.equal(list.get(fake(2))!.reciprocal, true, 'a later plain mention does not unmark it')
   })
 })

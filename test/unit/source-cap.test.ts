@@ -56,4 +56,34 @@ describe('source cap', () => {
       await data.close()
     }
   })
+
+  it('dials a peer that downloads from us past the cap, up to twice it, and no plain candidate then', async () => {
+    const data = await PartialDownload.open(await shareIdOf(manifestBytes), manifestBytes, layout, await tempDir(), store)
+    const asked: string[] = []
+    const transfer = new SwarmTransfer({
+      data,
+      downloadLimit: new TokenBucket(0),
+      connect: (peer, signal) => new Promise<SourceSession>((_resolve, reject) => {
+        asked.push(peer)
+        signal.addEventListener('abort', () => { reject(signal.reason) }, { once: true })
+      })
+    })
+    for (let i = 0; i < 40; i++) transfer.addCandidate(`peer-${i}`)
+    transfer.start()
+    try {
+      assert.equal(asked.length, 32)
+      // peer-35 (known, not dialed) and two newcomers open sessions with us: dialed back at once.
+      transfer.addCandidate('peer-35', true)
+      transfer.addCandidate('joined-1', true)
+      transfer.addCandidate('joined-2', true)
+      const deadline = Date.now() + 30_000
+      while (asked.length < 35 && Date.now() < deadline) await delay(20)
+      assert.deepEqual(asked.slice(32).sort(), ['joined-1', 'joined-2', 'peer-35'])
+      await delay(100)
+      assert.equal(asked.length, 35, 'no plain candidate past the cap')
+    } finally {
+      transfer.stop()
+      await data.close()
+    }
+  })
 })

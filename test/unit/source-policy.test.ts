@@ -79,7 +79,7 @@ test('rankSources with no known rate ranks by load and failures, then id', () =>
   assert.deepEqual(rankSources([], MiB), [])
 })
 
-test('seedSparingLimit limits a seed to chunks only seeds hold while a partial source is connected', () => {
+test('seedSparingLimit limits a seed to chunks only seeds hold while seeds are no more than the partial sources', () => {
   const seed = { complete: true }
   const seed2 = { complete: true }
   const partial = { complete: false }
@@ -88,7 +88,10 @@ test('seedSparingLimit limits a seed to chunks only seeds hold while a partial s
   assert.equal(seedSparingLimit(seed, [seed], isSeed), Infinity)
   assert.equal(seedSparingLimit(seed, [seed, seed2], isSeed), Infinity)
   assert.equal(seedSparingLimit(seed, [seed, partial], isSeed), 1)
-  assert.equal(seedSparingLimit(seed, [seed, seed2, partial], isSeed), 2)
+  const partial2 = { complete: false }
+  assert.equal(seedSparingLimit(seed, [seed, seed2, partial, partial2], isSeed), 2)
+  // Seeds outnumber the partial sources (most of a crowd has finished): no sparing.
+  assert.equal(seedSparingLimit(seed, [seed, seed2, partial], isSeed), Infinity)
 })
 
 test('shouldDropSource after maxStrikes bad chunks', () => {

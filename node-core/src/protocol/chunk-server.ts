@@ -8,6 +8,7 @@ import { ordinaryServing } from './server/serving-policy.ts'
 import { ServerSession } from './server/session.ts'
 import type { ServingPolicy } from './server/serving-policy.ts'
 import type { TokenBucket } from '../bandwidth/token-bucket.ts'
+import { UploadTurns } from '../scheduler/upload-turns.ts'
 import type { ServedShare } from '../storage/served-share.ts'
 import type { Connection, Stream, StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
 import { SwarmdropError } from '../errors.ts'
@@ -36,6 +37,8 @@ export interface ChunkServerInit {
   peerHas? (shareId: string, peerId: string, index: number): boolean
   /** A peer opened a session for a share: it may be a source for us too. */
   onPeerJoined? (shareId: string, peerId: string): void
+  /** What `peerId` gives us now (bytes/s we download from it): whose upload turn comes first (scheduler/upload-turns.ts). */
+  credit? (peerId: string): number
   /** Sessions served at once (default MAX_SERVED_SESSIONS) and per peer (default MAX_SESSIONS_PER_PEER). */
   readonly maxSessions?: number
   readonly maxSessionsPerPeer?: number
@@ -67,11 +70,14 @@ export class ChunkServer {
   readonly #policies = new Map<string, ServingPolicy>()
   /** What each peer may still make us do: streams opened, messages sent (scheduler/peer-budget.ts). */
   readonly #budgets: PeerBudgets
+  /** Whole chunks sent in turn, a few at once, tit for tat (scheduler/upload-turns.ts). */
+  readonly #turns: UploadTurns
 
   constructor (components: ChunkServerComponents, init: ChunkServerInit) {
     this.#components = components
     this.#init = init
     this.#budgets = init.budgets ?? new PeerBudgets()
+    this.#turns = new UploadTurns({ credit: peerId => init.credit?.(peerId) ?? 0 })
     this.#admission = new SessionAdmission(init.maxSessions ?? MAX_SERVED_SESSIONS, init.maxSessionsPerPeer ?? MAX_SESSIONS_PER_PEER)
   }
 
@@ -146,6 +152,7 @@ export class ChunkServer {
     return {
       lookup: id => init.lookup(id),
       uploadLimit: init.uploadLimit,
+      uploadTurns: this.#turns,
       onUpload: (id, peer, bytes) => { init.onUpload?.(id, peer, bytes) },
       charge: kind => this.#charge(peerId, kind, connection),
       peerHas: (id, index) => init.peerHas?.(id, peerId, index) === true

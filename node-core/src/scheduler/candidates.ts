@@ -29,6 +29,23 @@ export function connectBackoffMs (attempts: number): number {
   return 1000 * 2 ** Math.min(attempts, 6)
 }
 
+/**
+ * Sources a download may hold, as a multiple of its `maxSources`, when the extra ones are peers
+ * that opened a session with us for the same share (we serve them; they download it too). Sessions
+ * go one way, from a downloader to a source, so with a plain cap a peer that many connect to never
+ * gets to download from them: in a simulated flash crowd of 1,000 the origin admitted 512 sessions,
+ * the 488 it refused connected to 32 admitted peers each, and no one ever asked them for a chunk
+ * (half the crowd's upload idle, docs/PERFORMANCE.md). Connecting back to the peers we serve, as a
+ * BitTorrent connection carries both directions, makes every downloader a source of those it
+ * downloads from.
+ */
+export const RECIPROCAL_SOURCES_FACTOR = 2
+
+/** Sources a download may hold before it dials `candidate`: `maxSources`, or more for a peer we serve. */
+export function sourceLimit (maxSources: number, candidate: { readonly reciprocal: boolean }): number {
+  return candidate.reciprocal ? maxSources * RECIPROCAL_SOURCES_FACTOR : maxSources
+}
+
 export interface Candidate {
   /** Peer ID. */
   readonly key: string
@@ -41,6 +58,8 @@ export interface Candidate {
   connecting: boolean
   /** Never asked again (it broke the protocol or sent bad chunks). */
   dropped: boolean
+  /** It opened a session with us for this share (it downloads it from us): dialed past maxSources (sourceLimit). */
+  reciprocal: boolean
 }
 
 export class CandidateList {
@@ -58,11 +77,12 @@ export class CandidateList {
    * restarted on another port or changed network is reached at its new address at once, and its
    * back-off is cleared); a bare peer ID adds the peer only. True if the peer is new.
    */
-  add (peer: string): boolean {
+  add (peer: string, reciprocal = false): boolean {
     const key = peerKey(peer)
     const full = peer.startsWith('/')
     const existing = this.#byKey.get(key)
     if (existing != null) {
+      if (reciprocal && !existing.reciprocal) { existing.reciprocal = true; for (const listener of this.#onAdded) listener() }
       if (!full || existing.addresses[0] === peer) return false
       const at = existing.addresses.indexOf(peer)
       if (at >= 0) existing.addresses.splice(at, 1)
@@ -74,7 +94,7 @@ export class CandidateList {
     }
     if (this.#byKey.size >= MAX_CANDIDATES && !this.#evictOne()) return false
     const addresses = full ? [peer] : []
-    this.#byKey.set(key, { key, addresses, get address () { return addresses[0] ?? key }, attempts: 0, nextAttempt: 0, connecting: false, dropped: false })
+    this.#byKey.set(key, { key, addresses, get address () { return addresses[0] ?? key }, attempts: 0, nextAttempt: 0, connecting: false, dropped: false, reciprocal })
     for (const listener of this.#onAdded) listener()
     return true
   }

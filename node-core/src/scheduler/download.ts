@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import { ProtocolError, SwarmdropError } from '../errors.ts'
 import { logger } from '../log/logger.ts'
 import { Bitfield } from '../storage/bitfield.ts'
-import { CandidateList, connectBackoffMs } from './candidates.ts'
+import { CandidateList, connectBackoffMs, sourceLimit } from './candidates.ts'
 import type { Candidate } from './candidates.ts'
 import { PiecePicker } from './piece-picker.ts'
 import { SourceTallies, newSource, snapshotOf } from './source-state.ts'
@@ -116,9 +116,9 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
   /** Chunks first..last are fetched first, in order (a file being played; PiecePicker.focus); null ends it. */
   focus (range: { first: number, last: number } | null): void { this.#picker.focus(range); if (range != null) this.#fillAll() }
 
-  /** A peer that may have the share: from a link hint, `--peer`, peer exchange, or one that asked us for it. */
-  addCandidate (peer: string): void {
-    this.#candidates.add(peer)
+  /** A peer that may have the share: from a link hint, `--peer`, peer exchange, or one that asked us for it (`reciprocal`: see sourceLimit). */
+  addCandidate (peer: string, reciprocal = false): void {
+    this.#candidates.add(peer, reciprocal)
   }
 
   /** Every peer that had a session in this download (connected now or not), with its tally: the bytes sum to those verified in this process. */
@@ -144,7 +144,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     // LAN peers first (dialed before others, as they are faster), in two passes rather than a sort.
     const lanFirst = [...[...this.#candidates.values()].filter(isLan), ...[...this.#candidates.values()].filter(c => !isLan(c))]
     for (const c of lanFirst) {
-      if (this.#sources.size + connecting >= max) return
+      if (this.#sources.size + connecting >= sourceLimit(max, c)) continue
       // A peer scored down (peer-score.ts) is not dialed until its penalty fades.
       if (c.dropped || c.connecting || this.#sources.has(c.key) || c.nextAttempt > now || this.#init.judge?.banned(c.key) === true) continue
       c.connecting = true

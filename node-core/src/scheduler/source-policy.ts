@@ -102,22 +102,26 @@ export function rankSources (sources: readonly SourceLoad[], chunkSize: number):
 }
 
 /**
- * Seed sparing: while at least one connected source is not a seed, a seed (a source with every
- * chunk, typically the origin, whose upload is what a swarm is short of) is asked only for
- * chunks held by seeds alone, i.e. with availability at most the number of seeds. Chunks other
- * peers have come from them; a seed's upload goes to chunks nobody else can give. Returns the
- * availability limit for the piece picker when picking for `source` (Infinity: no limit); the
- * picker lifts it for duplicates in the true endgame (PiecePicker.pick).
+ * Seed sparing: while seeds are scarce among the connected sources (no more of them than of
+ * sources that are not seeds), a seed (a source with every chunk, typically the origin, whose
+ * upload is what a swarm is short of) is asked only for chunks held by seeds alone, i.e. with
+ * availability at most the number of seeds. Chunks other peers have come from them; a seed's
+ * upload goes to chunks nobody else can give. Once seeds outnumber the others (the end of a flash
+ * crowd, when most peers have finished and stay), they are asked for anything: sparing them then
+ * left hundreds of finished peers idle while the last downloaders waited on the few still
+ * downloading (the simulator's tail, docs/PERFORMANCE.md). Returns the availability limit for the
+ * piece picker when picking for `source` (Infinity: no limit); the picker lifts it for duplicates
+ * in the true endgame (PiecePicker.pick).
  */
 export function seedSparingLimit<S> (source: S, sources: Iterable<S>, isSeed: (s: S) => boolean): number {
   if (!isSeed(source)) return Infinity
   let seeds = 0
-  let partial = false
+  let partial = 0
   for (const s of sources) {
     if (isSeed(s)) seeds++
-    else partial = true
+    else partial++
   }
-  return partial ? seeds : Infinity
+  return partial > 0 && seeds <= partial ? seeds : Infinity
 }
 
 /** Strike policy for bad chunks: a source is dropped after `maxStrikes` (default 2) chunks that fail verification. */

@@ -116,8 +116,9 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
     if (this.#transfer?.running === true) this.#transfer.focus(range)
   }
 
-  addCandidate (peer: string): void {
-    this.#candidates.add(peer)
+  /** A peer that may have the share; `reciprocal`: it opened a session with us for it (candidates.ts, sourceLimit). */
+  addCandidate (peer: string, reciprocal = false): void {
+    this.#candidates.add(peer, reciprocal)
   }
 
   /** Whether `peerId` is a connected source known to have chunk `index`. */

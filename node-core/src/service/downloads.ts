@@ -125,10 +125,10 @@ export class Downloads {
     }
   }
 
-  /** A peer opened a session with us for a share we are downloading: it may have chunks of it too. */
+  /** A peer opened a session with us for a share we are downloading: it may have chunks of it too, and is dialed back past maxSources (sourceLimit). */
   peerJoined (shareId: string, peerId: string): void {
     const job = this.#jobs.get(shareId)
-    if (job != null && job.state !== 'complete') job.addCandidate(peerId)
+    if (job != null && job.state !== 'complete') job.addCandidate(peerId, true)
   }
 
   /** Bytes per second received from each peer, over every running download. */

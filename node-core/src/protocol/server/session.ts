@@ -10,6 +10,7 @@ import { decodeClientMessage, encodeBlock, encodeMessage } from '../messages.ts'
 import { HaveBatch } from './have-batch.ts'
 import type { ServingPolicy, SessionLink, SessionPolicy } from './serving-policy.ts'
 import type { TokenBucket } from '../../bandwidth/token-bucket.ts'
+import type { UploadTurns } from '../../scheduler/upload-turns.ts'
 import type { ServedShare } from '../../storage/served-share.ts'
 import type { FramedStream } from '../framing.ts'
 import type { Uint8ArrayList } from 'uint8arraylist'
@@ -24,6 +25,8 @@ export interface SessionContext {
   /** The share as served now, by ID. */
   lookup (shareId: string): ServedShare | undefined
   readonly uploadLimit: TokenBucket
+  /** Upload turns shared by every session (scheduler/upload-turns.ts); none: every session sends at once. */
+  readonly uploadTurns?: UploadTurns
   onUpload? (shareId: string, peerId: string, bytes: number): void
   /** Charges a message to the peer's budget (scheduler/peer-budget.ts); `over` has already closed its connection. */
   charge? (kind: BudgetKind): Verdict
@@ -196,18 +199,28 @@ export class ServerSession implements SessionLink {
         await this.send({ t: 'error', code: 'unavailable', index, message: (err as Error).message.slice(0, 200) })
         continue
       }
+      const turns = this.#context.uploadTurns
+      let turn = false
       try {
-        // Cancelled while it waits for budget (the downloader got the chunk from another source in
-        // the endgame, or gave up waiting), or the session ended: never sent, and the budget goes
-        // to the next chunk. A capped seed keeps a crowd's requests waiting about a second.
+        // Cancelled while it waits for its turn or for budget (the downloader got the chunk from
+        // another source in the endgame, or gave up waiting), or the session ended: never sent,
+        // and the turn and budget go to the next chunk. A capped seed keeps a crowd's requests
+        // waiting about a second.
+        await turns?.take(this.peerId, sending.cancel.signal)
+        turn = turns != null
         await this.#context.uploadLimit.take(data.length, sending.cancel.signal)
       } catch (err) {
+        if (turn) turns!.release()
         if (!sending.cancel.signal.aborted) log.error('upload budget for chunk %d to %s failed: %s', index, this.peerId, err)
         continue
       } finally {
         this.#sending = null
       }
-      await this.#write([encodeBlock(index, data)])
+      try {
+        await this.#write([encodeBlock(index, data)])
+      } finally {
+        if (turn) turns!.release()
+      }
       if (log.enabled) log.trace('sent chunk %d of %s to %s', index, shareId, this.peerId)
       this.#policy.sent(index)
       this.#context.onUpload?.(shareId, this.peerId, data.length)
