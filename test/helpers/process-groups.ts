@@ -8,13 +8,37 @@ import { spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import type { ChildProcess, SpawnOptions } from 'node:child_process'
 
-/** Process group IDs (the leaders' PIDs). Kept after a leader exits: its descendants may live on. */
-const groups = new Set<number>()
+/**
+ * Process group IDs (the leaders' PIDs), with each leader's start time (null if it could not be
+ * read). Kept after a leader exits: its descendants may live on.
+ */
+const groups = new Map<number, string | null>()
+
+/** A process's start time since boot (field 22 of /proc/PID/stat), or null when it is gone. */
+function startTime (pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null
+  } catch { return null }
+}
+
+/**
+ * Whether the PID of one of our group leaders now belongs to another process (the leader is gone
+ * and the PID was given out again, which pid_max 32768 makes common): Linux never reuses a PID that
+ * is still a live group's ID, so that group has no member left, and killing "its" group or tree
+ * would kill a stranger, such as another test file's node when test files run side by side.
+ */
+function reused (pid: number): boolean {
+  const recorded = groups.get(pid)
+  if (recorded == null) return false
+  const now = startTime(pid)
+  return now != null && now !== recorded
+}
 
 /** `spawn` with the child as the leader of a new process group, killed with this process. */
 export function spawnInGroup (command: string, args: readonly string[], options: SpawnOptions = {}): ChildProcess {
   const child = spawn(command, args, { ...options, detached: true })
-  if (child.pid !== undefined) groups.add(child.pid)
+  if (child.pid !== undefined) groups.set(child.pid, startTime(child.pid))
   return child
 }
 
@@ -46,7 +70,8 @@ function descendantsOf (roots: Iterable<number>): number[] {
 }
 
 /** SIGKILLs the groups led by `leaders` and every descendant of theirs, wherever its group. */
-function killTrees (leaders: readonly number[]): void {
+function killTrees (all: readonly number[]): void {
+  const leaders = all.filter(pid => !reused(pid))
   const descendants = descendantsOf(leaders)
   for (const pgid of leaders) {
     try { process.kill(-pgid, 'SIGKILL') } catch { /* the group is gone */ }
@@ -73,7 +98,7 @@ export function onExitOrInterrupt (cleanup: () => void): () => void {
 }
 
 function cleanUp (): void {
-  killTrees([...groups])
+  killTrees([...groups.keys()])
   groups.clear()
   for (const cleanup of [...cleanups]) {
     cleanups.delete(cleanup)
