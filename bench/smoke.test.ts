@@ -13,7 +13,7 @@ import { killGroup, spawnInGroup } from '../test/helpers/process-groups.ts'
 import type { ScenarioResult } from './lib/result.ts'
 
 const RUN = fileURLToPath(new URL('./run.ts', import.meta.url))
-const IDS = ['one-to-one', 'capped-seeders', 'share-creation', 'latency', 'small-files', 'flash-crowd-uncapped', 'peak-memory', 'flash-crowd']
+const IDS = ['one-to-one', 'capped-seeders', 'share-creation', 'latency', 'play-start', 'small-files', 'flash-crowd-uncapped', 'peak-memory', 'flash-crowd']
 
 it('runs every benchmark scenario in quick mode and writes its figures', { timeout: 600_000 }, async () => {
   const out = await mkdtemp(join(tmpdir(), 'swarmdrop-bench-smoke-'))
