@@ -22,8 +22,9 @@
  * Prints one JSON line { event: 'listening', peerId, addresses, shareId, shareIds: { case: id } }, then one line
  * { event: 'session' } per accepted HELLO and { event: 'request', index } per REQUEST it gets; a
  * flood as a downloader ends with { event: 'leech-flood-ended', target, reason: 'closed' | 'bound',
- * streams, messages } (closed: the target cut it off; bound: it sent all it would), then one
- * { event: 'redial', target, ok } for a dial to the target after it.
+ * streams, messages } (closed: the target cut it off; bound: it sent all it would; `dial failed …`:
+ * the target was never reached), then one { event: 'redial', target, ok } for a dial to the target
+ * after it.
  */
 import * as dagCbor from '@ipld/dag-cbor'
 import { generateKeyPair } from '@libp2p/crypto/keys'
@@ -176,6 +177,7 @@ async function flood (framed: FramedStream): Promise<void> {
   for (let i = 0; open; i++) {
     const peers = Array.from({ length: 32 }, (_, k) => fakePeers[(i * 32 + k) % fakePeers.length]!)
     try {
+      if (i % YIELD_EVERY === 0) await yieldToEventLoop()
       await framed.send(encodeMessage({ t: 'peers', peers }))
       await framed.send(encodeMessage({ t: 'have', index: i % layout.chunkCount }))
       await framed.send(encodeMessage({ t: 'error', code: 'busy', index: (i * 7) % layout.chunkCount }))
@@ -184,24 +186,44 @@ async function flood (framed: FramedStream): Promise<void> {
   await reader
 }
 
+/**
+ * Iterations of a send loop between turns of the event loop. A send that does not have to wait for
+ * the stream to drain resolves on the microtask queue: a loop of them (on a stream the other side
+ * dropped, whose writes are discarded) would starve timers and I/O, and with them the reader that
+ * ends the loop and every line this process prints.
+ */
+const YIELD_EVERY = 16
+const yieldToEventLoop = async (): Promise<void> => { await new Promise(resolve => setImmediate(resolve)) }
+
 /** Peers flooded back already (one flood per peer). */
 const floodedBack = new Set<string>()
 /** Most streams and messages one flood as a downloader sends: far past every budget, so only a defence ends it early. */
 const LEECH_MAX_STREAMS = 5000
 const LEECH_MAX_MESSAGES = 200_000
+/** Most sessions one flood opens for its messages (one is refused while the target does not serve the share yet, 100 ms apart). */
+const LEECH_MAX_SESSIONS = 600
 
 /**
  * Floods a seeder as a downloader would, over `connection`: opens chunk-protocol streams in a loop
- * (HELLO, then reset), and on one session floods MANIFEST, REQUEST past the end, REQUEST of chunk
- * 0 (past the queue: `busy`), HELLO again and CANCEL (those of --leech), reading and discarding every answer. Ends when
- * the connection is closed (`closed`) or both bounds are reached (`bound`), then dials the target
- * again to see whether it lets us back in.
+ * (HELLO, then reset), and on a session (opened again while refused or reset) floods MANIFEST,
+ * REQUEST past the end, REQUEST of chunk 0 (past the queue: `busy`), HELLO again and CANCEL (those
+ * of --leech), reading and discarding every answer. Ends when the target closes the connection or
+ * its muxer (`closed`) or both bounds are reached (`bound`), then dials the target again to see
+ * whether it lets us back in.
  */
 async function leechFlood (connection: Connection, target: string): Promise<void> {
   let streams = 0
   let messages = 0
+  /** The target closed the connection's muxer (libp2p can still report the connection `open` for a while then). */
+  let cutOff = false
+  const isClosed = (err: unknown): boolean => {
+    if ((err as Error | undefined)?.name === 'ConnectionClosedError') cutOff = true
+    return cutOff
+  }
+  /** Why streams failed to open, with counts. */
+  const streamErrors: Record<string, number> = {}
   const streamLoop = async (): Promise<void> => {
-    while (leechKinds.has('streams') && streams < LEECH_MAX_STREAMS && connection.status === 'open') {
+    while (leechKinds.has('streams') && streams < LEECH_MAX_STREAMS && connection.status === 'open' && !cutOff) {
       streams++
       try {
         // A stream the target resets (throttled) fails here: the next one is opened all the same.
@@ -209,21 +231,36 @@ async function leechFlood (connection: Connection, target: string): Promise<void
         const f = new FramedStream(s, MAX_SERVER_MESSAGE_BYTES)
         await f.send(encodeMessage({ t: 'hello', share: shareId }))
         s.abort(new Error('flood'))
-      } catch { continue }
+      } catch (err) {
+        const name = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
+        streamErrors[name] = (streamErrors[name] ?? 0) + 1
+        if (isClosed(err)) break
+      }
     }
   }
   const sessionLoop = async (): Promise<void> => {
     const kinds = [...leechKinds].filter(k => k !== 'streams')
-    while (kinds.length > 0 && messages < LEECH_MAX_MESSAGES && connection.status === 'open') {
-      const s = await connection.newStream(CHUNK_PROTOCOL)
+    for (let attempt = 0; kinds.length > 0 && messages < LEECH_MAX_MESSAGES && attempt < LEECH_MAX_SESSIONS && connection.status === 'open' && !cutOff; attempt++) {
+      // A session refused (not served yet), reset or dropped is opened again while the connection lasts.
+      const closed = await leechSession(kinds).then(() => false, async (err: unknown) => {
+        await new Promise(resolve => setTimeout(resolve, 100))
+        return isClosed(err)
+      })
+      if (closed) break
+    }
+  }
+  const leechSession = async (kinds: string[]): Promise<void> => {
+    const s = await connection.newStream(CHUNK_PROTOCOL)
+    try {
       const f = new FramedStream(s, MAX_SERVER_MESSAGE_BYTES)
       const frames = f.frameLists()
       await f.send(encodeMessage({ t: 'hello', share: shareId }))
       const first = await frames.next()
-      if (first.done === true || decodeServerMessage(first.value).t !== 'welcome') { s.abort(new Error('refused')); continue } // not served yet: again
+      if (first.done === true || decodeServerMessage(first.value).t !== 'welcome') throw new Error('refused')
       const drain = (async () => { for await (const frame of frames) void frame })().catch(() => {})
       const chunks = layout.chunkCount
       for (let i = 0; messages < LEECH_MAX_MESSAGES; i++) {
+        if (i % YIELD_EVERY === 0) await yieldToEventLoop()
         for (const kind of kinds) {
           if (kind === 'manifest') await f.send(encodeMessage({ t: 'manifest', offset: 0 }))
           if (kind === 'requests') {
@@ -237,11 +274,14 @@ async function leechFlood (connection: Connection, target: string): Promise<void
       }
       await f.close()
       await drain
+    } catch (err) {
+      s.abort(err as Error)
+      throw err
     }
   }
   await Promise.all([streamLoop().catch(() => {}), sessionLoop().catch(() => {})])
-  const reason = connection.status === 'open' ? 'bound' : 'closed'
-  print({ event: 'leech-flood-ended', target, reason, streams, messages })
+  const reason = connection.status === 'open' && !cutOff ? 'bound' : 'closed'
+  print({ event: 'leech-flood-ended', target, reason, streams, messages, streamErrors })
   const ok = await node.dialProtocol(connection.remotePeer, CHUNK_PROTOCOL, { signal: AbortSignal.timeout(10_000) }).then(s => { s.abort(new Error('done')); return true }, () => false)
   print({ event: 'redial', target, ok })
 }
@@ -288,9 +328,27 @@ async function serveHostile (stream: Stream, connection: Connection): Promise<vo
   await framed.close()
 }
 
-for (const target of values.target ?? []) {
-  node.dial(multiaddr(target)).then(connection => leechFlood(connection, target), (err: unknown) => { print({ event: 'leech-flood-ended', target, reason: `dial failed: ${String(err)}`, streams: 0, messages: 0 }) })
+/** Dial attempts a flood makes before it gives up on its target (a seeder already under other floods can miss a handshake's deadline). */
+const LEECH_DIAL_ATTEMPTS = 10
+
+/** Dials `target` (again, 1 s apart, up to LEECH_DIAL_ATTEMPTS times) and floods it; a target never reached ends the flood with `dial failed`. */
+async function leechTarget (target: string): Promise<void> {
+  let error: unknown
+  for (let attempt = 0; attempt < LEECH_DIAL_ATTEMPTS; attempt++) {
+    if (attempt > 0) await new Promise(resolve => setTimeout(resolve, 1000))
+    try {
+      const connection = await node.dial(multiaddr(target))
+      await leechFlood(connection, target)
+      return
+    } catch (err) {
+      error = err
+    }
+  }
+  print({ event: 'leech-flood-ended', target, reason: `dial failed ${LEECH_DIAL_ATTEMPTS} times: ${String(error)}`, streams: 0, messages: 0 })
+  print({ event: 'redial', target, ok: false })
 }
+
+for (const target of values.target ?? []) void leechTarget(target)
 
 print({ event: 'listening', peerId: node.peerId.toString(), addresses: node.getMultiaddrs().map(String), shareId, shareIds: Object.fromEntries([...evil].map(([id, e]) => [e.name, id])) })
 process.on('SIGTERM', () => { void Promise.resolve(node.stop()).finally(() => process.exit(0)) })

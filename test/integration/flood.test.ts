@@ -92,7 +92,7 @@ describe('a source that floods every message type', { timeout: 300_000 }, () => 
         const ended = await f.p.event('leech-flood-ended')
         const redial = await f.p.event('redial')
         const who = f.target === getAt ? 'downloader' : 'seeder'
-        t.diagnostic(`${f.kind} at the ${who}: ${ended.reason as string} after ${ended.streams as number} streams, ${ended.messages as number} messages; let back in: ${String(redial.ok)}`)
+        t.diagnostic(`${f.kind} at the ${who}: ${ended.reason as string} after ${ended.streams as number} streams, ${ended.messages as number} messages; let back in: ${String(redial.ok)}; streams refused: ${JSON.stringify(ended.streamErrors ?? {})}`)
         assert.equal(ended.reason, 'closed', `the ${who} cut the ${f.kind} flood off before its bound`)
         assert.equal(redial.ok, false, `the ${who} does not let the ${f.kind} flooder back in`)
       }
