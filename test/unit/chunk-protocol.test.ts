@@ -11,7 +11,9 @@ import { ManifestLayout } from '../../node-core/src/manifest/layout.ts'
 import { createSwarmNode } from '../../node-core/src/net/node.ts'
 import { SourceSession } from '../../node-core/src/protocol/chunk-client.ts'
 import { ChunkServer } from '../../node-core/src/protocol/chunk-server.ts'
-import { CHUNK_PROTOCOL, MANIFEST_PIECE_BYTES } from '../../node-core/src/protocol/constants.ts'
+import { CHUNK_PROTOCOL, MANIFEST_PIECE_BYTES, MAX_CLIENT_MESSAGE_BYTES } from '../../node-core/src/protocol/constants.ts'
+import { FramedStream } from '../../node-core/src/protocol/framing.ts'
+import { decodeClientMessage, encodeMessage } from '../../node-core/src/protocol/messages.ts'
 import { Bitfield } from '../../node-core/src/storage/bitfield.ts'
 import type { SwarmNode } from '../../node-core/src/net/node.ts'
 import { dialUntilOpen } from '../helpers/dial.ts'
@@ -120,6 +122,27 @@ describe('chunk-exchange protocol', () => {
     const refill = setInterval(() => { while (next < 512 && next - got < 32) s.request(next++) }, 1)
     await done.finally(() => { clearInterval(refill) })
     s.close()
+  })
+
+  it('ends a session whose peer welcomes us with a manifest size and never sends a piece of it', { timeout: 20_000 }, async () => {
+    // A peer that says it has the share and then stays silent (the hostile flooder of the
+    // integration tests does this while flooding PEERS): the manifest fetch must move on.
+    const SILENT = '/swarmdrop-test/silent-manifest/1'
+    await server.handle(SILENT, async (stream) => {
+      const framed = new FramedStream(stream, MAX_CLIENT_MESSAGE_BYTES)
+      for await (const frame of framed.frames()) {
+        if (decodeClientMessage(frame).t === 'hello') await framed.send(encodeMessage({ t: 'welcome', manifestSize: manifestBytes.length, have: new Bitfield(CHUNKS).bytes, peers: [] }))
+      }
+    })
+    try {
+      const stream = await dialUntilOpen(client, server.getMultiaddrs()[0]!, SILENT)
+      const s = await SourceSession.open(stream, server.peerId.toString(), shareId)
+      s.start({ onBlock () {}, onHave () {}, onPeers () {}, onError () {}, onClose () {} })
+      await assert.rejects(s.fetchManifest(300), { code: 'unreachable', message: /no manifest piece within 0.3 s/ })
+      assert.equal(s.closed, true, 'the session is over: the download asks another peer')
+    } finally {
+      await server.unhandle(SILENT)
+    }
   })
 
   it('refuses a share it does not have', async () => {

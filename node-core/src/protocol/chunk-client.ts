@@ -2,7 +2,7 @@ import { ProtocolError, SwarmdropError } from '../errors.ts'
 import { logger } from '../log/logger.ts'
 import { terminalText } from '../text/peer-text.ts'
 import { MANIFEST_LIMITS } from '../manifest/limits.ts'
-import { HANDSHAKE_TIMEOUT_MS, MAX_SERVER_MESSAGE_BYTES } from './constants.ts'
+import { HANDSHAKE_TIMEOUT_MS, MANIFEST_PIECE_TIMEOUT_MS, MAX_SERVER_MESSAGE_BYTES } from './constants.ts'
 import { FramedStream } from './framing.ts'
 import { decodeServerMessage, encodeMessage } from './messages.ts'
 import type { ChunkBytes } from '../storage/file-handles.ts'
@@ -129,14 +129,22 @@ export class SourceSession {
 
   get closed (): boolean { return this.#closed }
 
-  /** Fetches the manifest in pieces (requires `start`). The caller checks the bytes against the share ID. */
-  async fetchManifest (): Promise<Uint8Array> {
+  /**
+   * Fetches the manifest in pieces (requires `start`). The caller checks the bytes against the
+   * share ID. A piece not received within `pieceTimeoutMs` ends the session (`unreachable`).
+   */
+  async fetchManifest (pieceTimeoutMs = MANIFEST_PIECE_TIMEOUT_MS): Promise<Uint8Array> {
     const out = new Uint8Array(this.manifestSize)
     let offset = 0
     while (offset < out.length) {
       const piece = await new Promise<Uint8Array>((resolve, reject) => {
-        this.#manifestWaiter = { offset, resolve, reject }
-        this.#framed.send(encodeMessage({ t: 'manifest', offset })).catch(reject)
+        const timer = setTimeout(() => { this.#finish(new SwarmdropError('unreachable', `no manifest piece within ${pieceTimeoutMs / 1000} s`)) }, pieceTimeoutMs)
+        this.#manifestWaiter = {
+          offset,
+          resolve: data => { clearTimeout(timer); resolve(data) },
+          reject: err => { clearTimeout(timer); reject(err) }
+        }
+        this.#framed.send(encodeMessage({ t: 'manifest', offset })).catch((err: unknown) => { clearTimeout(timer); reject(err as Error) })
       })
       if (piece.length === 0 || offset + piece.length > out.length) throw new ProtocolError('manifest piece has a bad length')
       out.set(piece, offset)

@@ -20,6 +20,12 @@ export const MAX_PEX_PEERS = 32
 /** Time to receive HELLO (server) or WELCOME (client). */
 export const HANDSHAKE_TIMEOUT_MS = 10_000
 /**
+ * Time to receive each manifest piece asked for. Past it the session ends and the download asks
+ * another peer: a peer that welcomed us with a manifest size and never sends it would otherwise
+ * hold the download before its first chunk for as long as it kept the stream open.
+ */
+export const MANIFEST_PIECE_TIMEOUT_MS = 15_000
+/**
  * Longest a server holds WELCOME back for the swarm's addresses (peer exchange); addresses not
  * ready by then follow in a PEERS message. Reading them is a peer-store read per peer, and in a
  * crowd of 16 on 2 cores that took a median 9 s, past the downloader's HANDSHAKE_TIMEOUT_MS.

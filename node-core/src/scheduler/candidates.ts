@@ -19,6 +19,9 @@ const MAX_ADDRESSES = 8
  */
 export const MAX_CANDIDATES = 500
 
+/** Peer-exchange addresses taken from one session, in the manifest fetch or the transfer (more than an honest swarm sends). */
+export const MAX_PEERS_PER_SOURCE = 256
+
 /**
  * Back-off between connection attempts to a candidate: 2, 4, 8 … s, then every 64 s for as long as
  * the download runs. A candidate is never given up for failing to connect: on a loaded machine or

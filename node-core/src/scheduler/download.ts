@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import { ProtocolError, SwarmdropError } from '../errors.ts'
 import { logger } from '../log/logger.ts'
 import { Bitfield } from '../storage/bitfield.ts'
-import { CandidateList, connectBackoffMs, sourceLimit } from './candidates.ts'
+import { CandidateList, MAX_PEERS_PER_SOURCE, connectBackoffMs, sourceLimit } from './candidates.ts'
 import type { Candidate } from './candidates.ts'
 import { PiecePicker } from './piece-picker.ts'
 import { SourceTallies, newSource, snapshotOf } from './source-state.ts'
@@ -42,8 +42,6 @@ export interface SwarmTransferInit {
 const log = logger('swarmdrop:transfer')
 
 const TICK_MS = 1000
-/** Peer-exchange addresses taken from one source's session (more than an honest swarm sends). */
-const MAX_PEERS_PER_SOURCE = 256
 const MIN_REQUEST_TIMEOUT_MS = 15_000
 
 /**

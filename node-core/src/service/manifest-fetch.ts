@@ -2,6 +2,7 @@ import { InvalidManifestError, ProtocolError, SwarmdropError } from '../errors.t
 import { logger } from '../log/logger.ts'
 import { decodeManifest } from '../manifest/codec.ts'
 import { SessionRefusedError } from '../protocol/chunk-client.ts'
+import { MAX_PEERS_PER_SOURCE } from '../scheduler/candidates.ts'
 import type { Manifest } from '../manifest/types.ts'
 import type { SourceSession } from '../protocol/chunk-client.ts'
 import type { CandidateList } from '../scheduler/candidates.ts'
@@ -32,9 +33,14 @@ export async function fetchManifest (job: ManifestFetch): Promise<{ bytes: Uint8
       let session: SourceSession | null = null
       try {
         session = await ctx.connect(address, shareId, AbortSignal.any([signal, AbortSignal.timeout(15_000)]))
-        // Each list taken last first: a peer's first address listed (its best) is dialed first.
-        session.start({ onBlock () {}, onHave () {}, onPeers: peers => { for (const p of [...peers].reverse()) addCandidate(p) }, onError () {}, onClose () {} })
-        for (const p of [...session.initialPeers].reverse()) addCandidate(p)
+        // Each list taken last first: a peer's first address listed (its best) is dialed first. At
+        // most MAX_PEERS_PER_SOURCE from one session: a peer flooding PEERS costs itself, not us.
+        let peersTaken = 0
+        const takePeers = (peers: readonly string[]): void => {
+          for (const p of [...peers].reverse()) if (peersTaken++ < MAX_PEERS_PER_SOURCE) addCandidate(p)
+        }
+        session.start({ onBlock () {}, onHave () {}, onPeers: takePeers, onError () {}, onClose () {} })
+        takePeers(session.initialPeers)
         const bytes = await session.fetchManifest()
         return { bytes, manifest: await decodeManifest(bytes, shareId) }
       } catch (err) {
