@@ -1,7 +1,8 @@
 /**
  * The rotating log file on a real disk: rotation by size keeps the right number of files, each
  * under the limit, with every line of the last files present once and in order; `close()` writes
- * what was queued; a process that calls `process.exit()` right after logging loses no line.
+ * what was queued; a process that calls `process.exit()` right after logging, or while `close()`
+ * is still writing, loses no line.
  */
 import { after, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
@@ -74,26 +75,34 @@ describe('LogFile', () => {
     assert.deepEqual(await loggedNumbers(join(profile, 'logs'), 'swarmdrop:test-backlog'), [7])
   })
 
-  it('loses no line when the process exits with process.exit() right after logging', async () => {
-    const dir = await tempDir()
-    const script = join(dir, 'exit-now.ts')
-    const moduleUrl = (path: string): string => new URL(`../../node-core/src/log/${path}`, import.meta.url).href
-    await writeFile(script, [
-      `import { LogFile } from '${moduleUrl('log-file.ts')}'`,
-      `import { logger } from '${moduleUrl('logger.ts')}'`,
-      `await LogFile.open(${JSON.stringify(join(dir, 'logs'))}, { maxBytes: 1 << 20, backlog: false })`,
-      "const log = logger('swarmdrop:test-exit')",
-      "for (let i = 0; i < 5000; i++) log.info('line %d', i)",
-      'process.exit(3)'
-    ].join('\n'))
-    const child = spawn(process.execPath, [script], { stdio: ['ignore', 'ignore', 'pipe'] })
-    let stderr = ''
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d })
-    const code = await new Promise(resolve => child.on('exit', resolve))
-    assert.equal(code, 3, stderr)
-    const numbers = await loggedNumbers(join(dir, 'logs'), 'swarmdrop:test-exit')
-    assert.equal(numbers.length, 5000)
-    assert.deepEqual(new Set(numbers).size, 5000)
-  })
+  for (const [what, closing] of [['right after logging', ''], ['while close() is still writing', 'void file.close()']] as const) {
+    it(`loses no line when the process exits with process.exit() ${what}`, async () => {
+      await exitsAfterLogging(closing)
+    })
+  }
 })
+
+/** Runs a process that logs 5000 lines, runs `closing`, then calls process.exit(3); every line must be in the files. */
+async function exitsAfterLogging (closing: string): Promise<void> {
+  const dir = await tempDir()
+  const script = join(dir, 'exit-now.ts')
+  const moduleUrl = (path: string): string => new URL(`../../node-core/src/log/${path}`, import.meta.url).href
+  await writeFile(script, [
+    `import { LogFile } from '${moduleUrl('log-file.ts')}'`,
+    `import { logger } from '${moduleUrl('logger.ts')}'`,
+    `const file = await LogFile.open(${JSON.stringify(join(dir, 'logs'))}, { maxBytes: 1 << 20, backlog: false })`,
+    "const log = logger('swarmdrop:test-exit')",
+    "for (let i = 0; i < 5000; i++) log.info('line %d', i)",
+    closing,
+    'process.exit(3)'
+  ].join('\n'))
+  const child = spawn(process.execPath, [script], { stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d })
+  const code = await new Promise(resolve => child.on('exit', resolve))
+  assert.equal(code, 3, stderr)
+  const numbers = await loggedNumbers(join(dir, 'logs'), 'swarmdrop:test-exit')
+  assert.equal(numbers.length, 5000)
+  assert.deepEqual(new Set(numbers).size, 5000)
+}
 

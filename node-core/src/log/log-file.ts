@@ -47,7 +47,10 @@ export class LogFile {
   #writing: Promise<void> | null = null
   /** The batch being appended now, and the file's size before it. */
   #inFlight: { text: Buffer, sizeBefore: number } | null = null
+  /** No more lines are taken (close() was called, or the file failed). */
   #closed = false
+  /** Nothing more can be written: the file is closed or failed (the exit handler writes nothing then). */
+  #finished = false
   readonly #removeSink: () => void
   readonly #onExit = (): void => { this.#writeQueueSync() }
 
@@ -99,6 +102,7 @@ export class LogFile {
     this.#removeSink()
     await this.flush()
     process.off('exit', this.#onExit)
+    this.#finished = true
     await this.#handle.close()
   }
 
@@ -116,6 +120,7 @@ export class LogFile {
       // The log cannot report its own failure through itself: say it once on stderr, then stop.
       process.stderr.write(`swarmdrop: the log file ${this.path} failed (${(err as Error).message}); logging to it stopped\n`)
       this.#closed = true
+      this.#finished = true
       this.#removeSink()
       this.#queue = []
     } finally {
@@ -155,7 +160,7 @@ export class LogFile {
    * (the file's size says how much it has), then the queue.
    */
   #writeQueueSync (): void {
-    if (this.#closed || (this.#queue.length === 0 && this.#inFlight == null)) return
+    if (this.#finished || (this.#queue.length === 0 && this.#inFlight == null)) return
     try {
       const inFlight = this.#inFlight
       const rest = inFlight == null ? Buffer.alloc(0) : inFlight.text.subarray(Math.max(fstatSync(this.#handle.fd).size - inFlight.sizeBefore, 0))
