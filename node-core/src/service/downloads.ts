@@ -30,6 +30,8 @@ export interface DownloadsInit {
 export class Downloads {
   readonly #init: DownloadsInit
   readonly #jobs = new Map<string, DownloadJob>()
+  /** The rates of rateOf, until the end of the current synchronous run. */
+  #rates: Map<string, number> | null = null
 
   constructor (init: DownloadsInit) {
     this.#init = init
@@ -129,6 +131,19 @@ export class Downloads {
   peerJoined (shareId: string, peerId: string): void {
     const job = this.#jobs.get(shareId)
     if (job != null && job.state !== 'complete') job.addCandidate(peerId, true)
+  }
+
+  /**
+   * Bytes per second received from `peerId` over every running download: the credit of upload
+   * turns (scheduler/upload-turns.ts), which asks it of every waiting session on each turn. The
+   * rates are read once per synchronous run (one turn decision), not once per session.
+   */
+  rateOf (peerId: string): number {
+    if (this.#rates == null) {
+      this.#rates = this.rateByPeer()
+      queueMicrotask(() => { this.#rates = null })
+    }
+    return this.#rates.get(peerId) ?? 0
   }
 
   /** Bytes per second received from each peer, over every running download. */

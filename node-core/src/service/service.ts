@@ -108,7 +108,7 @@ export class SwarmdropService implements SwarmdropApi {
       onUpload: (id, peerId, bytes) => { this.#shares.recordUpload(id, bytes); this.#peers.recordUpload(peerId, bytes); lifetime.addUploaded(bytes) },
       onPeerJoined: (id, peerId) => { this.#peerJoined(id, peerId) },
       peerHas: (id, peerId, index) => this.#downloads.sourceHas(id, peerId, index),
-      credit: peerId => this.#downloads.rateByPeer().get(peerId) ?? 0,
+      credit: peerId => this.#downloads.rateOf(peerId),
       judge: dialPolicy.scores
     })
     this.#search = new SearchService({ node, privateKey, routing: dht == null ? null : new ShareRouting(dht), shares: this.#shares, judge: dialPolicy.scores, stopping: this.#stopping.signal, emit })
