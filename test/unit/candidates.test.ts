@@ -65,6 +65,26 @@ describe('candidate list', () => {
     assert.equal(list.size, MAX_CANDIDATES)
   })
 
+  it('never makes room by evicting a peer the download was started with or the user named, however often it failed', () => {
+    const NAMED = '12D3KooNamedPeer'
+    const list = new CandidateList([at(1)]) // the link's seeder
+    list.get(ID)!.attempts = 6 // missed six handshakes (a seeder under a flood of its own)
+    list.add(at(9, NAMED), { named: true }) // --peer
+    list.get(NAMED)!.attempts = 9
+    list.add(fake(0)) // heard from a peer, then named by the user too
+    list.add(fake(0), { named: true })
+    list.get(fake(0))!.attempts = 50
+    for (let i = 1; i < 2 * MAX_CANDIDATES; i++) {
+      list.add(fake(i))
+      list.get(fake(i))!.attempts = 1 // every address a peer sent us failed once
+    }
+    assert.equal(list.size, MAX_CANDIDATES)
+    assert.ok(list.get(ID) != null, 'the link\'s seeder stays')
+    assert.ok(list.get(NAMED) != null, 'the --peer stays')
+    assert.ok(list.get(fake(0)) != null, 'named later: stays too')
+    assert.ok(list.get(fake(2 * MAX_CANDIDATES - 1)) != null, 'room was made among the others')
+  })
+
   it('judges afresh: back-off and drops are cleared for a new transfer', () => {
     const list = new CandidateList([at(1)])
     const c = list.get(ID)!
@@ -79,12 +99,12 @@ describe('candidate list', () => {
     list.onAdded(() => { added++ })
     assert.equal(list.get(fake(1))!.reciprocal, false)
     assert.equal(sourceLimit(32, list.get(fake(1))!), 32)
-    assert.equal(list.add(fake(1), true), false) // known already: not new, but now reciprocal
+    assert.equal(list.add(fake(1), { reciprocal: true }), false) // known already: not new, but now reciprocal
     assert.equal(list.get(fake(1))!.reciprocal, true)
     assert.equal(added, 1, 'marking it reciprocal wakes the transfer to dial it')
     assert.equal(sourceLimit(32, list.get(fake(1))!), 32 * RECIPROCAL_SOURCES_FACTOR)
     assert.ok(RECIPROCAL_SOURCES_FACTOR > 1)
-    list.add(fake(2), true)
+    list.add(fake(2), { reciprocal: true })
     assert.equal(list.get(fake(2))!.reciprocal, true)
     list.add(fake(2))
     assert.equal(list.get(fake(2))!.reciprocal, true, 'a later plain mention does not unmark it')

@@ -63,14 +63,25 @@ export interface Candidate {
   dropped: boolean
   /** It opened a session with us for this share (it downloads it from us): dialed past maxSources (sourceLimit). */
   reciprocal: boolean
+  /** Named for this download (a link's hint, --peer, a peer that served it before): never evicted to make room for others. */
+  named: boolean
+}
+
+/** How a peer was heard of (CandidateList.add). */
+export interface CandidateOrigin {
+  /** It opened a session with us for the share. */
+  readonly reciprocal?: boolean
+  /** The user or the link named it. */
+  readonly named?: boolean
 }
 
 export class CandidateList {
   readonly #byKey = new Map<string, Candidate>()
   readonly #onAdded = new Set<() => void>()
 
+  /** `peers`: those the download was started with (named: see Candidate.named). */
   constructor (peers: Iterable<string> = []) {
-    for (const p of peers) this.add(p)
+    for (const p of peers) this.add(p, { named: true })
   }
 
   get size (): number { return this.#byKey.size }
@@ -80,11 +91,14 @@ export class CandidateList {
    * restarted on another port or changed network is reached at its new address at once, and its
    * back-off is cleared); a bare peer ID adds the peer only. True if the peer is new.
    */
-  add (peer: string, reciprocal = false): boolean {
+  add (peer: string, origin: CandidateOrigin = {}): boolean {
     const key = peerKey(peer)
     const full = peer.startsWith('/')
+    const reciprocal = origin.reciprocal === true
+    const named = origin.named === true
     const existing = this.#byKey.get(key)
     if (existing != null) {
+      if (named) existing.named = true
       if (reciprocal && !existing.reciprocal) { existing.reciprocal = true; for (const listener of this.#onAdded) listener() }
       if (!full || existing.addresses[0] === peer) return false
       const at = existing.addresses.indexOf(peer)
@@ -97,16 +111,20 @@ export class CandidateList {
     }
     if (this.#byKey.size >= MAX_CANDIDATES && !this.#evictOne()) return false
     const addresses = full ? [peer] : []
-    this.#byKey.set(key, { key, addresses, get address () { return addresses[0] ?? key }, attempts: 0, nextAttempt: 0, connecting: false, dropped: false, reciprocal })
+    this.#byKey.set(key, { key, addresses, get address () { return addresses[0] ?? key }, attempts: 0, nextAttempt: 0, connecting: false, dropped: false, reciprocal, named })
     for (const listener of this.#onAdded) listener()
     return true
   }
 
-  /** Removes the least useful candidate (dropped, else most failed attempts, never one connecting or never tried); false if none may go. */
+  /**
+   * Removes the least useful candidate (dropped, else most failed attempts; never one connecting,
+   * never tried, or named: a seeder named by the link that missed a few handshakes under load is
+   * not pushed out by addresses a peer sent us); false if none may go.
+   */
   #evictOne (): boolean {
     let victim: Candidate | null = null
     for (const c of this.#byKey.values()) {
-      if (c.connecting) continue
+      if (c.connecting || c.named) continue
       if (c.dropped) { victim = c; break }
       if (c.attempts > 0 && (victim == null || c.attempts > victim.attempts)) victim = c
     }

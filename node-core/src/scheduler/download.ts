@@ -116,7 +116,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
 
   /** A peer that may have the share: from a link hint, `--peer`, peer exchange, or one that asked us for it (`reciprocal`: see sourceLimit). */
   addCandidate (peer: string, reciprocal = false): void {
-    this.#candidates.add(peer, reciprocal)
+    this.#candidates.add(peer, { reciprocal })
   }
 
   /** Every peer that had a session in this download (connected now or not), with its tally: the bytes sum to those verified in this process. */

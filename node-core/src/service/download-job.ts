@@ -9,6 +9,7 @@ import { terminalText } from '../text/peer-text.ts'
 import { decodeManifest } from '../manifest/codec.ts'
 import { ManifestLayout } from '../manifest/layout.ts'
 import { CandidateList, peerKey } from '../scheduler/candidates.ts'
+import type { CandidateOrigin } from '../scheduler/candidates.ts'
 import { ChunkOrigins } from '../scheduler/chunk-origins.ts'
 import { SwarmTransfer } from '../scheduler/download.ts'
 import { SourceTallies } from '../scheduler/source-state.ts'
@@ -109,16 +110,15 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
     return this.#layout?.manifest.files.map(f => ({ path: f.path, size: f.size })) ?? null
   }
 
-  /** A peer (multiaddr or peer ID) that may have the share. */
   /** Fetch these chunks first, in order (a file being played; MediaFiles); kept for a transfer started later. */
   focus (range: { first: number, last: number }): void {
     this.#focus = range
     if (this.#transfer?.running === true) this.#transfer.focus(range)
   }
 
-  /** A peer that may have the share; `reciprocal`: it opened a session with us for it (candidates.ts, sourceLimit). */
-  addCandidate (peer: string, reciprocal = false): void {
-    this.#candidates.add(peer, reciprocal)
+  /** A peer (multiaddr or peer ID) that may have the share; `origin`: how it was heard of (candidates.ts: reciprocal, named). */
+  addCandidate (peer: string, origin: CandidateOrigin = {}): void {
+    this.#candidates.add(peer, origin)
   }
 
   /** Whether `peerId` is a connected source known to have chunk `index`. */

@@ -71,7 +71,7 @@ export class Downloads {
     const existing = this.#jobs.get(link.shareId)
     if (existing != null) {
       // A fresh link for a running download (a seeder that moved): its addresses are dialed first, now.
-      for (const p of named) existing.addCandidate(p)
+      for (const p of named) existing.addCandidate(p, { named: true })
       await existing.rememberPeers(named)
       if (named.length > 0) this.#init.emit({ type: 'download:hints', shareId: link.shareId, peers: named.length })
       return existing.info()
@@ -85,7 +85,7 @@ export class Downloads {
       : { ...old, status: 'active', peers: [...new Set([...old.peers, ...named])] }
     await this.#init.store.putDownload(record)
     const job = new DownloadJob(this.#init.context, link, record)
-    for (const p of direct) job.addCandidate(p)
+    for (const p of direct) job.addCandidate(p, { named: true })
     this.#start(job)
     const info = job.info()
     this.#init.emit({ type: 'download:added', download: info })
@@ -130,7 +130,7 @@ export class Downloads {
   /** A peer opened a session with us for a share we are downloading: it may have chunks of it too, and is dialed back past maxSources (sourceLimit). */
   peerJoined (shareId: string, peerId: string): void {
     const job = this.#jobs.get(shareId)
-    if (job != null && job.state !== 'complete') job.addCandidate(peerId, true)
+    if (job != null && job.state !== 'complete') job.addCandidate(peerId, { reciprocal: true })
   }
 
   /**
