@@ -1,18 +1,19 @@
 /**
  * Send to…: two real services on 127.0.0.1. An offer waits for the receiver's answer (nothing is
  * downloaded before); Accept downloads it byte-identical, Decline drops it; a peer that keeps
- * offering is refused past its budget.
+ * offering is refused past its budget. The CLI's `send` does the same from a process.
  */
-import { after, describe, it } from 'node:test'
+import { after, afterEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { SwarmdropService } from '../../node-core/src/service/service.ts'
 import { makeTree, removeTemps, tempDir, treeHashes } from '../helpers/files.ts'
-import { TEST_NETWORK } from '../helpers/processes.ts'
+import { TEST_NETWORK, killAll, swarmdrop } from '../helpers/processes.ts'
 import type { ServiceEvent } from '../../node-core/src/contract/index.ts'
 
 const services: SwarmdropService[] = []
+afterEach(killAll)
 after(async () => {
   for (const s of services) await s.stop().catch(() => {})
   await removeTemps()
@@ -80,5 +81,36 @@ describe('send to a peer', { timeout: 180_000 }, () => {
     assert.ok(refused >= 4, `${refused} of 6 refused`)
     assert.ok((await bob.s.call('offers', {})).offers.length <= 2)
     await assert.rejects(alice.s.call('sendTo', { shareId: holiday.shareId, peerId: 'nope' }), { code: 'invalid-argument' })
+    const carolId = (await service()).s.node.peerId.toString()
+    await assert.rejects(alice.s.call('sendTo', { shareId: holiday.shareId, peerId: carolId, address: bob.s.node.getMultiaddrs()[0]!.toString() }), { code: 'invalid-argument', message: /is not that of/ })
+    await assert.rejects(alice.s.call('sendTo', { shareId: holiday.shareId, peerId: bobId, address: '/ip4/127.0.0.1/tcp/1' }), { code: 'invalid-argument', message: /does not end with \/p2p/ })
+  })
+
+  it('swarmdrop send PATH --to ADDRESS: the CLI shares the folder and offers it; Accept downloads it from the CLI', async () => {
+    const bob = await service()
+    const src = await tempDir()
+    await makeTree(join(src, 'photos'), { 'one.jpg': 300_000, 'two/three.png': 70_000 })
+    const bobAt = bob.s.node.getMultiaddrs()[0]!.toString()
+    const sender = swarmdrop(['send', join(src, 'photos'), '--to', bobAt, '--repo', await tempDir(), '--no-dht'])
+    const shared = await sender.event('shared')
+    const offered = await sender.event('offered')
+    assert.deepEqual([offered.shareId, offered.peerId], [shared.shareId, bob.s.node.peerId.toString()])
+    const received = await until(() => bob.events.find(e => e.type === 'offer:received'), 'the offer')
+    assert.equal(received.type, 'offer:received')
+    assert.equal(received.offer.name, 'photos')
+    assert.equal(received.offer.peerId, (await sender.event('listening')).peerId)
+    assert.equal((await bob.s.call('list', {})).downloads.length, 0, 'nothing downloads before Accept')
+    await bob.s.call('answerOffer', { offerId: received.offer.offerId, accept: true })
+    await until(() => bob.events.find(e => e.type === 'download:complete' && e.download.shareId === shared.shareId), 'the download')
+    assert.deepEqual(await treeHashes(join(bob.downloadDir, 'photos')), await treeHashes(join(src, 'photos')))
+  })
+
+  it('swarmdrop send refuses a missing --to, or --to on another command, with a usage error', async () => {
+    const noTo = swarmdrop(['send', await tempDir(), '--repo', await tempDir(), '--no-dht'])
+    assert.equal(await noTo.exited, 2)
+    assert.match(noTo.stderr, /send needs one path and --to PEER/)
+    const wrong = swarmdrop(['share', await tempDir(), '--to', 'x', '--repo', await tempDir(), '--no-dht'])
+    assert.equal(await wrong.exited, 2)
+    assert.match(wrong.stderr, /--to is an option of send/)
   })
 })

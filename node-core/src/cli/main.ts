@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { defaultProfileDir } from '../config/paths.ts'
 import { SwarmdropError } from '../errors.ts'
 import { parseLink } from '../link/link.ts'
+import { peerKey } from '../scheduler/candidates.ts'
 import { serviceOptionsFrom, SwarmdropService } from '../index.ts'
 import type { WebServer } from '../web/web-server.ts'
 import { loadConfigFile } from '../config/config-file.ts'
@@ -31,6 +32,9 @@ const USAGE = `usage:
   swarmdrop search <query> [options]         search the network's discoverable shares, print them as
                                              they arrive (each with a link to download)
   swarmdrop browse <peer-id> [options]       list one peer's discoverable shares
+  swarmdrop send <path> --to PEER [options]  Send to…: share a file or folder and offer it to one
+                                             peer (its peer ID, or its address …/p2p/<id>); it
+                                             downloads only if its user accepts; seed until Ctrl-C
   swarmdrop psk <file>                       write a new pre-shared key for a closed swarm (--psk)
   swarmdrop doctor [--out FILE]              write a bug report (log tail, stored state, versions) of
                                              the profile; default file <repo>/logs/bug-report-<time>.json;
@@ -55,6 +59,8 @@ options:
   --allow-private         keep private and loopback addresses learned from the DHT (local swarms, tests)
   --max-upload RATE       global upload cap, e.g. 4MiB (per second); 0 = unlimited
   --max-download RATE     global download cap
+  --to PEER               (send) the peer to offer the share to: a peer ID (found on the DHT or
+                          the local network) or a full address ending in /p2p/<peer id>
   --discoverable          (share) let search and browse find the share (its name and file
                           names are published as keywords on the DHT); default hidden
   --seed                  (get) keep seeding after the download completes (until Ctrl-C, or until
@@ -82,6 +88,7 @@ const OPTIONS = {
   'max-upload': { type: 'string' },
   'max-download': { type: 'string' },
   out: { type: 'string' },
+  to: { type: 'string' },
   seed: { type: 'boolean' },
   discoverable: { type: 'boolean' },
   'stall-timeout': { type: 'string' },
@@ -129,7 +136,9 @@ export async function main (argv: string[]): Promise<number> {
     if (command === 'share' && rest.length === 0) throw new UsageError('share needs at least one path')
     if (command === 'get') parseLink(rest[0]!) // a malformed link fails before anything starts
     if ((command === 'search' || command === 'browse') && rest.length === 0) throw new UsageError(`${command} needs ${command === 'search' ? 'a query' : 'a peer ID'}`)
-    if (!['share', 'get', 'daemon', 'psk', 'doctor', 'search', 'browse'].includes(command)) throw new UsageError(`unknown command "${command}"`)
+    if (command === 'send' && (rest.length !== 1 || values.to == null)) throw new UsageError('send needs one path and --to PEER')
+    if (command !== 'send' && values.to != null) throw new UsageError('--to is an option of send')
+    if (!['share', 'get', 'daemon', 'psk', 'doctor', 'search', 'browse', 'send'].includes(command)) throw new UsageError(`unknown command "${command}"`)
     if (command !== 'daemon' && (values.web === true || values['web-port'] != null || values['web-root'] != null)) throw new UsageError('--web, --web-port and --web-root are daemon options')
     const webPort = values['web-port'] != null ? Number(values['web-port']) : undefined
     if (webPort != null && !(Number.isInteger(webPort) && webPort >= 0 && webPort <= 65535)) throw new UsageError('--web-port takes a port number (0 = any free port)')
@@ -189,6 +198,17 @@ export async function main (argv: string[]): Promise<number> {
       }
       const { shares, downloads } = await service.call('list', {})
       out.event({ event: 'daemon', shares: shares.length, downloads: downloads.length }, () => `daemon: ${shares.length} share(s), ${downloads.length} download(s)`)
+      await untilSignal()
+      return 0
+    }
+    if (command === 'send') {
+      const share = await service.call('share', { path: rest[0]! })
+      out.event({ event: 'shared', ...share }, () => `shared ${share.name} (${share.fileCount} file${share.fileCount === 1 ? '' : 's'}, ${share.totalBytes} bytes)\n${share.link}`)
+      const to = values.to!
+      const peerId = peerKey(to)
+      await service.call('sendTo', { shareId: share.shareId, peerId, ...(to.startsWith('/') ? { address: to } : {}) })
+      out.event({ event: 'offered', shareId: share.shareId, peerId }, () => `offered ${share.name} to ${peerId}: it downloads once its user accepts`)
+      out.human('seeding; press Ctrl-C to stop')
       await untilSignal()
       return 0
     }

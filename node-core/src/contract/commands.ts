@@ -17,8 +17,11 @@ export const commandSchemas = {
   search: z.strictObject({ query: z.string().min(1).max(256) }),
   /** All discoverable shares of one peer (by its peer ID). */
   browse: z.strictObject({ peerId: z.string().min(1).max(128) }),
-  /** Send to…: offer one of our shares to a peer; it downloads only if its user accepts. */
-  sendTo: z.strictObject({ shareId, peerId: z.string().min(1).max(128) }),
+  /**
+   * Send to…: offer one of our shares to a peer; it downloads only if its user accepts. `address`
+   * (a multiaddr ending in /p2p/<peerId>) is dialed first, for a peer not found otherwise.
+   */
+  sendTo: z.strictObject({ shareId, peerId: z.string().min(1).max(128), address: z.string().min(1).max(1024).optional() }),
   /** Offers received and not answered yet. */
   offers: z.strictObject({}),
   /** Accept (starts the download into the download folder) or decline an offer. */

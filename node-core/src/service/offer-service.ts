@@ -3,6 +3,10 @@
  * OfferInbox until the user accepts or declines; nothing starts without that click). docs/SEARCH.md.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import { validatePeerAddress } from '../link/link.ts'
+import { peerKey } from '../scheduler/candidates.ts'
+import { terminalText } from '../text/peer-text.ts'
 import { InvalidArgumentError, NotFoundError, SwarmdropError } from '../errors.ts'
 import { logger } from '../log/logger.ts'
 import { OFFER_PROTOCOL, OfferInbox, sendOffer } from '../send/offers.ts'
@@ -20,6 +24,8 @@ export interface OfferServiceInit {
   readonly stopping: AbortSignal
   /** Starts the download of an accepted offer. */
   download (link: string): Promise<DownloadInfo>
+  /** An address the user named: dialed even if private (the dial policy's trust). */
+  trust (address: string): void
   emit (event: ServiceEvent): void
 }
 
@@ -49,13 +55,22 @@ export class OfferService {
     await this.#init.node.unhandle(OFFER_PROTOCOL)
   }
 
-  async sendTo (shareId: string, peerId: string): Promise<CommandResults['sendTo']> {
+  async sendTo (shareId: string, peerId: string, address?: string): Promise<CommandResults['sendTo']> {
     try { peerIdFromString(peerId) } catch { throw new InvalidArgumentError(`not a peer ID: ${peerId.slice(0, 64)}`) }
     if (peerId === this.#init.node.peerId.toString()) throw new SwarmdropError('self', 'that is this node')
+    let at: string | undefined
+    if (address != null) {
+      try { at = validatePeerAddress(address) } catch (err) { throw new InvalidArgumentError((err as Error).message) }
+      if (peerKey(at) !== peerId) throw new InvalidArgumentError(`the address ${terminalText(at.slice(0, 128))} is not that of ${peerId}`)
+    }
     const share = this.#init.shares.list().find(s => s.shareId === shareId)
     if (share == null) throw new NotFoundError(`no share ${shareId}`)
     const signal = AbortSignal.any([AbortSignal.timeout(SEND_TIMEOUT_MS), this.#init.stopping])
     try {
+      if (at != null) {
+        this.#init.trust(at)
+        await this.#init.node.dial(multiaddr(at), { signal })
+      }
       await sendOffer(this.#init.node, peerId, { shareId, name: share.name, size: share.totalBytes, fileCount: share.fileCount }, signal)
     } catch (err) {
       if (err instanceof SwarmdropError) throw err

@@ -112,7 +112,7 @@ export class SwarmdropService implements SwarmdropApi {
       judge: dialPolicy.scores
     })
     this.#search = new SearchService({ node, privateKey, routing: dht == null ? null : new ShareRouting(dht), shares: this.#shares, judge: dialPolicy.scores, stopping: this.#stopping.signal, emit })
-    this.#offers = new OfferService({ node, shares: this.#shares, stopping: this.#stopping.signal, download: async link => await this.#downloads.add(parseLink(link), {}, settings.downloadDir), emit })
+    this.#offers = new OfferService({ node, shares: this.#shares, stopping: this.#stopping.signal, download: async link => await this.#downloads.add(parseLink(link), {}, settings.downloadDir), trust: address => { this.#peers.trust(address) }, emit })
     this.media = new MediaFiles({
       servedFor: id => this.#shares.servedFor(id),
       focus: (id, range) => { for (const job of this.#downloads.values()) if (job.shareId === id) job.focus(range) }
@@ -246,7 +246,10 @@ export class SwarmdropService implements SwarmdropApi {
       }
       case 'search': return this.#search.search((args as CommandArgs<'search'>).query)
       case 'browse': return await this.#search.browse((args as CommandArgs<'browse'>).peerId)
-      case 'sendTo': return await this.#offers.sendTo((args as CommandArgs<'sendTo'>).shareId, (args as CommandArgs<'sendTo'>).peerId)
+      case 'sendTo': {
+        const { shareId, peerId, address } = args as CommandArgs<'sendTo'>
+        return await this.#offers.sendTo(shareId, peerId, address)
+      }
       case 'offers': return this.#offers.offers()
       case 'answerOffer': return await this.#offers.answer((args as CommandArgs<'answerOffer'>).offerId, (args as CommandArgs<'answerOffer'>).accept)
       case 'getSettings': return await this.#settings.get()
