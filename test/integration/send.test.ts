@@ -83,7 +83,7 @@ describe('send to a peer', { timeout: 180_000 }, () => {
     await assert.rejects(alice.s.call('sendTo', { shareId: holiday.shareId, peerId: 'nope' }), { code: 'invalid-argument' })
     const carolId = (await service()).s.node.peerId.toString()
     await assert.rejects(alice.s.call('sendTo', { shareId: holiday.shareId, peerId: carolId, address: bob.s.node.getMultiaddrs()[0]!.toString() }), { code: 'invalid-argument', message: /is not that of/ })
-    await assert.rejects(alice.s.call('sendTo', { shareId: holiday.shareId, peerId: bobId, address: '/ip4/127.0.0.1/tcp/1' }), { code: 'invalid-argument', message: /does not end with \/p2p/ })
+    await assert.rejects(alice.s.call('sendTo', { shareId: holiday.shareId, peerId: '/ip4/127.0.0.1/tcp/1', address: '/ip4/127.0.0.1/tcp/1' }), { code: 'invalid-argument', message: /does not end with \/p2p/ })
   })
 
   it('swarmdrop send PATH --to ADDRESS: the CLI shares the folder and offers it; Accept downloads it from the CLI', async () => {

@@ -56,13 +56,13 @@ export class OfferService {
   }
 
   async sendTo (shareId: string, peerId: string, address?: string): Promise<CommandResults['sendTo']> {
-    try { peerIdFromString(peerId) } catch { throw new InvalidArgumentError(`not a peer ID: ${peerId.slice(0, 64)}`) }
-    if (peerId === this.#init.node.peerId.toString()) throw new SwarmdropError('self', 'that is this node')
     let at: string | undefined
     if (address != null) {
       try { at = validatePeerAddress(address) } catch (err) { throw new InvalidArgumentError((err as Error).message) }
-      if (peerKey(at) !== peerId) throw new InvalidArgumentError(`the address ${terminalText(at.slice(0, 128))} is not that of ${peerId}`)
     }
+    try { peerIdFromString(peerId) } catch { throw new InvalidArgumentError(`not a peer ID: ${terminalText(peerId.slice(0, 64))}`) }
+    if (at != null && peerKey(at) !== peerId) throw new InvalidArgumentError(`the address ${terminalText(at.slice(0, 128))} is not that of ${peerId}`)
+    if (peerId === this.#init.node.peerId.toString()) throw new SwarmdropError('self', 'that is this node')
     const share = this.#init.shares.list().find(s => s.shareId === shareId)
     if (share == null) throw new NotFoundError(`no share ${shareId}`)
     const signal = AbortSignal.any([AbortSignal.timeout(SEND_TIMEOUT_MS), this.#init.stopping])

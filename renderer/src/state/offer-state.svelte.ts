@@ -5,6 +5,7 @@
 import { createContext } from 'svelte'
 import type { DownloadInfo, ServiceEvent, ShareOffer } from 'swarmdrop/contract'
 import type { ServiceClient } from '../lib/service-client.ts'
+import { sendTarget } from '../lib/send-target.ts'
 
 export class OfferState {
   readonly #client: ServiceClient
@@ -23,8 +24,10 @@ export class OfferState {
     return (await this.#client.call('answerOffer', { offerId: offer.offerId, accept })).download
   }
 
-  async sendTo (shareId: string, peerId: string): Promise<void> {
-    await this.#client.call('sendTo', { shareId, peerId })
+  /** Offers a share to `to`: a peer ID or a full address (lib/send-target.ts). */
+  async sendTo (shareId: string, to: string): Promise<void> {
+    const { peerId, address } = sendTarget(to)
+    await this.#client.call('sendTo', { shareId, peerId, ...(address != null ? { address } : {}) })
   }
 
   #apply (event: ServiceEvent): void {
