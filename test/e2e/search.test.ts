@@ -1,8 +1,9 @@
 /// <reference lib="dom" />
 /**
  * Search in the app: Alice makes a share discoverable with the toggle on its card; Bob finds it
- * in the Search tab (results stream in), downloads it with one click, then browses Alice from the
- * Peers view; then Send to… with Accept and Decline. Real daemons on a local DHT, real Chromium.
+ * in the Search tab (results stream in), browses Alice from the result, downloads it with one
+ * click, then browses Alice from the Peers view; then Send to… (by peer ID, then by address) with
+ * Accept and Decline. Real daemons on a local DHT, real Chromium.
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
@@ -69,6 +70,11 @@ describe('search, download and browse in the app', { timeout: 420_000 }, () => {
     assert.equal(await bobPage.locator(`li.result[data-share-id="${hidden.shareId}"]`).count(), 0, 'the hidden share is not found')
     assert.match(await result.innerText(), /Summer trip[\s\S]*2 files[\s\S]*1 peer/)
     await bobPage.screenshot({ path: join(ARTIFACTS, 'search-results.png') })
+    // Browse the result's holder: Alice's discoverable shares replace the results (the hidden one is not there).
+    await result.getByRole('button', { name: `Browse the shares of peer ${alice.peerId}` }).click()
+    await bobPage.getByText(/Shares of peer .*: 1 discoverable share$/).waitFor({ timeout: 60_000 })
+    assert.equal(await bobPage.locator('li.result').count(), 1)
+    assert.equal(await bobPage.locator(`li.result[data-share-id="${hidden.shareId}"]`).count(), 0)
     await result.getByRole('button', { name: 'Download' }).click()
     await bobPage.getByRole('article', { name: 'Download Summer trip' }).getByText('Complete', { exact: true }).waitFor({ timeout: 120_000 })
 
@@ -90,14 +96,15 @@ describe('search, download and browse in the app', { timeout: 420_000 }, () => {
     await alice.call('nodeInfo', {})
     await alicePage.getByRole('tab', { name: /Shares/ }).click()
 
-    const send = async (name: string): Promise<void> => {
+    const bobAt = (await bob.call('nodeInfo', {})).addresses.find(a => a.includes('/127.0.0.1/'))!
+    const send = async (name: string, to: string): Promise<void> => {
       const card = alicePage.getByRole('article', { name: `Share ${name}` })
       await card.getByRole('button', { name: 'Send to…' }).click()
-      await card.getByLabel('Peer ID').fill(bob.peerId)
+      await card.getByLabel('Peer ID').fill(to)
       await card.getByRole('button', { name: 'Send', exact: true }).click()
       await alicePage.getByText(`Offered ${name} to`).waitFor({ timeout: 30_000 })
     }
-    await send('Winter')
+    await send('Winter', bob.peerId)
     const offer = bobPage.getByRole('group', { name: 'Offer of Winter' })
     await offer.waitFor({ timeout: 30_000 })
     assert.match(await offer.innerText(), /wants to send you Winter \(.*, 1 file\)/)
@@ -106,7 +113,7 @@ describe('search, download and browse in the app', { timeout: 420_000 }, () => {
     await offer.getByRole('button', { name: 'Accept' }).click()
     await bobPage.getByRole('article', { name: 'Download Winter' }).getByText('Complete', { exact: true }).waitFor({ timeout: 120_000 })
 
-    await send('Spring')
+    await send('Spring', bobAt) // by its full address this time
     const second = bobPage.getByRole('group', { name: 'Offer of Spring' })
     await second.getByRole('button', { name: 'Decline' }).click()
     await second.waitFor({ state: 'detached', timeout: 10_000 })
