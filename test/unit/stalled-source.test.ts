@@ -60,6 +60,18 @@ async function until (what: string, check: () => boolean, timeoutMs = 20_000): P
   }
 }
 
+/** Resolves once `count` rounds of the transfer have judged by the clock at `time` (its `tick` events). */
+async function roundsAt (transfer: SwarmTransfer, time: number, count: number): Promise<void> {
+  let seen = 0
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => { transfer.off('tick', onTick); reject(new Error(`timed out waiting for ${count} rounds at ${time}`)) }, 20_000)
+    const onTick = (at: number): void => {
+      if (at === time && ++seen === count) { clearTimeout(timer); transfer.off('tick', onTick); resolve() }
+    }
+    transfer.on('tick', onTick)
+  })
+}
+
 describe('a source that accepts and then stalls', () => {
   it('has its requests cancelled and re-sent after a timeout, is let go when the re-sent ones time out too, and is retried only after a back-off', async () => {
     const data = await PartialDownload.open(shareId, manifestBytes, new ManifestLayout(manifest), await tempDir(), store)
@@ -92,8 +104,9 @@ describe('a source that accepts and then stalls', () => {
       assert.equal(snap.bytes, 0)
       assert.ok(snap.failures >= 2)
 
-      // Not dialed again until its back-off has passed (the clock stands still meanwhile)...
-      await new Promise(resolve => setTimeout(resolve, 2500))
+      // Not dialed again until its back-off has passed (the clock stands still meanwhile: two
+      // rounds of the transfer judge by it)...
+      await roundsAt(transfer, clock, 2)
       assert.equal(seen.sessions, 1)
       // ...then retried: a stall may be a passing overload, and its requests went elsewhere meanwhile.
       clock += 60_000
@@ -130,9 +143,9 @@ describe('a source that accepts and then stalls', () => {
         clock += 65_000
       }
       await until('attempt 8', () => dialedAt.length >= 8)
-      // ...and not less than 64 s either: 63 s later, a tick (1 s, real) passes without a dial.
+      // ...and not less than 64 s either: 63 s later, two rounds of the transfer pass without a dial.
       clock += 63_000
-      await new Promise(resolve => setTimeout(resolve, 1500))
+      await roundsAt(transfer, clock, 2)
       assert.equal(dialedAt.length, 8, 'not dialed again before its back-off has passed')
       clock += 2_000
       await until('the ninth attempt to connect', () => seen.sessions > sessionsBefore)

@@ -49,9 +49,11 @@ const MIN_REQUEST_TIMEOUT_MS = 15_000
  * asks the piece picker (policy) what to request, keeps each source's pipeline as deep as its
  * measured rate calls for, verifies and writes every chunk, cancels endgame duplicates, re-queues
  * on timeout or disconnect, penalises and drops sources that send bad chunks, and reconnects to
- * known peers with back-off. It emits `complete` once every chunk is verified and written.
+ * known peers with back-off. It emits `complete` once every chunk is verified and written, and
+ * `tick` after each of its once-a-second rounds (timeouts, requests, connections), with the time
+ * of its clock that round judged by (a test that moves the clock waits for a round to pass).
  */
-export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceSnapshot], error: [Error] }> {
+export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceSnapshot], error: [Error], tick: [number] }> {
   readonly #init: SwarmTransferInit
   readonly #data: PartialDownload
   readonly #picker: PiecePicker
@@ -387,6 +389,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     }
     this.#fillAll()
     this.#connectSome()
+    this.emit('tick', now)
   }
 
   #finish (): void {
