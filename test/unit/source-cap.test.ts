@@ -5,6 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { once } from 'node:events'
 import { setTimeout as delay } from 'node:timers/promises'
 import { TokenBucket } from '../../node-core/src/bandwidth/token-bucket.ts'
 import { encodeManifest, shareIdOf } from '../../node-core/src/manifest/codec.ts'
@@ -79,7 +80,8 @@ describe('source cap', () => {
       const deadline = Date.now() + 30_000
       while (asked.length < 35 && Date.now() < deadline) await delay(20)
       assert.deepEqual(asked.slice(32).sort(), ['joined-1', 'joined-2', 'peer-35'])
-      await delay(100)
+      // Two rounds of the transfer (each dials what its caps allow) pass without another dial.
+      for (let round = 0; round < 2; round++) await once(transfer, 'tick')
       assert.equal(asked.length, 35, 'no plain candidate past the cap')
     } finally {
       transfer.stop()
