@@ -70,6 +70,8 @@ export interface RelayState {
   readonly enabled: boolean
   /** Bytes relayed for others since start, drawn from the upload cap. */
   readonly relayedBytes: number
+  /** A search for relays is scheduled (a reservation failed; RESERVE_RETRY_MS, doubling). */
+  readonly searchDue: boolean
 }
 
 /**
@@ -165,7 +167,8 @@ export class SwarmRelays implements Startable {
       relays: [...this.#relays],
       reservations: this.#server?.reservations.size ?? 0,
       enabled: this.#serve,
-      relayedBytes: this.#meter.bytes
+      relayedBytes: this.#meter.bytes,
+      searchDue: this.#retry != null
     }
   }
 
