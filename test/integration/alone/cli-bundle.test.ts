@@ -17,11 +17,11 @@ import { mkdir, mkdtemp, readdir, readFile, rm, utimes } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
-import { makeTree, removeTemps, tempDir, treeHashes } from '../helpers/files.ts'
-import { killAll, swarmdrop } from '../helpers/processes.ts'
+import { makeTree, removeTemps, tempDir, treeHashes } from '../../helpers/files.ts'
+import { killAll, swarmdrop } from '../../helpers/processes.ts'
 
 const run = promisify(execFile)
-const ROOT = new URL('../..', import.meta.url).pathname
+const ROOT = new URL('../../..', import.meta.url).pathname
 let bundle: string
 let env: NodeJS.ProcessEnv
 
