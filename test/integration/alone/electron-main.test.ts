@@ -13,12 +13,12 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { formatLink } from '../../node-core/src/link/link.ts'
-import { shareIdOf } from '../../node-core/src/manifest/codec.ts'
-import { makeTree, removeTemps, tempDir } from '../helpers/files.ts'
-import { JsonProcess, TEST_NETWORK, killAll } from '../helpers/processes.ts'
+import { formatLink } from '../../../node-core/src/link/link.ts'
+import { shareIdOf } from '../../../node-core/src/manifest/codec.ts'
+import { makeTree, removeTemps, tempDir } from '../../helpers/files.ts'
+import { JsonProcess, TEST_NETWORK, killAll } from '../../helpers/processes.ts'
 
-const ROOT = new URL('../..', import.meta.url).pathname
+const ROOT = new URL('../../..', import.meta.url).pathname
 const DRIVER = join(ROOT, 'test/fixtures/electron-main-driver.ts')
 
 before(async () => {

@@ -11,12 +11,12 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { formatLink } from '../../node-core/src/link/link.ts'
-import { shareIdOf } from '../../node-core/src/manifest/codec.ts'
-import { makeTree, removeTemps, tempDir } from '../helpers/files.ts'
-import { TEST_NETWORK } from '../helpers/processes.ts'
+import { formatLink } from '../../../node-core/src/link/link.ts'
+import { shareIdOf } from '../../../node-core/src/manifest/codec.ts'
+import { makeTree, removeTemps, tempDir } from '../../helpers/files.ts'
+import { TEST_NETWORK } from '../../helpers/processes.ts'
 
-const ROOT = new URL('../..', import.meta.url).pathname
+const ROOT = new URL('../../..', import.meta.url).pathname
 const run = promisify(execFile)
 
 before(async () => { await run(process.execPath, [join(ROOT, 'electron/build.ts')], { cwd: ROOT, timeout: 60_000 }) })

@@ -14,14 +14,14 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { Worker } from 'node:worker_threads'
-import { removeTemps, tempDir } from '../helpers/files.ts'
+import { removeTemps, tempDir } from '../../helpers/files.ts'
 
 const run = promisify(execFile)
 const require = createRequire(import.meta.url)
 const asar = require('@electron/asar') as { listPackage (archive: string, options: { isPack: boolean }): string[], extractFile (archive: string, file: string): Buffer }
 const fuses = require('@electron/fuses') as { getCurrentFuseWire (path: string): Promise<Record<string, number>>, FuseV1Options: Record<string, number> }
 
-const ROOT = new URL('../..', import.meta.url).pathname
+const ROOT = new URL('../../..', import.meta.url).pathname
 const BUILDER = join(ROOT, 'node_modules/.bin/electron-builder')
 const ELECTRON_VERSION = (require('electron/package.json') as { version: string }).version
 const FUSE_SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX'
