@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { MAX_BYTES_OUTSTANDING, MIN_REQUESTS_PER_SOURCE, RateMeter, pipelineDepth, planningRate, rankSources, seedSparingLimit, shouldDropSource, withinByteBudget } from '../../node-core/src/scheduler/source-policy.ts'
+import { MAX_BYTES_OUTSTANDING, MIN_REQUESTS_PER_SOURCE, RateMeter, pipelineDepth, planningRate, rankSources, requestTimeoutMs, seedSparingLimit, shouldDropSource, withinByteBudget } from '../../node-core/src/scheduler/source-policy.ts'
 import type { SourceLoad } from '../../node-core/src/scheduler/source-policy.ts'
 
 const KiB = 1024
@@ -210,4 +210,14 @@ test('planningRate: recent rate first, else the session average, 0 only when not
     { id: 'b', rate: 500_000, inFlight: 0, failures: 0 }
   ], 262144)
   assert.deepEqual(ranked.map(s => s.id), ['a', 'b', 'slow'])
+})
+
+test('requestTimeoutMs is 4x the time the bytes in flight take at the recent rate, never under 15 s', () => {
+  assert.equal(requestTimeoutMs(1024 * 1024, 0, 8 * 1024 * 1024), 32_000)
+  assert.equal(requestTimeoutMs(100 * 1024 * 1024, 0, 1024 * 1024), 15_000)
+})
+
+test('requestTimeoutMs falls back to the rate at the last chunk, and to 15 s with no rate at all', () => {
+  assert.equal(requestTimeoutMs(0, 512 * 1024, 4 * 1024 * 1024), 32_000)
+  assert.equal(requestTimeoutMs(0, 0, 4 * 1024 * 1024), 15_000)
 })

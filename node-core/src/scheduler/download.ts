@@ -9,7 +9,7 @@ import { SourceTallies, newSource, snapshotOf } from './source-state.ts'
 import type { Source } from './source-state.ts'
 import { BUDGETS, RateBudget } from './peer-budget.ts'
 import { PENALTY, type PeerJudge } from './peer-score.ts'
-import { RateMeter, pipelineDepth, planningRate, rankSources, seedSparingLimit, shouldDropSource, withinByteBudget } from './source-policy.ts'
+import { RateMeter, pipelineDepth, planningRate, rankSources, requestTimeoutMs, seedSparingLimit, shouldDropSource, withinByteBudget } from './source-policy.ts'
 import type { SourceSnapshot } from '../contract/source-snapshot.ts'
 import type { TokenBucket } from '../bandwidth/token-bucket.ts'
 import { SessionRefusedError } from '../protocol/chunk-client.ts'
@@ -42,7 +42,6 @@ export interface SwarmTransferInit {
 const log = logger('swarmdrop:transfer')
 
 const TICK_MS = 1000
-const MIN_REQUEST_TIMEOUT_MS = 15_000
 
 /**
  * The mechanism of one swarm download, once its manifest is known: it keeps sessions to sources,
@@ -366,10 +365,7 @@ export class SwarmTransfer extends EventEmitter<{ complete: [], source: [SourceS
     const now = this.#now()
     const chunkSize = this.#data.layout.manifest.chunkSize
     for (const s of [...this.#sources.values()]) {
-      // As fast as the source was when its last chunk came: a slow source is given time for its
-      // chunks, and one that stopped still times out (its average would fall without end).
-      const rate = s.rate.rate() > 0 ? s.rate.rate() : s.rateAtLastChunk
-      const timeout = Math.max(MIN_REQUEST_TIMEOUT_MS, rate > 0 ? 4000 * (s.inFlight.size * chunkSize) / rate : 0)
+      const timeout = requestTimeoutMs(s.rate.rate(), s.rateAtLastChunk, s.inFlight.size * chunkSize)
       let stalled = false
       for (const [index, since] of s.inFlight) {
         if (now - since > timeout) {

@@ -124,6 +124,20 @@ export function seedSparingLimit<S> (source: S, sources: Iterable<S>, isSeed: (s
   return partial > 0 && seeds <= partial ? seeds : Infinity
 }
 
+/** Shortest time a request waits for its block before it is given to another source. */
+const MIN_REQUEST_TIMEOUT_MS = 15_000
+
+/**
+ * How long a source's requests wait for their blocks: 4x the time its `bytesInFlight` take at its
+ * rate, at least MIN_REQUEST_TIMEOUT_MS. The rate is the recent one, else the one it had when its
+ * last chunk came: a slow source is given time for its chunks, and one that stopped still times
+ * out (its average would fall without end).
+ */
+export function requestTimeoutMs (recentRate: number, rateAtLastChunk: number, bytesInFlight: number): number {
+  const rate = recentRate > 0 ? recentRate : rateAtLastChunk
+  return Math.max(MIN_REQUEST_TIMEOUT_MS, rate > 0 ? 4000 * bytesInFlight / rate : 0)
+}
+
 /** Strike policy for bad chunks: a source is dropped after `maxStrikes` (default 2) chunks that fail verification. */
 export function shouldDropSource (badChunks: number, maxStrikes = 2): boolean {
   return badChunks >= maxStrikes
