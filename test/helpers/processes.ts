@@ -1,5 +1,8 @@
 import type { ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { LOG_DIR, LOG_NAME } from '../../node-core/src/log/log-file.ts'
 import { NODE_FLAGS } from '../../node-core/bin/node-flags.mjs'
 import { killGroup, spawnInGroup } from './process-groups.ts'
 
@@ -8,6 +11,8 @@ export { NODE_FLAGS }
 export const CLI = fileURLToPath(new URL('../../node-core/bin/swarmdrop.mjs', import.meta.url))
 
 const running = new Set<ChildProcess>()
+/** Every process started since the last `killAll`, exited or not: what a failed test's dump shows. */
+let started: JsonProcess[] = []
 
 /**
  * Every process started here runs the CLI from source, never the CLI bundle (out/cli, which may
@@ -42,6 +47,7 @@ export class JsonProcess {
   constructor (command: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string) {
     this.child = spawnInGroup(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...FROM_SOURCE, ...env }, cwd })
     running.add(this.child)
+    started.push(this)
     let buffer = ''
     this.child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       buffer += d
@@ -111,9 +117,47 @@ export function swarmdrop (args: string[], env?: NodeJS.ProcessEnv): JsonProcess
   return new JsonProcess(process.execPath, [...NODE_FLAGS, CLI, ...args, '--json', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', ...network], env)
 }
 
-/** Kills every process a test started that is still running (by PID). */
-export function killAll (): Promise<void> {
-  return killAllExcept([])
+/** The part of node:test's context `killAll` reads: did the test pass? */
+interface TestOutcome { readonly name: string, readonly passed?: boolean }
+
+/**
+ * Kills every process a test started that is still running (by PID). Given the test's context
+ * (as `afterEach(killAll)` does), a failed test first writes what each of its processes said last
+ * to stderr: a flake seen once in CI is then explained by its own log.
+ */
+export async function killAll (t?: TestOutcome): Promise<void> {
+  if (t?.passed === false) process.stderr.write(processReport(t.name))
+  started = []
+  await killAllExcept([])
+}
+
+const REPORT_LINES = 8
+const REPORT_STDERR = 2000
+const REPORT_LOG_LINES = 20
+
+/** The last lines of the log file of the profile a process was started with (`--repo`), if any. */
+function logTail (p: JsonProcess): string[] {
+  const args = p.child.spawnargs
+  const at = args.indexOf('--repo')
+  if (at < 0 || args[at + 1] == null) return []
+  try {
+    const text = readFileSync(join(args[at + 1]!, LOG_DIR, `${LOG_NAME}.log`), 'utf8').trimEnd()
+    const lines = text.split('\n').slice(-REPORT_LOG_LINES)
+    return [`   last ${lines.length} lines of its log file:`, ...lines.map(l => '    ' + l.slice(0, 400))]
+  } catch { return [] } // no log file (yet): nothing to add
+}
+
+/** The command, exit status, last lines and stderr of every process started for the test `name`. */
+export function processReport (name: string): string {
+  const parts = started.map((p, i) => {
+    const args = p.child.spawnargs.slice(1).filter(a => !a.startsWith('--') || a.length < 40).join(' ')
+    const status = p.child.exitCode != null ? `exited ${p.child.exitCode}` : p.child.signalCode != null ? `killed by ${p.child.signalCode}` : 'running'
+    const lines = p.lines.slice(-REPORT_LINES).map(l => '    ' + JSON.stringify(l).slice(0, 400))
+    const stderr = p.stderr.slice(-REPORT_STDERR).trimEnd()
+    return [`  [${i}] pid ${p.pid}, ${status}, ${Math.round((performance.now() - p.startedAt) / 1000)} s: ${args.slice(-300)}`,
+      `   last ${lines.length} of ${p.lines.length} lines:`, ...lines, ...(stderr !== '' ? ['   stderr:', stderr.replace(/^/gm, '    ')] : []), ...logTail(p)].join('\n')
+  })
+  return `\n--- "${name}" failed: its ${started.length} process(es) ---\n${parts.join('\n')}\n---\n`
 }
 
 /** Kills every process started here that is still running, except those in `keep`. */
