@@ -39,7 +39,17 @@ export function keepJoined (node: SwarmNode, bootstrap: readonly string[], signa
   signal.addEventListener('abort', () => { clearInterval(timer) }, { once: true })
 }
 
+/**
+ * One round: dial every bootstrap peer, then look ourselves up. With no bootstrap peer answering
+ * and an empty routing table the lookup has no one to ask and would wait out REJOIN_TIMEOUT_MS,
+ * skipping the next rounds: the round ends at once instead, and the next comes REJOIN_INTERVAL_MS
+ * later (it took 20 s before: a bootstrap peer back up was joined up to 30 s late).
+ */
 async function rejoin (node: SwarmNode, dht: SingleKadDHT, bootstrap: readonly string[], signal: AbortSignal): Promise<void> {
-  await Promise.allSettled(bootstrap.map(async a => node.dial(multiaddr(a), { signal })))
+  const dials = await Promise.allSettled(bootstrap.map(async a => node.dial(multiaddr(a), { signal })))
+  const failed = dials.filter(d => d.status === 'rejected')
+  if (failed.length === dials.length && (dht.routingTable?.size ?? 0) === 0) {
+    throw new Error(`no bootstrap peer answered (${failed.length}): ${String(failed[0]?.reason)}`)
+  }
   for await (const _ of dht.getClosestPeers(node.peerId.toMultihash().bytes, { signal })) { /* the lookup fills the routing table */ }
 }
