@@ -35,12 +35,29 @@ export interface LookupSummary {
 /** The part of the DHT service share routing uses. */
 export type ProviderRouting = Pick<KadDHT, 'provide' | 'findProviders' | 'cancelReprovide'>
 
-const PROVIDE_TIMEOUT_MS = 60_000
+/**
+ * How long an announce goes on providing while too few peers hold the record. The environment
+ * variable SWARMDROP_PROVIDE_TIMEOUT_MS shortens it for a test process (docs/TESTING.md): the
+ * integration test of `announce-failed` would otherwise wait the whole minute.
+ */
+export const PROVIDE_TIMEOUT_MS = envMs('SWARMDROP_PROVIDE_TIMEOUT_MS', 60_000)
 const LOOKUP_TIMEOUT_MS = 20_000
 /** An announce is done once this many DHT peers hold the record (or every closest peer found does). */
 export const MIN_STORED = 3
 /** Wait between provide rounds while too few peers hold the record. */
-const RETRY_DELAY_MS = 5_000
+export const RETRY_DELAY_MS = 5_000
+
+/** A duration in ms from the environment (a whole number > 0), else `fallback`. */
+function envMs (name: string, fallback: number): number {
+  const value = Number(process.env[name])
+  return Number.isSafeInteger(value) && value > 0 ? value : fallback
+}
+
+/** How long an announce tries, and how long it waits between rounds. */
+export interface ProvideTiming {
+  readonly timeoutMs: number
+  readonly retryDelayMs: number
+}
 
 /** SWARMDROP_DEBUG_DHT=1: one JSON line per provide round and per lookup on stderr. */
 const DEBUG = process.env.SWARMDROP_DEBUG_DHT === '1'
@@ -61,19 +78,22 @@ function sameSet (a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
  * kad-dht's provide resolves even when no peer stored the record (for instance when the routing
  * table is still almost empty), so an announce counts the peers that accepted it and provides
  * again, every RETRY_DELAY_MS, until MIN_STORED peers hold it (or, in a network smaller than that,
- * two rounds found the same closest peers and all hold it) or PROVIDE_TIMEOUT_MS passes. It fails only if no
+ * two rounds found the same closest peers and all hold it) or PROVIDE_TIMEOUT_MS passes (both
+ * can be given to the constructor). It fails only if no
  * peer at all stored it.
  */
 export class ShareRouting {
   readonly #dht: ProviderRouting
+  readonly #timing: ProvideTiming
 
-  constructor (dht: ProviderRouting) {
+  constructor (dht: ProviderRouting, timing: ProvideTiming = { timeoutMs: PROVIDE_TIMEOUT_MS, retryDelayMs: RETRY_DELAY_MS }) {
     this.#dht = dht
+    this.#timing = timing
   }
 
   async announce (shareId: string, options: AbortOptions = {}): Promise<Announcement> {
     const started = performance.now()
-    const signal = AbortSignal.any([AbortSignal.timeout(PROVIDE_TIMEOUT_MS), ...(options.signal != null ? [options.signal] : [])])
+    const signal = AbortSignal.any([AbortSignal.timeout(this.#timing.timeoutMs), ...(options.signal != null ? [options.signal] : [])])
     const cid = CID.parse(shareId)
     const stored = new Set<string>()
     let errors = 0
@@ -102,7 +122,7 @@ export class ShareRouting {
       const wholeNetwork = closest.size > 0 && [...closest].every(p => stored.has(p)) && sameSet(closest, lastClosest)
       lastClosest = closest
       if (stored.size >= MIN_STORED || wholeNetwork || signal.aborted) break
-      await delay(RETRY_DELAY_MS, undefined, { signal }).catch((err: unknown) => { if (!signal.aborted) log.warn('the wait between provide rounds failed: %s', err) }) // aborted: stopping, checked next
+      await delay(this.#timing.retryDelayMs, undefined, { signal }).catch((err: unknown) => { if (!signal.aborted) log.warn('the wait between provide rounds failed: %s', err) }) // aborted: stopping, checked next
       if (signal.aborted) break
     }
     if (options.signal?.aborted === true) throw options.signal.reason
