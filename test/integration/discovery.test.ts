@@ -56,9 +56,15 @@ describe('discovery on a local DHT', { timeout: 240_000 }, () => {
     const second = swarmdrop(['get', link, '--out', out, '--repo', await tempDir(), '--allow-private', '--bootstrap', bootstrap[6]!])
     const complete = await second.event('complete', 120_000)
     assert.deepEqual(await treeHashes(join(out, 'relay')), await treeHashes(join(src, 'relay')))
-    const bytes = new Map((complete.sources as Array<{ peerId: string, bytes: number }>).map(s => [s.peerId, s.bytes]))
-    assert.ok((bytes.get(originId) ?? 0) > 0, 'bytes from the origin')
+    // The first downloader serves: it was found (by the DHT or from the origin's peer exchange) and
+    // sent bytes. How much the capped origin sends beside it depends on timing: on a machine busy
+    // enough, the second found the first before the origin and took every chunk from it (seen
+    // once with two CPU burners beside the suite), so the origin's share is not asserted.
+    const sources = complete.sources as Array<{ peerId: string, bytes: number }>
+    const bytes = new Map(sources.map(s => [s.peerId, s.bytes]))
     assert.ok((bytes.get(firstId) ?? 0) > 0, 'bytes from the first downloader')
+    assert.deepEqual(sources.filter(s => s.bytes > 0 && s.peerId !== originId && s.peerId !== firstId), [], 'bytes only from the origin and the first')
+    assert.equal(sources.reduce((sum, s) => sum + s.bytes, 0), 6 * 1024 * 1024, 'every byte counted once')
   })
 
   it('after a restart, reconnects to the peers it knew without a new lookup', async () => {
