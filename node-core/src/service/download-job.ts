@@ -15,8 +15,7 @@ import { SwarmTransfer } from '../scheduler/download.ts'
 import { SourceTallies } from '../scheduler/source-state.ts'
 import { deleteDownloadedFiles } from '../storage/downloaded-files.ts'
 import { PARTIAL_DIR, PartialDownload } from '../storage/partial-download.ts'
-import { releaseTarget, reserveTarget } from '../storage/target-name.ts'
-import type { TargetKind } from '../storage/target-name.ts'
+import { releaseTarget, reserveTarget, targetKindOf } from '../storage/target-name.ts'
 import type { DownloadInfo, DownloadState, FileEntry, ShareInfo } from '../contract/index.ts'
 import type { ChunkMap } from '../scheduler/chunk-origins.ts'
 import type { ShareLink } from '../link/link.ts'
@@ -31,11 +30,6 @@ import type { SeedingClock, SeedingTally } from './seed-limits.ts'
 const log = logger('swarmdrop:download')
 
 const MAX_REMEMBERED_PEERS = 64
-
-/** A folder share's paths all start with `name/`; a single-file share is the one file `name`. */
-function targetKind (layout: ManifestLayout): TargetKind {
-  return layout.manifest.files.some(f => f.path.includes('/')) ? 'folder' : 'file'
-}
 
 /** What the profile records of a download in a given state: a failed or disk-full download is resumed at the next start. */
 function statusOf (state: DownloadState, error: { code: ErrorCode } | null): DownloadStatus {
@@ -280,7 +274,7 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
     this.#data = await PartialDownload.open(this.shareId, manifest.bytes, layout, this.#record.outDir, this.#ctx.store, this.#record.targetName)
     this.#earlierBytes = layout.totalSize - this.#data.remainingBytes
     if (this.#record.targetName == null) {
-      await reserveTarget(this.#record.outDir, layout.manifest.name, targetKind(layout), async candidate => {
+      await reserveTarget(this.#record.outDir, layout.manifest.name, targetKindOf(layout), async candidate => {
         this.#record = { ...this.#record, targetName: candidate, reserved: true }
         await this.#persist()
       }, partialKept)
@@ -384,7 +378,7 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
     if (!discard) { await this.#data?.close(); return }
     await this.#data?.discard()
     const { targetName, reserved, outDir } = this.#record
-    if (reserved === true && targetName != null && this.#state !== 'complete' && this.#layout != null) await releaseTarget(outDir, targetName, targetKind(this.#layout))
+    if (reserved === true && targetName != null && this.#state !== 'complete' && this.#layout != null) await releaseTarget(outDir, targetName, targetKindOf(this.#layout))
     if (deleteFiles && targetName != null && this.#state === 'complete' && this.#layout != null) {
       const { deleted, kept } = await deleteDownloadedFiles(outDir, targetName, this.#layout.manifest.files)
       log.info('removed download %s: %d file(s) deleted, %d kept', this.shareId, deleted.length, kept.length)
