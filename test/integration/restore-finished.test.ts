@@ -3,7 +3,8 @@
  * processes on 127.0.0.1. A `get --seed --seed-ratio 2` finishes and serves the whole share to a
  * second downloader (ratio 1), and is stopped. A `daemon` on the same profile lists it complete,
  * seeded, with those bytes uploaded (the daemon's `downloads` line: `list` at start); a third
- * downloader gets the share from it, which brings the ratio to 2: the limit stops its seeding.
+ * downloader gets the share from it, which brings the ratio to 2 (only with the bytes from before
+ * the restart): the limit stops its seeding.
  * Started again, the daemon lists it complete and not seeded, says why, and a fourth downloader
  * finds nothing to download from it.
  */
@@ -51,16 +52,18 @@ describe('a finished download after a restart', { timeout: 300_000 }, () => {
     assert.ok(listed[0]!.uploadedBytes! >= SIZE && listed[0]!.uploadedBytes! < 2 * SIZE, `uploaded before the restart: ${listed[0]!.uploadedBytes}`)
     assert.equal((await daemon.event('daemon')).shares, 1)
 
-    // 3. Another peer downloads it from the daemon: ratio 2, the limit stops the seeding.
+    // 3. Another peer downloads it from the daemon (the only source left): the ratio reaches 2 with
+    // at most one more copy uploaded only because the bytes uploaded before the restart count, and
+    // the limit stops the seeding. (Whether that peer gets its last chunk before the stop depends on
+    // the byte: had the first run sent a chunk twice, the stop comes just before; not asserted.)
     const third = swarmdrop(['get', link, '--out', await tempDir(), '--peer', (daemonAt.addresses as string[])[0]!, '--repo', await tempDir('swarmdrop-repo-'), '--allow-private', '--no-dht'])
-    const got3 = await third.event('complete')
-    assert.deepEqual((got3.sources as Array<{ peerId: string, bytes: number }>).filter(s => s.bytes > 0).map(s => s.peerId), [daemonAt.peerId])
-    assert.equal(await third.exited, 0)
     const stopped = await daemon.waitFor(l => l.event === 'download:progress' && (l.download as DownloadInfo).seedStopped != null)
     const s = (stopped.download as DownloadInfo)
     assert.equal(s.seedStopped!.reason, 'ratio')
     assert.equal(s.seeding, false)
     assert.ok(s.uploadedBytes! >= 2 * SIZE, `uploaded over both runs: ${s.uploadedBytes}`)
+    assert.ok(s.uploadedBytes! - listed[0]!.uploadedBytes! < 2 * SIZE, 'this run alone did not reach ratio 2')
+    await third.kill()
     assert.equal(await daemon.kill(), 0)
 
     // 4. Started again: still listed, not seeded, and says why; no peer can get it from there.
