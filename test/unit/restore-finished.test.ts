@@ -7,7 +7,7 @@
  */
 import { after, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { rm } from 'node:fs/promises'
+import { rm, stat } from 'node:fs/promises'
 import { ORIGIN_EARLIER } from '../../node-core/src/contract/chunk-map.ts'
 import { StateStore } from '../../node-core/src/storage/state-store.ts'
 import { removeTemps, tempDir } from '../helpers/files.ts'
@@ -126,6 +126,17 @@ describe('a finished download after a restart', () => {
     assert.equal(node.list().length, 0)
     assert.equal(await node.store.getDownload(shareId), undefined)
     assert.equal(node.shares.isSeeded(shareId), true, 'Remove from list keeps it shared')
+    await node.stop()
+  })
+
+  it('Remove and delete files: stops sharing it and deletes what it wrote', async () => {
+    const profileDir = await tempDir()
+    const { shareId, path } = await finishedDownload(profileDir, { seeded: true })
+    const node = await Node.start(profileDir)
+    assert.equal(node.info(shareId).seeding, true)
+    await node.downloads.remove(shareId, false, true)
+    assert.equal(node.shares.isSeeded(shareId), false)
+    await assert.rejects(stat(path), { code: 'ENOENT' })
     await node.stop()
   })
 })
