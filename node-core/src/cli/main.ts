@@ -197,6 +197,7 @@ export async function main (argv: string[]): Promise<number> {
         web = await startWeb(service, profileDir, webPort ?? config.webPort, values['web-root'], out)
       }
       const { shares, downloads } = await service.call('list', {})
+      out.jsonOnly({ event: 'downloads', downloads }) // as `list` has them at start: finished ones restored from the profile too
       out.event({ event: 'daemon', shares: shares.length, downloads: downloads.length }, () => `daemon: ${shares.length} share(s), ${downloads.length} download(s)`)
       await untilSignal()
       return 0

@@ -121,9 +121,9 @@ export interface DownloadInfo {
   readonly error: { readonly code: ErrorCode, readonly message: string } | null
   /** Why a connecting or downloading download receives nothing now; null while chunks arrive (and when not running). */
   readonly waiting: DownloadWaiting | null
-  /** Chunk bytes of this share sent to others since this node started (while it downloaded and while seeded): the share ratio's numerator. */
+  /** Chunk bytes of this share sent to others (while it downloaded and while seeded), over every run of the profile: the share ratio's numerator. */
   readonly uploadedBytes?: number
-  /** How long this finished download has been seeded since this node started (ms). */
+  /** How long this finished download has been seeded, over every run of the profile (ms). */
   readonly seedingMs?: number
   /** Why seeding stopped by itself (a share-ratio or seeding-time limit in Settings); null while seeded, or when it did not. */
   readonly seedStopped?: SeedStopped | null

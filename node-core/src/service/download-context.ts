@@ -41,7 +41,7 @@ export interface DownloadContext {
   trust (peer: string): void
   /** Chunk bytes per second sent to others for this share now. */
   uploadRate (shareId: string): number
-  /** Chunk bytes sent to others for this share since the node started (the share ratio's numerator). */
+  /** Chunk bytes sent to others for this share since the node started (with the earlier runs' from the download's seeding record: the share ratio's numerator). */
   uploadedBytes (shareId: string): number
   /** A verified chunk of `bytes` arrived (the lifetime totals). */
   recordDownload (bytes: number): void

@@ -15,28 +15,21 @@ import { SwarmTransfer } from '../scheduler/download.ts'
 import { SourceTallies } from '../scheduler/source-state.ts'
 import { deleteDownloadedFiles } from '../storage/downloaded-files.ts'
 import { PARTIAL_DIR, PartialDownload } from '../storage/partial-download.ts'
-import { releaseTarget, reserveTarget } from '../storage/target-name.ts'
-import type { TargetKind } from '../storage/target-name.ts'
+import { releaseTarget, reserveTarget, targetKindOf } from '../storage/target-name.ts'
 import type { DownloadInfo, DownloadState, FileEntry, ShareInfo } from '../contract/index.ts'
 import type { ChunkMap } from '../scheduler/chunk-origins.ts'
 import type { ShareLink } from '../link/link.ts'
 import type { Manifest } from '../manifest/types.ts'
-import type { DownloadRecord, DownloadStatus, ShareRecord } from '../storage/state-store.ts'
+import type { DownloadRecord, DownloadStatus, SeedingRecord } from '../storage/state-store.ts'
 import type { DownloadContext } from './download-context.ts'
 import { fetchManifest } from './manifest-fetch.ts'
-import { downloadWaiting } from './download-waiting.ts'
-import { SeedingClock } from './seed-limits.ts'
-import type { SeedingTally } from './seed-limits.ts'
+import { downloadWaiting, waitForSpace } from './download-waiting.ts'
+import { finishedFiles, FinishedSeeding } from './finished-download.ts'
+import type { SeedingClock, SeedingTally } from './seed-limits.ts'
 
 const log = logger('swarmdrop:download')
 
 const MAX_REMEMBERED_PEERS = 64
-const SPACE_POLL_MS = 2000
-
-/** A folder share's paths all start with `name/`; a single-file share is the one file `name`. */
-function targetKind (layout: ManifestLayout): TargetKind {
-  return layout.manifest.files.some(f => f.path.includes('/')) ? 'folder' : 'file'
-}
 
 /** What the profile records of a download in a given state: a failed or disk-full download is resumed at the next start. */
 function statusOf (state: DownloadState, error: { code: ErrorCode } | null): DownloadStatus {
@@ -74,15 +67,15 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
   /** Bytes already verified on disk when this process opened the download (an earlier run's): no source's. */
   #earlierBytes = 0
   #focus: { first: number, last: number } | null = null
-  /** A finished download's files as they were when it finished (what seeding serves, and checks against). */
-  #seedRecord: ShareRecord | null = null
-  /** How long it has been seeded, and whether a seeding limit stopped it (set by the limits). */
-  readonly seedClock = new SeedingClock()
+  /** Once finished: what it seeds, bytes uploaded of its share, time seeded, why a limit stopped it (kept across restarts). */
+  readonly #seed: FinishedSeeding
 
-  constructor (ctx: DownloadContext, link: ShareLink, record: DownloadRecord) {
+  /** `saved`: its seeding record from earlier runs (Downloads reads it). */
+  constructor (ctx: DownloadContext, link: ShareLink, record: DownloadRecord, saved?: SeedingRecord) {
     super()
     this.#ctx = ctx
     this.shareId = link.shareId
+    this.#seed = new FinishedSeeding(ctx, link.shareId, saved)
     this.#link = link
     this.#linkText = formatLink(link)
     this.#record = record
@@ -92,6 +85,8 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
   }
 
   get state (): DownloadState { return this.#state }
+  /** How long it has been seeded, and whether a seeding limit stopped it (set by the limits). */
+  get seedClock (): SeedingClock { return this.#seed.ledger.clock }
   get outDir (): string { return this.#record.outDir }
   get data (): PartialDownload | null { return this.#data }
   /** The peers it was started with or that served it (what a restart dials first). */
@@ -100,9 +95,10 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
   /** Which source delivered each verified chunk; null until the manifest is known. */
   chunkMap (): ChunkMap | null {
     const have = this.#data?.have
-    if (this.#origins == null || have == null) return null
+    if (this.#origins == null) return null
     const complete = this.#state === 'complete'
-    return this.#origins.map(i => complete || have.has(i))
+    if (have == null && !complete) return null
+    return this.#origins.map(i => complete || have!.has(i)) // finished in an earlier run: every chunk an earlier one
   }
 
   /** The share's files (from the manifest); null until it is known. */
@@ -138,7 +134,8 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
     const layout = this.#layout
     const have = this.#data?.have
     let verifiedBytes = 0
-    if (layout != null && have != null) verifiedBytes = this.#state === 'complete' ? layout.totalSize : layout.totalSize - this.#data!.remainingBytes
+    if (layout != null && this.#state === 'complete') verifiedBytes = layout.totalSize
+    else if (layout != null && have != null) verifiedBytes = layout.totalSize - this.#data!.remainingBytes
     return {
       shareId: this.shareId,
       link: this.#linkText,
@@ -158,7 +155,7 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
       files: this.#files,
       error: this.#error,
       waiting: downloadWaiting(this.#state, this.#transfer, this.#candidates.size),
-      ...this.seedClock.info(this.seeding, this.#ctx.uploadedBytes(this.shareId))
+      ...this.seedClock.info(this.seeding, this.#seed.ledger.uploadedBytes())
     }
   }
 
@@ -169,7 +166,8 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
    */
   async run (): Promise<void> {
     while (await this.#attempt() === 'no-space') {
-      if (!await this.#waitForSpace()) return
+      const data = this.#data!
+      if (!await waitForSpace(this.#abort.signal, async () => await data.checkFreeSpace().then(() => true, () => false))) return
     }
   }
 
@@ -246,22 +244,12 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
     this.#state = 'complete'
     await this.#persist()
     const filesInfo = await Promise.all(files.map(async f => { const s = await stat(f); return { absolutePath: f, size: s.size, mtimeMs: s.mtimeMs } }))
-    this.#seedRecord = { shareId: this.shareId, root: resolve(this.#record.outDir, targetName), files: filesInfo, addedAt: Date.now() }
-    if (this.#ctx.keepSeeding) await this.#ctx.seed(this.#seedRecord, data.manifestBytes, data.layout).then(() => { this.seedClock.started() })
+    const seedRecord = { shareId: this.shareId, root: resolve(this.#record.outDir, targetName), files: filesInfo, addedAt: Date.now() }
+    this.#seed.finished({ manifestBytes: data.manifestBytes, layout: data.layout }, seedRecord)
+    if (this.#ctx.keepSeeding) await this.#ctx.seed(seedRecord, data.manifestBytes, data.layout).then(() => { this.seedClock.started() })
     else await this.#setRecordSeeding(false)
     log.info('download %s complete: %d file(s) in %s', this.shareId, files.length, this.#record.outDir)
     this.emit('change')
-  }
-
-  /** Polls free space until the rest of the download fits; false if the job was paused, resumed or closed meanwhile. */
-  async #waitForSpace (): Promise<boolean> {
-    const signal = this.#abort.signal
-    while (!signal.aborted) {
-      await new Promise(resolve => { const t = setTimeout(resolve, SPACE_POLL_MS); signal.addEventListener('abort', () => { clearTimeout(t); resolve(null) }, { once: true }) })
-      if (signal.aborted) return false
-      if (await this.#data!.checkFreeSpace().then(() => true, () => false)) return true
-    }
-    return false
   }
 
   async #prepare (): Promise<void> {
@@ -286,7 +274,7 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
     this.#data = await PartialDownload.open(this.shareId, manifest.bytes, layout, this.#record.outDir, this.#ctx.store, this.#record.targetName)
     this.#earlierBytes = layout.totalSize - this.#data.remainingBytes
     if (this.#record.targetName == null) {
-      await reserveTarget(this.#record.outDir, layout.manifest.name, targetKind(layout), async candidate => {
+      await reserveTarget(this.#record.outDir, layout.manifest.name, targetKindOf(layout), async candidate => {
         this.#record = { ...this.#record, targetName: candidate, reserved: true }
         await this.#persist()
       }, partialKept)
@@ -330,31 +318,43 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
     this.run().catch((err: unknown) => { log.error('download %s: %s', this.shareId, err) })
   }
 
-  /** A finished download whose files this node serves now. */
-  get seeding (): boolean {
-    const root = this.#seedRecord?.root
-    return this.#state === 'complete' && root != null && this.#ctx.seededAt(this.shareId, root)
+  /**
+   * Finished in an earlier run: listed as complete again, nothing transferred or hashed, seeded if
+   * its share is (FinishedSeeding.restore). False (logged) if its manifest is gone: not listed.
+   */
+  async restoreFinished (): Promise<boolean> {
+    const { targetName, outDir } = this.#record
+    if (targetName == null || !await this.#seed.restore(resolve(outDir, targetName))) return false
+    const { layout } = this.#seed.data!
+    this.#layout = layout
+    this.#origins = new ChunkOrigins(layout.chunkCount)
+    this.#files = finishedFiles(outDir, targetName, layout)
+    this.#earlierBytes = layout.totalSize
+    if (this.seeding) this.seedClock.started()
+    return true
   }
+
+  /** A finished download whose files this node serves now. */
+  get seeding (): boolean { return this.#state === 'complete' && this.#seed.seededAt(this.targetPath) }
 
   /**
    * Seeds a finished download from its files (as they were when it finished: a file changed since
    * stops the share) or stops; remembered for this download. Returns the share when it starts.
    */
   async setSeeding (on: boolean): Promise<ShareInfo | null> {
-    const record = this.#seedRecord
-    if (this.#state !== 'complete' || record == null || this.#data == null) throw new InvalidArgumentError('only a finished download can be seeded')
-    let share: ShareInfo | null = null
-    if (on && !this.seeding) share = await this.#ctx.seed(record, this.#data.manifestBytes, this.#data.layout)
-    if (!on && this.seeding) await this.#ctx.unseed(this.shareId)
-    if (on) this.seedClock.started(); else this.seedClock.ended()
+    const root = this.targetPath
+    if (this.#state !== 'complete' || root == null) throw new InvalidArgumentError('only a finished download can be seeded')
+    const share = await this.#seed.set(on, root, this.#files ?? [])
     await this.#setRecordSeeding(on)
+    await this.#seed.ledger.save() // a limit's stop is kept at once
     return share
   }
 
+  /** Saves its seeding record if it changed (Downloads calls it every few seconds). */
+  async saveSeeding (): Promise<void> { await this.#seed.ledger.save() }
+
   /** What the seeding limits weigh (seed-limits.ts). */
-  seedingTally (): SeedingTally {
-    return { uploadedBytes: this.#ctx.uploadedBytes(this.shareId), totalBytes: this.#layout?.totalSize ?? 0, seedingMs: this.seedClock.ms() }
-  }
+  seedingTally (): SeedingTally { return this.#seed.tally() }
 
   async #setRecordSeeding (on: boolean): Promise<void> {
     this.#record = { ...this.#record, seeding: on }
@@ -373,10 +373,12 @@ export class DownloadJob extends EventEmitter<{ change: [] }> {
   async close (discard = false, deleteFiles = false): Promise<void> {
     this.#abort.abort()
     this.#transfer?.stop()
+    this.seedClock.ended()
+    await this.#seed.ledger.close(!discard)
     if (!discard) { await this.#data?.close(); return }
     await this.#data?.discard()
     const { targetName, reserved, outDir } = this.#record
-    if (reserved === true && targetName != null && this.#state !== 'complete' && this.#layout != null) await releaseTarget(outDir, targetName, targetKind(this.#layout))
+    if (reserved === true && targetName != null && this.#state !== 'complete' && this.#layout != null) await releaseTarget(outDir, targetName, targetKindOf(this.#layout))
     if (deleteFiles && targetName != null && this.#state === 'complete' && this.#layout != null) {
       const { deleted, kept } = await deleteDownloadedFiles(outDir, targetName, this.#layout.manifest.files)
       log.info('removed download %s: %d file(s) deleted, %d kept', this.shareId, deleted.length, kept.length)

@@ -17,3 +17,15 @@ export function downloadWaiting (state: DownloadState, transfer: SwarmTransfer |
   if (lastChunkAt != null && Date.now() - lastChunkAt > IDLE_AFTER_MS) return { reason: 'sources-idle', ...base }
   return null
 }
+
+const SPACE_POLL_MS = 2000
+
+/** A download paused by a full disk: polls `fits` until the rest fits (true), or until `signal` aborts (false: paused, resumed or closed meanwhile). */
+export async function waitForSpace (signal: AbortSignal, fits: () => Promise<boolean>): Promise<boolean> {
+  while (!signal.aborted) {
+    await new Promise(resolve => { const t = setTimeout(resolve, SPACE_POLL_MS); signal.addEventListener('abort', () => { clearTimeout(t); resolve(null) }, { once: true }) })
+    if (signal.aborted) return false
+    if (await fits()) return true
+  }
+  return false
+}

@@ -5,6 +5,7 @@ import { validatePeerAddress } from '../link/link.ts'
 import { logger } from '../log/logger.ts'
 import { peerKey } from '../scheduler/candidates.ts'
 import { DownloadJob } from './download-job.ts'
+import { NOTHING_SAVED, savedSeeding, SEEDING_SAVE_MS } from './seeding-ledger.ts'
 import type { CommandArgs, DownloadInfo, ServiceEvent } from '../contract/index.ts'
 import type { ShareLink } from '../link/link.ts'
 import type { DownloadRecord, StateStore } from '../storage/state-store.ts'
@@ -32,9 +33,13 @@ export class Downloads {
   readonly #jobs = new Map<string, DownloadJob>()
   /** The rates of rateOf, until the end of the current synchronous run. */
   #rates: Map<string, number> | null = null
+  /** Saves the downloads' seeding records (bytes uploaded, time seeded) while they change. */
+  readonly #seedingSaver: NodeJS.Timeout
 
   constructor (init: DownloadsInit) {
     this.#init = init
+    this.#seedingSaver = setInterval(() => { this.saveSeeding().catch(() => { /* logged by each ledger */ }) }, SEEDING_SAVE_MS)
+    this.#seedingSaver.unref()
   }
 
   values (): IterableIterator<DownloadJob> { return this.#jobs.values() }
@@ -50,12 +55,27 @@ export class Downloads {
     return job
   }
 
-  /** Resumes the profile's unfinished downloads. */
+  /**
+   * The profile's downloads at start-up: unfinished ones resume; finished ones are listed complete
+   * again, seeded if their share is, with their seeding record (bytes uploaded, time seeded, a
+   * limit's stop). One that cannot be restored is logged and skipped: start-up goes on.
+   */
   async restore (): Promise<void> {
-    for (const record of await this.#init.store.listDownloads()) {
-      if (record.status === 'complete') continue
-      this.#start(new DownloadJob(this.#init.context, { shareId: record.shareId, peers: [] }, record))
+    const { store, context } = this.#init
+    for (const record of await store.listDownloads()) {
+      try {
+        const job = new DownloadJob(context, { shareId: record.shareId, peers: [] }, record, savedSeeding(await store.getSeeding(record.shareId)))
+        if (record.status === 'complete' && !await job.restoreFinished()) continue
+        this.#start(job)
+      } catch (err) {
+        log.error('download %s not restored: %s', record.shareId, err)
+      }
     }
+  }
+
+  /** Saves each download's seeding record that changed (every SEEDING_SAVE_MS; each job saves at once on a seeding switch and at close). */
+  async saveSeeding (): Promise<void> {
+    for (const job of this.#jobs.values()) await job.saveSeeding()
   }
 
   /**
@@ -79,12 +99,15 @@ export class Downloads {
     const dir = resolve(args.outDir ?? defaultDir)
     const s = await stat(dir).catch(() => null) // absent: created when the download starts writing
     if (s != null && !s.isDirectory()) throw new InvalidArgumentError(`${dir} is not a folder: downloads go into a folder`)
-    const old = await this.#init.store.getDownload(link.shareId)
-    const record: DownloadRecord = old == null || old.outDir !== dir || old.status === 'complete'
+    const { store } = this.#init
+    const old = await store.getDownload(link.shareId)
+    const fresh = old == null || old.outDir !== dir || old.status === 'complete'
+    const record: DownloadRecord = fresh
       ? { shareId: link.shareId, outDir: dir, targetName: null, status: 'active', peers: named, addedAt: Date.now() }
       : { ...old, status: 'active', peers: [...new Set([...old.peers, ...named])] }
-    await this.#init.store.putDownload(record)
-    const job = new DownloadJob(this.#init.context, link, record)
+    if (fresh) await store.deleteSeeding(link.shareId) // a new download of it: its ratio starts from zero
+    await store.putDownload(record)
+    const job = new DownloadJob(this.#init.context, link, record, fresh ? NOTHING_SAVED : savedSeeding(await store.getSeeding(link.shareId)))
     for (const p of direct) job.addCandidate(p, { named: true })
     this.#start(job)
     const info = job.info()
@@ -155,7 +178,9 @@ export class Downloads {
     return rates
   }
 
+  /** Stops every job (each saves its seeding record). */
   async close (): Promise<void> {
+    clearInterval(this.#seedingSaver)
     for (const job of this.#jobs.values()) await job.close()
   }
 

@@ -34,15 +34,21 @@ export function seedLimitReached (limits: SeedLimitSettings, tally: SeedingTally
 }
 
 /**
- * A finished download's seeding time (over every time it was seeded in this process) and why a
- * limit stopped it. A limit stops a download once: switched on again by hand, it seeds until
- * switched off.
+ * A finished download's seeding time (over every time it was seeded, earlier runs' included when
+ * restored from its seeding record) and why a limit stopped it. A limit stops a download once:
+ * switched on again by hand, it seeds until switched off.
  */
 export class SeedingClock {
   #since: number | null = null
-  #ms = 0
+  #ms: number
   /** Set when a seeding limit stopped the seeding. */
-  stopped: SeedStopped | null = null
+  stopped: SeedStopped | null
+
+  /** `saved`: what earlier runs recorded (service/seeding-ledger.ts). */
+  constructor (saved: { readonly ms?: number, readonly stopped?: SeedStopped | null } = {}) {
+    this.#ms = saved.ms ?? 0
+    this.stopped = saved.stopped ?? null
+  }
 
   started (now = Date.now()): void { this.#since ??= now }
 

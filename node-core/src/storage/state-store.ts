@@ -30,6 +30,19 @@ export interface DownloadRecord {
   readonly seeding?: boolean
 }
 
+/**
+ * What a download has done as a seed, kept across restarts (`seeding/<shareId>`; service/seeding-ledger.ts
+ * reads it tolerantly: a field missing or odd counts as zero or none).
+ */
+export interface SeedingRecord {
+  /** Chunk bytes of the share sent to others (while it downloaded and while seeded): the share ratio's numerator. */
+  readonly uploadedBytes: number
+  /** Time seeded (ms). */
+  readonly seedingMs: number
+  /** Why a seeding limit stopped it (kept once set: a limit stops a download once). */
+  readonly seedStopped: { readonly reason: 'ratio' | 'time', readonly ratio: number, readonly seedingMinutes: number, readonly at: number } | null
+}
+
 export interface Settings {
   readonly maxUploadBytesPerSecond: number
   readonly maxDownloadBytesPerSecond: number
@@ -50,7 +63,7 @@ const log = logger('swarmdrop:storage')
 
 /**
  * The app's state in one embedded LevelDB (`level`, the store the libp2p/IPFS ecosystem uses):
- * shares, downloads, each download's verified-chunk bitfield, manifests and settings. Values are
+ * shares, downloads, each download's verified-chunk bitfield and seeding record, manifests and settings. Values are
  * JSON except bitfields and manifests, which are raw bytes. A value that cannot be decoded is
  * treated as absent (start-up then re-checks instead of crashing); a store that cannot be read
  * at all is moved aside and started empty (`movedAside`).
@@ -119,10 +132,15 @@ export class StateStore {
   async getDownload (shareId: string): Promise<DownloadRecord | undefined> { return this.#getJson(`download/${shareId}`) }
   async putDownload (record: DownloadRecord): Promise<void> { await this.#putJson(`download/${record.shareId}`, record) }
   async deleteDownload (shareId: string): Promise<void> {
-    await this.#db.batch([{ type: 'del', key: `download/${shareId}` }, { type: 'del', key: `have/${shareId}` }])
+    await this.#db.batch([{ type: 'del', key: `download/${shareId}` }, { type: 'del', key: `have/${shareId}` }, { type: 'del', key: `seeding/${shareId}` }])
   }
 
   async listDownloads (): Promise<DownloadRecord[]> { return Array.fromAsync(this.#values<DownloadRecord>('download/')) }
+
+  /** A download's seeding record as stored (unknown shape: see SeedingRecord). */
+  async getSeeding (shareId: string): Promise<unknown> { return this.#getJson(`seeding/${shareId}`) }
+  async putSeeding (shareId: string, record: SeedingRecord): Promise<void> { await this.#putJson(`seeding/${shareId}`, record) }
+  async deleteSeeding (shareId: string): Promise<void> { await this.#db.del(`seeding/${shareId}`) }
 
   /** The bitfield of chunks that are verified and fsynced on disk. */
   async getHave (shareId: string): Promise<Uint8Array | undefined> { return this.#db.get(`have/${shareId}`) }

@@ -1,9 +1,15 @@
 import { lstat, mkdir, open, readdir, rmdir, unlink } from 'node:fs/promises'
 import { extname, join } from 'node:path'
 import { SwarmdropError } from '../errors.ts'
+import type { ManifestLayout } from '../manifest/layout.ts'
 
 /** A share lands as a folder (`name/...`) or as one file (`name`). */
 export type TargetKind = 'folder' | 'file'
+
+/** A folder share's paths all start with `name/`; a single-file share is the one file `name`. */
+export function targetKindOf (layout: ManifestLayout): TargetKind {
+  return layout.manifest.files.some(f => f.path.includes('/')) ? 'folder' : 'file'
+}
 
 const MAX_VARIANTS = 1000
 
