@@ -2,6 +2,9 @@
  * One start of a profile as the service wires its parts (StateStore, SettingsStore, ShareRegistry,
  * Downloads over the node's download context, SeedLimits; shares restored, then downloads), with
  * no libp2p node: for tests of what a restart keeps of finished downloads (nothing here dials).
+ * Two stand-ins, named as such: a node whose every dial throws, and a peer store that holds no
+ * peer. Everything else is real (LevelDB store, files on disk, hashing). The same rules run with
+ * real processes and real nodes in test/integration/restore-finished.test.ts.
  * And what a finished download leaves in a profile, as DownloadJob writes it.
  */
 import { randomBytes } from 'node:crypto'
@@ -38,26 +41,15 @@ interface NodeParts {
   readonly limits: SeedLimits
 }
 
-export class Node {
-  readonly events: ServiceEvent[]
-  readonly store: StateStore
-  readonly settings: SettingsStore
-  readonly pool: HashPool
-  readonly shares: ShareRegistry
-  readonly downloads: Downloads
-  readonly limits: SeedLimits
+/** A profile started: its parts, and what the tests ask of it. */
+export type Node = NodeParts & {
+  list (): DownloadInfo[]
+  info (shareId: string): DownloadInfo
+  stop (): Promise<void>
+}
 
-  private constructor (parts: NodeParts) {
-    this.events = parts.events
-    this.store = parts.store
-    this.settings = parts.settings
-    this.pool = parts.pool
-    this.shares = parts.shares
-    this.downloads = parts.downloads
-    this.limits = parts.limits
-  }
-
-  static async start (profileDir: string, restore = true): Promise<Node> {
+export const Node = {
+  async start (profileDir: string, restore = true): Promise<Node> {
     const store = await StateStore.open(profileDir)
     const settings = await SettingsStore.open({ store, profileDir, network: null })
     const pool = new HashPool(1)
@@ -71,22 +63,21 @@ export class Node {
     const context = downloadContext({ node, store, settings, peers, shares, discovery, mdns: false, totals: await LifetimeTotals.open(store) })
     const downloads = new Downloads({ store, context, peers, shares, emit })
     const limits = new SeedLimits({ limits: () => settings.seedLimits, downloads: () => downloads.values(), stop: async id => { await downloads.seed(id, false) } })
-    const n = new Node({ events, store, settings, pool, shares, downloads, limits })
     if (restore) {
       await shares.restore()
       await downloads.restore()
     }
-    return n
-  }
-
-  list (): DownloadInfo[] { return [...this.downloads.values()].map(j => j.info()) }
-  info (shareId: string): DownloadInfo { return this.downloads.get(shareId).info() }
-
-  async stop (): Promise<void> {
-    await this.downloads.close()
-    await this.shares.close()
-    await this.pool.close()
-    await this.store.close()
+    return {
+      events, store, settings, pool, shares, downloads, limits,
+      list: () => [...downloads.values()].map(j => j.info()),
+      info: shareId => downloads.get(shareId).info(),
+      async stop () {
+        await downloads.close()
+        await shares.close()
+        await pool.close()
+        await store.close()
+      }
+    }
   }
 }
 
