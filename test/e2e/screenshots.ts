@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 /**
- * `npm run screenshots`: every view (Shares, Downloads, Peers, Settings), light and dark, wide and
+ * `npm run screenshots`: every view (Shares, Downloads, Search, Peers, Settings), light and dark, wide and
  * at 480 px, into docs/screenshots/app-<view>-<light|dark>[-480].png, taken in a real headless
  * Chromium against two real daemons (Alice shares a folder, Bob downloads it). Needs the renderer
  * built first (the npm script does it). Every process started is killed at the end.
@@ -13,7 +13,7 @@ import { launchBrowser } from './helpers/browser.ts'
 import { startWebDaemon } from './helpers/daemon.ts'
 
 const OUT = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
-const VIEWS = ['Shares', 'Downloads', 'Peers', 'Settings'] as const
+const VIEWS = ['Shares', 'Downloads', 'Search', 'Peers', 'Settings'] as const
 const KiB = 1024
 
 const browser = await launchBrowser()
