@@ -47,7 +47,12 @@ try {
         }
         if (view === 'Settings') await page.getByRole('button', { name: 'Save', exact: true }).waitFor()
         const file = `app-${view.toLowerCase()}-${colorScheme}${width === 480 ? '-480' : ''}.png`
-        await page.screenshot({ path: join(OUT, file), fullPage: true })
+        // The whole page in one viewport: a full-page capture of a taller page leaves the fixed status
+        // bar where the 800 px viewport ends, over the content.
+        const height = await page.evaluate(() => document.documentElement.scrollHeight)
+        await page.setViewportSize({ width, height: Math.max(800, height) })
+        await page.screenshot({ path: join(OUT, file) })
+        await page.setViewportSize({ width, height: 800 })
         taken.push(file)
       }
     }
