@@ -13,10 +13,12 @@
  *   simulation is counted and dropped; `outsidePackets()` reads the counts (tests assert 0).
  *
  * Namespaces are named `sdsim-<pid>-<name>`: removed when the simulation is destroyed, at process
- * exit, and at the start of any later run whose process id no longer exists.
+ * exit or interruption (SIGINT, SIGTERM, SIGHUP: an 'exit' listener alone missed these, since the
+ * process dies by the signal), and at the start of any later run whose process id no longer exists.
  */
 import { execFileSync } from 'node:child_process'
 import { readdirSync } from 'node:fs'
+import { onExitOrInterrupt } from './process-groups.ts'
 import { CLI, JsonProcess, NODE_FLAGS } from './processes.ts'
 
 const PREFIX = 'sdsim-'
@@ -94,11 +96,12 @@ export class NetSim {
   #ports = 0
   #homes = 0
   #publics = 0
-  readonly #onExit = (): void => { this.#removeAll() }
+  /** Removes the namespaces at exit or on SIGINT/SIGTERM/SIGHUP (after the process groups are killed); cancelled by destroy(). */
+  readonly #cancelCleanup: () => void
 
   private constructor () {
     removeStale()
-    process.once('exit', this.#onExit)
+    this.#cancelCleanup = onExitOrInterrupt(() => { this.#removeAll() })
     this.#inet = this.#namespace('inet')
     run('ip', ['-n', this.#inet, 'link', 'add', 'name', 'br0', 'type', 'bridge'])
     run('ip', ['-n', this.#inet, 'link', 'set', 'br0', 'up'])
@@ -245,6 +248,6 @@ export class NetSim {
   /** Removes every namespace of this simulation (kill the processes in them first). */
   destroy (): void {
     this.#removeAll()
-    process.off('exit', this.#onExit)
+    this.#cancelCleanup()
   }
 }
