@@ -6,7 +6,8 @@
  * our open connections; judged by net/reach.ts.
  */
 import { isPublicDirectAddress, reachInfo } from '../net/reach.ts'
-import type { ReachInfo, UpnpInfo } from '../contract/index.ts'
+import type { NodeInfo, ReachInfo, RelayInfo, UpnpInfo } from '../contract/index.ts'
+import type { SingleKadDHT } from '@libp2p/kad-dht'
 import type { SwarmNode } from '../net/node.ts'
 import type { NodeAddress } from '@libp2p/interface-internal'
 
@@ -38,4 +39,24 @@ export function nodeReach (node: SwarmNode, uploadCap: number): ReachInfo {
     reservationsServed: relays.reservations,
     uploadCap
   })
+}
+
+/** The node's identity, addresses, DHT state, limits and reach (the `nodeInfo` command). */
+export function nodeInfoOf (node: SwarmNode, limits: NodeInfo['limits'], totals: NodeInfo['totals']): NodeInfo {
+  // No DHT service (--no-dht): reported as a client with an empty routing table.
+  const dht = node.services.dht as SingleKadDHT | undefined
+  return {
+    peerId: node.peerId.toString(),
+    addresses: node.getMultiaddrs().map(String),
+    dht: { mode: dht?.getMode() ?? 'client', routingTableSize: dht?.routingTable?.size ?? 0 },
+    limits,
+    reach: nodeReach(node, limits.maxUploadBytesPerSecond),
+    totals
+  }
+}
+
+/** The relay we offer to others: switched on, serving, reservations held on it, bytes relayed. */
+export function relayInfoOf (node: SwarmNode): RelayInfo {
+  const { enabled, serving, reservations, relayedBytes } = node.services.relays.state()
+  return { enabled, serving, reservations, relayedBytes }
 }

@@ -1,8 +1,5 @@
 import { EventEmitter } from 'node:events'
-import { peerIdFromString } from '@libp2p/peer-id'
-import { NotFoundError } from '../errors.ts'
 import { parseLink } from '../link/link.ts'
-import { liveState, writeBugReport } from '../log/bug-report.ts'
 import { logger } from '../log/logger.ts'
 import { HashPool } from '../manifest/hash-pool.ts'
 import { ShareRouting } from '../net/share-routing.ts'
@@ -10,21 +7,22 @@ import { keepJoined } from '../net/rejoin.ts'
 import { ChunkServer } from '../protocol/chunk-server.ts'
 import { peerKey } from '../scheduler/candidates.ts'
 import { parseCommand } from '../contract/index.ts'
+import { runCommand } from './dispatch.ts'
 import { downloadContext } from './download-context.ts'
 import { Downloads } from './downloads.ts'
 import { MediaFiles } from './media-files.ts'
+import { NearbyDevices } from './nearby.ts'
 import { PeerBook } from './peer-book.ts'
 import { LifetimeTotals } from './lifetime-totals.ts'
 import { ProgressEmitter } from './progress-emitter.ts'
 import { SettingsStore } from './settings-store.ts'
 import { SeedLimits } from './seed-limits.ts'
-import { nodeReach } from './node-reach.ts'
+import { nodeInfoOf, relayInfoOf } from './node-reach.ts'
 import { startNode } from './start-node.ts'
 import { ShareDiscovery } from './share-discovery.ts'
 import { ShareRegistry } from './share-registry.ts'
 import { SearchService } from './search-service.ts'
 import { OfferService } from './offer-service.ts'
-import type { SingleKadDHT } from '@libp2p/kad-dht'
 import type { PrivateKey } from '@libp2p/interface'
 import type { CommandArgs, CommandName, CommandResults, NodeInfo, RelayInfo, ServiceEvent, SwarmdropApi } from '../contract/index.ts'
 import type { SwarmNode } from '../net/node.ts'
@@ -33,10 +31,9 @@ import type { DialPolicy } from '../net/dial-policy.ts'
 import type { LevelDatastore } from 'datastore-level'
 import type { StateStore } from '../storage/state-store.ts'
 import type { NodeStores, SwarmdropServiceOptions } from './start-node.ts'
+import type { CommandRooms } from './dispatch.ts'
 
 const log = logger('swarmdrop:service')
-/** Nearby devices (found by mDNS) kept connected at most. */
-const MAX_NEARBY = 32
 
 export type { SwarmdropServiceOptions } from './start-node.ts'
 
@@ -68,11 +65,11 @@ export class SwarmdropService implements SwarmdropApi {
   readonly #progress: ProgressEmitter
   readonly #search: SearchService
   readonly #offers: OfferService
-  readonly #profileDir: string
+  /** What each command is answered by (dispatch.ts). */
+  readonly #rooms: CommandRooms
 
   readonly #lifetime: LifetimeTotals
-  /** Nearby devices being dialed now. */
-  readonly #nearbyDials = new Set<string>()
+  readonly #nearby: NearbyDevices
 
   private constructor (node: SwarmNode, stores: NodeStores, dialPolicy: DialPolicy, settings: SettingsStore, lifetime: LifetimeTotals, options: SwarmdropServiceOptions, privateKey: PrivateKey) {
     this.#lifetime = lifetime
@@ -82,7 +79,6 @@ export class SwarmdropService implements SwarmdropApi {
     this.#datastore = stores.datastore
     this.#dialPolicy = dialPolicy
     this.#settings = settings
-    this.#profileDir = options.profileDir
     this.#events.setMaxListeners(0)
     const emit = (event: ServiceEvent): void => {
       this.#events.emit('event', event)
@@ -101,6 +97,7 @@ export class SwarmdropService implements SwarmdropApi {
     this.#discovery = new ShareDiscovery({ routing: dht == null ? null : new ShareRouting(dht), selfId: node.peerId.toString(), peers: this.#peers, stopping: this.#stopping.signal, emit })
     const context = downloadContext({ node, store: this.#store, settings, peers: this.#peers, shares: this.#shares, discovery: this.#discovery, mdns: options.mdns !== false, judge: dialPolicy.scores, totals: lifetime })
     this.#downloads = new Downloads({ store: this.#store, context, peers: this.#peers, shares: this.#shares, emit })
+    this.#nearby = new NearbyDevices({ node, peers: this.#peers, downloads: this.#downloads })
     this.#server = new ChunkServer(node, {
       lookup: id => this.#shares.servedFor(id),
       swarmPeers: async (id, peerId) => await this.#peers.swarmAddresses(id, peerId),
@@ -121,6 +118,7 @@ export class SwarmdropService implements SwarmdropApi {
     node.services.relays.useUploadBudget(settings.uploadLimit)
     const seedLimits = new SeedLimits({ limits: () => settings.seedLimits, downloads: () => this.#downloads.values(), stop: async id => { await this.#downloads.seed(id, false) } })
     this.#progress = new ProgressEmitter({ downloads: this.#downloads, shares: this.#shares, peers: this.#peers, lifetime, nodeInfo: () => this.nodeInfo(), relayInfo: () => this.relayInfo(), emit, beforeTick: () => { seedLimits.check() } })
+    this.#rooms = { shares: this.#shares, discovery: this.#discovery, downloads: this.#downloads, peers: this.#peers, settings, search: this.#search, offers: this.#offers, profileDir: options.profileDir, api: this, nodeInfo: () => this.nodeInfo(), emit: e => { this.#events.emit('event', e) } }
   }
 
   static async create (options: SwarmdropServiceOptions): Promise<SwarmdropService> {
@@ -131,7 +129,7 @@ export class SwarmdropService implements SwarmdropApi {
     const service = new SwarmdropService(node, started.stores, started.dialPolicy, settings, await LifetimeTotals.open(started.stores.store), options, started.privateKey)
     for (const b of bootstrap.list) service.#peers.found(peerKey(b), 'dht')
     if (options.dht !== false) keepJoined(node, bootstrap.list, service.#stopping.signal)
-    started.onLanPeer(peerId => { service.#lanPeerFound(peerId) })
+    started.onLanPeer(peerId => { service.#nearby.found(peerId) })
     await service.#start(options.restore !== false)
     log.info('node %s started on %s', node.peerId.toString(), node.getMultiaddrs().map(String).join(' '))
     return service
@@ -182,7 +180,7 @@ export class SwarmdropService implements SwarmdropApi {
 
   async call<C extends CommandName> (command: C, args: CommandArgs<C>): Promise<CommandResults[C]> {
     const parsed = parseCommand(command, args)
-    return await this.#dispatch(parsed.command, parsed.args) as CommandResults[C]
+    return await runCommand(this.#rooms, parsed.command, parsed.args) as CommandResults[C]
   }
 
   subscribe (listener: (event: ServiceEvent) => void): () => void {
@@ -190,128 +188,13 @@ export class SwarmdropService implements SwarmdropApi {
     return () => { this.#events.off('event', listener) }
   }
 
-  async #dispatch (command: CommandName, args: unknown): Promise<CommandResults[CommandName]> {
-    switch (command) {
-      case 'share': {
-        const a = args as CommandArgs<'share'>
-        const info = await this.#shares.share(a.path, a.discoverable === true)
-        this.#discovery.announce(info.shareId)
-        return info
-      }
-      case 'unshare': {
-        const { shareId } = args as CommandArgs<'unshare'>
-        await this.#shares.unshare(shareId)
-        await this.#discovery.withdraw(shareId)
-        return undefined
-      }
-      case 'addDownload': {
-        const a = args as CommandArgs<'addDownload'>
-        return await this.#downloads.add(parseLink(a.link), a, this.#settings.downloadDir)
-      }
-      case 'pause': return await this.#withJob(args, async job => { await job.pause() })
-      case 'resume': return await this.#withJob(args, async job => { await job.resume() })
-      case 'remove': {
-        const a = args as CommandArgs<'remove'>
-        await this.#downloads.remove(a.shareId, a.deleteData === true, a.deleteFiles === true)
-        return undefined
-      }
-      case 'seed': {
-        const a = args as CommandArgs<'seed'>
-        return await this.#downloads.seed(a.shareId, a.on)
-      }
-      case 'list': return { shares: this.#shares.list(), downloads: [...this.#downloads.values()].map(j => j.info()), peers: this.#peers.connected(this.#downloads.rateByPeer()) }
-      case 'setLimits': {
-        const limits = await this.#settings.setLimits(args as CommandArgs<'setLimits'>)
-        this.#events.emit('event', { type: 'settings:changed', settings: await this.#settings.get() })
-        return limits
-      }
-      case 'nodeInfo': return this.nodeInfo()
-      case 'chunkMap': {
-        const { shareId } = args as CommandArgs<'chunkMap'>
-        const map = this.#downloads.get(shareId).chunkMap()
-        if (map == null) throw new NotFoundError(`the manifest of download ${shareId} is not known yet`)
-        return map
-      }
-      case 'files': {
-        const { shareId } = args as CommandArgs<'files'>
-        const files = this.#shares.files(shareId) ?? this.#downloads.get(shareId).files()
-        if (files == null) throw new NotFoundError(`the manifest of download ${shareId} is not known yet`)
-        return { files }
-      }
-      case 'setDiscoverable': {
-        const a = args as CommandArgs<'setDiscoverable'>
-        const info = await this.#shares.setDiscoverable(a.shareId, a.on)
-        this.#search.refresh()
-        return info
-      }
-      case 'search': return this.#search.search((args as CommandArgs<'search'>).query)
-      case 'browse': return await this.#search.browse((args as CommandArgs<'browse'>).peerId)
-      case 'sendTo': {
-        const { shareId, peerId, address } = args as CommandArgs<'sendTo'>
-        return await this.#offers.sendTo(shareId, peerId, address)
-      }
-      case 'offers': return this.#offers.offers()
-      case 'answerOffer': return await this.#offers.answer((args as CommandArgs<'answerOffer'>).offerId, (args as CommandArgs<'answerOffer'>).accept)
-      case 'getSettings': return await this.#settings.get()
-      case 'bugReport': return await writeBugReport({ profileDir: this.#profileDir, state: await liveState(this) })
-      case 'setSettings': {
-        const settings = await this.#settings.set(args as CommandArgs<'setSettings'>)
-        this.#events.emit('event', { type: 'settings:changed', settings })
-        return settings
-      }
-    }
-  }
-
-  async #withJob (args: unknown, act: (job: ReturnType<Downloads['get']>) => Promise<void>): Promise<CommandResults['pause']> {
-    const job = this.#downloads.get((args as CommandArgs<'pause'>).shareId)
-    await act(job)
-    return job.info()
-  }
-
   /** The node's identity, addresses, DHT state, limits and reach (also the `nodeInfo` command). */
-  nodeInfo (): NodeInfo {
-    // No DHT service (--no-dht): reported as a client with an empty routing table.
-    const dht = this.node.services.dht as SingleKadDHT | undefined
-    return {
-      peerId: this.node.peerId.toString(),
-      addresses: this.node.getMultiaddrs().map(String),
-      dht: { mode: dht?.getMode() ?? 'client', routingTableSize: dht?.routingTable?.size ?? 0 },
-      limits: this.#settings.limits,
-      reach: nodeReach(this.node, this.#settings.limits.maxUploadBytesPerSecond),
-      totals: this.#progress.totals()
-    }
-  }
+  nodeInfo (): NodeInfo { return nodeInfoOf(this.node, this.#settings.limits, this.#progress.totals()) }
 
   /** The relay we offer to others: switched on, serving, reservations held on it, bytes relayed. */
-  relayInfo (): RelayInfo {
-    const { enabled, serving, reservations, relayedBytes } = this.node.services.relays.state()
-    return { enabled, serving, reservations, relayedBytes }
-  }
+  relayInfo (): RelayInfo { return relayInfoOf(this.node) }
 
   // ---- wiring ----
-
-  /** A peer on the local network (each mDNS answer): a possible source for every download, now and later, and a device in Nearby. */
-  #lanPeerFound (peerId: string): void {
-    if (peerId === this.node.peerId.toString()) return
-    if (this.#peers.addLan(peerId)) this.#downloads.lanPeerFound(peerId)
-    this.#keepNearby(peerId)
-  }
-
-  /**
-   * libp2p does not dial what discovery finds: nearby devices are dialed here (up to MAX_NEARBY
-   * connected), so Nearby shows their names (identify) and Browse and Send reach them at once.
-   */
-  #keepNearby (peerId: string): void {
-    const id = peerIdFromString(peerId)
-    if (this.#nearbyDials.has(peerId) || this.node.getConnections(id).length > 0) return
-    const connected = [...this.#peers.lanPeers].filter(p => this.node.getConnections(peerIdFromString(p)).length > 0).length
-    if (connected >= MAX_NEARBY) return
-    this.#nearbyDials.add(peerId)
-    this.node.dial(id).then(
-      () => { log('connected to nearby %s', peerId) },
-      (err: unknown) => { log('could not dial nearby %s: %s', peerId, err) }
-    ).finally(() => { this.#nearbyDials.delete(peerId) })
-  }
 
   /** A peer opened a session for a share: a candidate if we download it, and news for the rest of its swarm. */
   #peerJoined (shareId: string, peerId: string): void {
