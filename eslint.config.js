@@ -67,6 +67,10 @@ export default tseslint.config(
       }]
     }
   },
+  // Rooms a newcomer reads in minutes (issue 11): no node-core file over 400 lines, the service
+  // (wiring and the contract's two methods) under 250.
+  { files: ['node-core/src/**/*.ts'], rules: { 'max-lines': ['error', { max: 400 }] } },
+  { files: ['node-core/src/service/service.ts'], rules: { 'max-lines': ['error', { max: 250 }] } },
   // The renderer: Svelte 5 components (TypeScript inside) in a browser.
   ...svelte.configs.recommended,
   {
