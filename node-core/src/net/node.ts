@@ -93,7 +93,7 @@ export const CONNECTION_LIMITS = {
  * the next is due fails at once. In a crowd of 16 on 2 cores, 283 of 600 sessions ended that way
  * and had to be opened again (with slow WELCOMEs as well, peers had 5 to 10 of their 16 sources
  * for most of the download, and asked the origin for chunks the others had); with these values,
- * none of 256 (test/unit/slow-ping.test.ts). Now: a ping every 30 s, failed after 25 s (before
+ * none of 256 (test/unit/_first/slow-ping.test.ts). Now: a ping every 30 s, failed after 25 s (before
  * the next is due), so a connection that has gone silent is closed within about 55 s.
  */
 export const CONNECTION_MONITOR = {

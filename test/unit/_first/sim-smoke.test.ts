@@ -7,9 +7,9 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import { MiB, benchCrowd, residentialFlash } from '../../bench/sim/config.ts'
-import { fluidBound } from '../../bench/sim/figures.ts'
-import { simulate } from '../../bench/sim/simulate.ts'
+import { MiB, benchCrowd, residentialFlash } from '../../../bench/sim/config.ts'
+import { fluidBound } from '../../../bench/sim/figures.ts'
+import { simulate } from '../../../bench/sim/simulate.ts'
 
 test('a simulated flash crowd of 1,000 completes, no faster than the fluid bound, the origin uploading at least the share', { timeout: 1_800_000 }, async () => {
   // 2 MiB in 8 chunks of 256 KiB keeps it to seconds of CPU: the cost is per chunk and per neighbour.
@@ -20,7 +20,7 @@ test('a simulated flash crowd of 1,000 completes, no faster than the fluid bound
   assert.ok(f.downloadSeconds.median <= f.downloadSeconds.p90 && f.downloadSeconds.p90 <= f.downloadSeconds.max)
   assert.ok(f.originUploadFactor >= 1, `origin uploaded ${f.originUploadFactor}x the share (no other seed at the start)`)
   assert.ok(f.originVerifiedFactor >= 1 && f.originVerifiedFactor <= f.originUploadFactor)
-  const out = fileURLToPath(new URL('../../bench/results/partial/', import.meta.url))
+  const out = fileURLToPath(new URL('../../../bench/results/partial/', import.meta.url))
   await mkdir(out, { recursive: true })
   await writeFile(`${out}sim-smoke.json`, JSON.stringify(f, null, 1) + '\n')
 })
