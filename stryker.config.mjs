@@ -11,7 +11,7 @@ export const MODULES = {
   },
   'manifest-validation': {
     mutate: ['node-core/src/manifest/validate.ts'],
-    tests: ['test/unit/validate.test.ts', 'test/unit/fuzz-manifest.test.ts']
+    tests: ['test/unit/validate.test.ts', 'test/unit/validate-invisible.test.ts', 'test/unit/fuzz-manifest.test.ts']
   },
   link: {
     mutate: ['node-core/src/link/link.ts'],
@@ -19,7 +19,7 @@ export const MODULES = {
   },
   'framing-messages': {
     mutate: ['node-core/src/protocol/framing.ts', 'node-core/src/protocol/messages.ts'],
-    tests: ['test/unit/messages.test.ts', 'test/unit/fuzz-messages.test.ts']
+    tests: ['test/unit/messages.test.ts', 'test/unit/block-codec.test.ts', 'test/unit/fuzz-messages.test.ts']
   },
   'partial-download': {
     mutate: ['node-core/src/storage/partial-download.ts'],
@@ -45,11 +45,13 @@ export default {
   // Fuzz tests run 25 cases each here (200 in npm test): each mutant runs the whole command.
   commandRunner: { command: `env FUZZ_RUNS=25 node --test --test-reporter=dot ${chosen.tests.join(' ')}` },
   coverageAnalysis: 'off',
-  mutate: chosen.mutate,
+  // MUTATE_RANGES (set by `npm run mutate -- --survivors`): only these `file:line:col-line:col`
+  // ranges, the survivors of the module's last run, into a report of their own.
+  mutate: process.env.MUTATE_RANGES != null ? JSON.parse(process.env.MUTATE_RANGES) : chosen.mutate,
   concurrency: Number(process.env.MUTATE_CONCURRENCY ?? 2),
   timeoutMS: 8000,
   reporters: ['clear-text', 'progress', 'json'],
-  jsonReporter: { fileName: `.stryker-tmp/reports/${name}.json` },
+  jsonReporter: { fileName: `.stryker-tmp/reports/${name}${process.env.MUTATE_RANGES != null ? '.survivors' : ''}.json` },
   ignorePatterns: ['out', 'dist', 'renderer/dist', 'bench/results', 'docs/screenshots', 'test/e2e/artifacts', '.tmp'],
   tempDirName: '.stryker-tmp',
   cleanTempDir: true,

@@ -6,7 +6,7 @@ import { identity } from 'multiformats/hashes/identity'
 import * as Digest from 'multiformats/hashes/digest'
 import { base58btc } from 'multiformats/bases/base58'
 import { base36 } from 'multiformats/bases/base36'
-import { formatLink, isShareId, parseLink } from '../../node-core/src/link/link.ts'
+import { formatLink, isShareId, parseLink, parseShareId } from '../../node-core/src/link/link.ts'
 import type { ShareLink } from '../../node-core/src/link/link.ts'
 
 const INVALID = { name: 'InvalidLinkError' }
@@ -198,5 +198,71 @@ describe('isShareId', () => {
     assert.equal(isShareId(''), false)
     assert.equal(isShareId(`${id}/`), false)
     assert.equal(isShareId(`swarmdrop://${id}`), false)
+  })
+})
+
+describe('parseLink: each refusal says what is wrong', () => {
+  // The messages reach the user as they are (the CLI prints them, the UI shows them), so each
+  // names the part of the link at fault and quotes it safely.
+  const cases: Array<[string, () => string, string | (() => string)]> = [
+    ['an empty link', () => '', 'link is empty'],
+    ['only whitespace', () => ' \n ', 'link is empty'],
+    ['a wrong scheme', () => `https://${id}`, () => `link "https://${id}" does not start with swarmdrop://`],
+    ['a missing share ID', () => 'swarmdrop://', 'link has no share ID'],
+    ['a fragment', () => `swarmdrop://${id}#x`, () => `link "swarmdrop://${id}#x" has a fragment ("#")`],
+    ['a share ID that is not a CID', () => 'swarmdrop://not-a-cid', 'share ID "not-a-cid" is not a CID'],
+    ['a CIDv0', () => `swarmdrop://${CIDV0}`, `share ID "${CIDV0}" is a CIDv0, expected CIDv1`],
+    ['a raw-codec CID', () => `swarmdrop://${CID.createV1(0x55, cid.multihash).toString()}`,
+      () => `share ID "${CID.createV1(0x55, cid.multihash).toString()}" has codec 0x55, expected dag-cbor (0x71)`],
+    ['a sha2-512 CID', () => `swarmdrop://${CID.createV1(0x71, sha512Digest).toString()}`,
+      () => `share ID "${CID.createV1(0x71, sha512Digest).toString().slice(0, 80)}…" is not a sha2-256 hash`],
+    ['an unknown parameter', () => `swarmdrop://${id}?foo=bar`, 'link has an unknown parameter "foo"'],
+    ['a duplicate name', () => `swarmdrop://${id}?name=a&name=b`, 'link has more than one name parameter'],
+    ['an unsafe name', () => `swarmdrop://${id}?name=..`, 'link name is unsafe: name ".." is ".."'],
+    ['a duplicate size', () => `swarmdrop://${id}?size=1&size=2`, 'link has more than one size parameter'],
+    ['a size in exponent form', () => `swarmdrop://${id}?size=1e3`, 'link size "1e3" is not a plain decimal number of bytes'],
+    ['a size past 2^53', () => `swarmdrop://${id}?size=9007199254740992`, 'link size "9007199254740992" is too large'],
+    ['17 peers', () => `swarmdrop://${id}?` + Array.from({ length: 17 }, () => `peer=${enc(PEER)}`).join('&'), 'link has more than 16 peers'],
+    ['an empty peer', () => `swarmdrop://${id}?peer=`, 'link has an empty peer'],
+    ['a peer with a newline', () => `swarmdrop://${id}?peer=${enc('/dns4/a\nb/tcp/1')}`,
+      'peer "/dns4/a\\u000ab/tcp/1" has characters other than printable ASCII'],
+    ['a garbage peer', () => `swarmdrop://${id}?peer=garbage`, 'peer "garbage" is not a valid multiaddr (String multiaddr must start with "/")'],
+    ['a peer without /p2p/', () => `swarmdrop://${id}?peer=${enc('/ip4/192.0.2.7/tcp/1')}`, 'peer "/ip4/192.0.2.7/tcp/1" does not end with /p2p/<peer id>'],
+    ['a peer of no components', () => `swarmdrop://${id}?peer=${enc('/')}`, 'peer "/" does not end with /p2p/<peer id>'],
+    ['an over-long link', () => `swarmdrop://${id}?name=${'x'.repeat(8200)}`, 'link is longer than 8192 characters'],
+    ['a very long link', () => `swarmdrop://${id}?` + 'x'.repeat(20_000), 'link is longer than 8192 characters']
+  ]
+  for (const [description, build, expected] of cases) {
+    it(`refuses ${description} and says why`, () => {
+      const text = build()
+      const message = typeof expected === 'string' ? expected : expected()
+      assert.throws(() => parseLink(text), { name: 'InvalidLinkError', message })
+    })
+  }
+
+  it('refuses non-strings by name', () => {
+    assert.throws(() => parseLink(42 as unknown as string), { name: 'InvalidLinkError', message: 'link is not a string' })
+    assert.throws(() => parseShareId(42 as unknown as string), { name: 'InvalidLinkError', message: 'share ID is not a string' })
+  })
+
+  it('refuses a share ID over 8192 characters before parsing it', () => {
+    assert.throws(() => parseShareId('x'.repeat(8193)), { message: 'share ID is too long' })
+    assert.throws(() => parseShareId('x'.repeat(8192)), { message: `share ID "${'x'.repeat(80)}…" is not a CID` })
+  })
+
+  it('measures the length limit after trimming: 8192 characters with as much whitespace around still parse', () => {
+    const withHost = (n: number): string => `swarmdrop://${id}?peer=/dns4/${'a'.repeat(n)}/tcp/1/p2p/${PEER_ID}`
+    const link = withHost(8192 - withHost(0).length)
+    assert.equal(parseLink(' '.repeat(4096) + link + ' '.repeat(4096)).peers.length, 1)
+    assert.throws(() => parseLink(' '.repeat(4096) + link + ' '.repeat(4097)), { message: 'link is longer than 8192 characters' })
+  })
+
+  it('quotes untrusted text on one printable line: escapes, and cuts at 80 characters with an ellipsis', () => {
+    const key = (k: string): string => { try { parseLink(`swarmdrop://${id}?${enc(k)}=1`) } catch (err) { return (err as Error).message } return 'accepted' }
+    assert.equal(key('a"b\\c'), 'link has an unknown parameter "a\\"b\\\\c"')
+    assert.equal(key('tab\there\u00e9\u{1f600}\u0000'), 'link has an unknown parameter "tab\\u0009here\\u00e9\\u{1f600}\\u0000"')
+    assert.equal(key('\uffff'), 'link has an unknown parameter "\\uffff"')
+    assert.equal(key('k'.repeat(80)), `link has an unknown parameter "${'k'.repeat(80)}"`)
+    assert.equal(key('k'.repeat(81)), `link has an unknown parameter "${'k'.repeat(80)}…"`)
   })
 })

@@ -22,26 +22,40 @@ describe('protocol messages', () => {
   })
 
   it('rejects malformed messages with a ProtocolError', () => {
-    const bad: unknown[] = [
-      null, [1], 5, 'x', { t: 'nope' }, { t: 'request' }, { t: 'request', index: -1 }, { t: 'request', index: 1.5 },
-      { t: 'request', index: 2 ** 60 }, { t: 'request', index: '1' }, { t: 'request', index: 1, extra: 1 },
-      { t: 'hello', share: 'x'.repeat(300) }, { t: 'hello' }
-    ]
-    for (const v of bad) {
+    for (const v of badClient) {
       const bytes = dagCbor.encode(v as never)
       assert.throws(() => decodeClientMessage(bytes), { name: 'ProtocolError' }, JSON.stringify(v))
     }
     assert.throws(() => decodeClientMessage(Uint8Array.of(0xff)), { name: 'ProtocolError' })
-    const badServer: unknown[] = [
-      { t: 'welcome', manifestSize: 1, have: 'x', peers: [] },
-      { t: 'welcome', manifestSize: 1, have: new Uint8Array(1), peers: new Array(33).fill('/ip4/1.2.3.4') },
-      { t: 'welcome', manifestSize: 1, have: new Uint8Array(1), peers: [5] },
-      { t: 'error', code: 'weird' },
-      { t: 'error', code: 'busy', message: 'x'.repeat(2000) },
-      { t: 'error', code: 'busy', peers: new Array(33).fill('/ip4/1.2.3.4') },
-      { t: 'error', code: 'busy', peers: 'x' },
-      { t: 'block', index: 1 }
-    ]
     for (const v of badServer) assert.throws(() => decodeServerMessage(dagCbor.encode(v as never)), { name: 'ProtocolError' }, JSON.stringify(v).slice(0, 80))
   })
+
+  it('says what is wrong with each (messages against messages.test.ts.snapshot)', (t) => {
+    const messageOf = (f: () => unknown): string => {
+      try { f() } catch (err) { return `${(err as Error).name}: ${(err as Error).message}` }
+      return 'accepted'
+    }
+    t.assert.snapshot({
+      client: badClient.map(v => messageOf(() => decodeClientMessage(dagCbor.encode(v as never)))),
+      // The CBOR library's own words follow "undecodable message: "; they are its, not ours.
+      notCbor: messageOf(() => decodeClientMessage(Uint8Array.of(0xff))).replace(/(undecodable message: ).*/, '$1…'),
+      server: badServer.map(v => messageOf(() => decodeServerMessage(dagCbor.encode(v as never))))
+    })
+  })
 })
+
+const badClient: unknown[] = [
+  null, [1], 5, 'x', { t: 'nope' }, { t: 'request' }, { t: 'request', index: -1 }, { t: 'request', index: 1.5 },
+  { t: 'request', index: 2 ** 60 }, { t: 'request', index: '1' }, { t: 'request', index: 1, extra: 1 },
+  { t: 'hello', share: 'x'.repeat(300) }, { t: 'hello' }
+]
+const badServer: unknown[] = [
+  { t: 'welcome', manifestSize: 1, have: 'x', peers: [] },
+  { t: 'welcome', manifestSize: 1, have: new Uint8Array(1), peers: new Array(33).fill('/ip4/1.2.3.4') },
+  { t: 'welcome', manifestSize: 1, have: new Uint8Array(1), peers: [5] },
+  { t: 'error', code: 'weird' },
+  { t: 'error', code: 'busy', message: 'x'.repeat(2000) },
+  { t: 'error', code: 'busy', peers: new Array(33).fill('/ip4/1.2.3.4') },
+  { t: 'error', code: 'busy', peers: 'x' },
+  { t: 'block', index: 1 }
+]

@@ -52,9 +52,11 @@ const rejectedPaths: Array<[string, string]> = [
   ['reserved AUX as directory', 'AUX/b'],
   ['reserved PRN', 'prn.md'],
   ['reserved with space before extension', 'a/nul .txt'],
+  ['reserved with two spaces before extension', 'a/nul  .txt'],
   ['reserved superscript COM¹', 'a/COM\u00b9'],
   ['reserved superscript LPT³', 'a/lpt\u00b3.log'],
   ['reserved CONIN$', 'a/CONIN$'],
+  ['reserved CONOUT$', 'a/conout$.txt'],
   ['lone high surrogate', 'a/\ud800b'],
   ['lone low surrogate', 'a/b\udc00'],
   ['256-byte component', 'a/' + 'x'.repeat(256)],
@@ -77,6 +79,7 @@ const acceptedPaths: Array<[string, string]> = [
   ['reserved name inside', 'a/xcon.txt'],
   ['reserved name as extension', 'a/file.con'],
   ['COM10 is not reserved', 'a/COM10'],
+  ['a space inside a reserved name makes it another name', 'a/COM 1.txt'],
   ['LPT is not reserved', 'a/LPT'],
   ['unicode', 'dossier/\u00e9t\u00e9/\u{1f600}.txt'],
   ['NFD is allowed', 'a/e\u0301'],
@@ -393,5 +396,41 @@ describe('validateManifest: rejections', () => {
       assert.ok(err.cause instanceof UnsafePathError)
       return true
     })
+  })
+})
+
+describe('every refusal says what is wrong (messages against validate.test.ts.snapshot)', () => {
+  // The messages reach the user as they are, so each one is pinned: a change shows up as a diff of
+  // the snapshot file, to be read and accepted with `node --test --test-update-snapshots`.
+  const messageOf = (f: () => unknown): string => {
+    try { f() } catch (err) { return `${(err as Error).name}: ${(err as Error).message}` }
+    return 'accepted'
+  }
+  it('paths', (t) => {
+    t.assert.snapshot(Object.fromEntries(rejectedPaths.map(([d, p]) => [d, messageOf(() => validateRelativePath(p))])))
+  })
+  it('paths that are not strings, quoted text cut at 120 characters, escapes', (t) => {
+    t.assert.snapshot([
+      messageOf(() => validateRelativePath(42 as unknown as string)),
+      messageOf(() => validateRelativePath(null as unknown as string)),
+      messageOf(() => validateRelativePath('p'.repeat(120) + '/..')),
+      messageOf(() => validateRelativePath('p'.repeat(117) + '/..')),
+      messageOf(() => validateRelativePath('p'.repeat(119) + '"/..')),
+      messageOf(() => validateRelativePath('a\u202eb\u200b\u2028c\\d\u0000\u{e0001}/..')),
+      messageOf(() => validateRelativePath(`${'a/'.repeat(64)}b`))
+    ])
+  })
+  it('component names', (t) => {
+    t.assert.snapshot(['', 'a/b', '..', '.', 'a\\b', 'C:', 'a\u0001', 'name.', 'name ', 'Aux.tar.gz', 'COM\u00b2', '\udfff', 'n'.repeat(256), 'a\u200db', '<', '>', '|', '?', '*', '"', '\u0085']
+      .map(name => messageOf(() => validateComponentName(name))))
+  })
+  it('a single file of exactly the size cap passes the size checks (and fails on its hashes, not given)', () => {
+    const { maxTotalSize, maxChunkSize, maxChunks } = MANIFEST_LIMITS
+    assert.equal(maxTotalSize / maxChunkSize, maxChunks)
+    const atCap = manifest('f', [{ path: 'f', size: maxTotalSize }], { chunkSize: maxChunkSize, hashes: new Uint8Array(0) })
+    assert.equal(messageOf(() => validateManifest(atCap)), `InvalidManifestError: manifest hashes is 0 bytes, expected ${maxChunks * 32} (${maxChunks} chunks of 32 bytes)`)
+  })
+  it('manifests', (t) => {
+    t.assert.snapshot(Object.fromEntries(rejectedManifests.map(([d, build]) => [d, messageOf(() => validateManifest(build()))])))
   })
 })
