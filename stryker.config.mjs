@@ -19,7 +19,7 @@ export const MODULES = {
   },
   'framing-messages': {
     mutate: ['node-core/src/protocol/framing.ts', 'node-core/src/protocol/messages.ts'],
-    tests: ['test/unit/messages.test.ts', 'test/unit/block-codec.test.ts', 'test/unit/fuzz-messages.test.ts']
+    tests: ['test/unit/messages.test.ts', 'test/unit/block-codec.test.ts', 'test/unit/framing.test.ts', 'test/unit/fuzz-messages.test.ts']
   },
   'partial-download': {
     mutate: ['node-core/src/storage/partial-download.ts'],
@@ -42,11 +42,13 @@ if (chosen == null) throw new Error(`MUTATE_MODULE=${name}: not one of ${Object.
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'command',
+  plugins: ['@stryker-mutator/*', './test/mutation/log-ignorer.mjs'],
+  ignorers: ['log-calls'],
   // Fuzz tests run 25 cases each here (200 in npm test): each mutant runs the whole command.
   commandRunner: { command: `env FUZZ_RUNS=25 node --test --test-reporter=dot ${chosen.tests.join(' ')}` },
   coverageAnalysis: 'off',
-  // MUTATE_RANGES (set by `npm run mutate -- --survivors`): only these `file:line:col-line:col`
-  // ranges, the survivors of the module's last run, into a report of their own.
+  // MUTATE_RANGES (set by `npm run mutate -- --survivors`): only these `file:line-line` ranges,
+  // the lines of the survivors of the module's last run, into a report of their own.
   mutate: process.env.MUTATE_RANGES != null ? JSON.parse(process.env.MUTATE_RANGES) : chosen.mutate,
   concurrency: Number(process.env.MUTATE_CONCURRENCY ?? 2),
   timeoutMS: 8000,

@@ -38,16 +38,17 @@ function stryker (name: string, ranges?: string[]): boolean {
 function rerunSurvivors (name: string): boolean {
   if (!existsSync(reportPath(name))) throw new Error(`${name}: no report of a full run to take the survivors from`)
   const old = JSON.parse(readFileSync(reportPath(name), 'utf8')) as Report
-  const ranges: string[] = []
+  const ranges = new Set<string>()
   for (const [file, { source, mutants }] of Object.entries(old.files)) {
     if (readFileSync(`${ROOT}${file}`, 'utf8') !== source) throw new Error(`${file} changed since the last full run of ${name}: run it in full`)
     for (const m of mutants) {
-      // Stryker's ranges are 1-based lines and 0-based columns, as its report's locations.
-      if (!detected(m)) ranges.push(`${file}:${m.location.start.line}:${m.location.start.column}-${m.location.end.line}:${m.location.end.column}`)
+      // Whole lines: a range with columns left out mutants that end at its last column. Mutants
+      // of those lines killed before are tested again; only the survivors' verdicts are taken.
+      if (!detected(m)) ranges.add(`${file}:${m.location.start.line}-${m.location.end.line}`)
     }
   }
-  if (ranges.length === 0) return true
-  if (!stryker(name, ranges)) return false
+  if (ranges.size === 0) return true
+  if (!stryker(name, [...ranges])) return false
   const rerun = JSON.parse(readFileSync(reportPath(name, '.survivors'), 'utf8')) as Report
   const verdicts = new Map<string, string>()
   for (const [file, { mutants }] of Object.entries(rerun.files)) for (const m of mutants) verdicts.set(key(file, m), m.status)

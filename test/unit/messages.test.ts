@@ -30,6 +30,14 @@ describe('protocol messages', () => {
     for (const v of badServer) assert.throws(() => decodeServerMessage(dagCbor.encode(v as never)), { name: 'ProtocolError' }, JSON.stringify(v).slice(0, 80))
   })
 
+  it('accepts every field at its limit', () => {
+    assert.deepEqual(decodeClientMessage(encodeMessage({ t: 'hello', share: 's'.repeat(256) })), { t: 'hello', share: 's'.repeat(256) })
+    const peers = new Array(32).fill('p'.repeat(512))
+    assert.deepEqual(decodeServerMessage(encodeMessage({ t: 'peers', peers })), { t: 'peers', peers })
+    const error = { t: 'error', code: 'busy', index: 0, message: 'm'.repeat(1024), peers } as const
+    assert.deepEqual(decodeServerMessage(encodeMessage(error)), error)
+  })
+
   it('says what is wrong with each (messages against messages.test.ts.snapshot)', (t) => {
     const messageOf = (f: () => unknown): string => {
       try { f() } catch (err) { return `${(err as Error).name}: ${(err as Error).message}` }
@@ -47,7 +55,9 @@ describe('protocol messages', () => {
 const badClient: unknown[] = [
   null, [1], 5, 'x', { t: 'nope' }, { t: 'request' }, { t: 'request', index: -1 }, { t: 'request', index: 1.5 },
   { t: 'request', index: 2 ** 60 }, { t: 'request', index: '1' }, { t: 'request', index: 1, extra: 1 },
-  { t: 'hello', share: 'x'.repeat(300) }, { t: 'hello' }
+  { t: 'hello', share: 'x'.repeat(300) }, { t: 'hello', share: 'x'.repeat(257) }, { t: 'hello', share: 5 }, { t: 'hello' },
+  // What the type tag was, said in the message: a number, a boolean, null, bytes, a list, a map, a long string.
+  { t: 5 }, { t: true }, { t: null }, { t: new Uint8Array(2) }, { t: [1] }, { t: {} }, { t: 'y'.repeat(50) }
 ]
 const badServer: unknown[] = [
   { t: 'welcome', manifestSize: 1, have: 'x', peers: [] },
@@ -57,5 +67,10 @@ const badServer: unknown[] = [
   { t: 'error', code: 'busy', message: 'x'.repeat(2000) },
   { t: 'error', code: 'busy', peers: new Array(33).fill('/ip4/1.2.3.4') },
   { t: 'error', code: 'busy', peers: 'x' },
+  { t: 'error', code: 'busy', message: 5 },
+  { t: 'error', code: 'busy', message: 'x'.repeat(1025) },
+  { t: 'error', code: 7 },
+  { t: 'peers', peers: ['x'.repeat(513)] },
+  { t: 'peers', peers: new Array(33).fill('x') },
   { t: 'block', index: 1 }
 ]
