@@ -123,7 +123,10 @@ export class SourceSession {
     this.#closed = true
     this.#manifestWaiter?.reject(err ?? new SwarmdropError('disconnected', 'session closed'))
     this.#manifestWaiter = null
+    // Ended cleanly (by us, or by the server draining its side): close ours too, so the server's
+    // session ends as well rather than waiting for a deadline.
     if (err != null) this.#framed.abort(err)
+    else this.#framed.close().catch((e: unknown) => { log('closing the session with %s: %s', this.peerId, e) })
     this.#events?.onClose(err)
   }
 
@@ -163,8 +166,6 @@ export class SourceSession {
 
   /** Ends the session politely. */
   close (): void {
-    if (this.#closed) return
-    this.#framed.close().catch((err: unknown) => { log('closing the session with %s: %s', this.peerId, err) })
     this.#finish(undefined)
   }
 

@@ -20,6 +20,9 @@ import type { SessionContext } from './server/session.ts'
 
 const log = logger('swarmdrop:chunk-server')
 
+/** How long a drained session may take to hand over what it sent and end (dropShare 'drain'). */
+const DRAIN_DEADLINE_MS = 30_000
+
 /** The narrow part of the libp2p node the server needs. */
 export interface ChunkServerComponents {
   handle (protocol: string, handler: StreamHandler, options?: StreamHandlerOptions): Promise<void>
@@ -105,9 +108,16 @@ export class ChunkServer {
     return new Set([...this.#sessions.get(shareId) ?? []].map(s => s.peerId)).size
   }
 
-  /** Closes every session of a share (unshared or changed). */
-  dropShare (shareId: string): void {
-    for (const s of this.#sessions.get(shareId) ?? []) s.framed.abort(new SwarmdropError('unavailable', 'share no longer served'))
+  /**
+   * Ends every session of a share. `abort` (its files changed, or were removed): at once, what is
+   * on its way is lost. `drain` (unshared, or a seeding limit reached): what was already sent
+   * arrives (and was counted as uploaded), then the sessions close (ServerSession.drain).
+   */
+  dropShare (shareId: string, how: 'abort' | 'drain' = 'abort'): void {
+    for (const s of this.#sessions.get(shareId) ?? []) {
+      if (how === 'drain') s.drain(DRAIN_DEADLINE_MS)
+      else s.framed.abort(new SwarmdropError('unavailable', 'share no longer served'))
+    }
     this.#sessions.delete(shareId)
     this.#policies.get(shareId)?.stop()
     this.#policies.delete(shareId)

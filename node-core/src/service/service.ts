@@ -90,7 +90,7 @@ export class SwarmdropService implements SwarmdropApi {
       pool: this.#pool,
       addresses: () => node.getMultiaddrs().map(String),
       peersFetching: id => this.#server.peersFetching(id),
-      dropSessions: id => { this.#server.dropShare(id) },
+      dropSessions: (id, how) => { this.#server.dropShare(id, how) },
       emit
     })
     const dht = options.dht === false ? undefined : node.services.dht

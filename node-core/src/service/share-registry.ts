@@ -22,8 +22,8 @@ export interface ShareRegistryInit {
   addresses (): readonly string[]
   /** Peers with a session open for a share (the chunk server). */
   peersFetching (shareId: string): number
-  /** Ends the chunk server's sessions for a share that is no longer served. */
-  dropSessions (shareId: string): void
+  /** Ends the chunk server's sessions for a share that is no longer served (ChunkServer.dropShare). */
+  dropSessions (shareId: string, how?: 'abort' | 'drain'): void
   emit (event: ServiceEvent): void
 }
 
@@ -123,7 +123,9 @@ export class ShareRegistry {
     const s = this.#seeded.get(shareId)
     if (s == null) throw new NotFoundError(`no share ${shareId}`)
     this.#seeded.delete(shareId)
-    this.#init.dropSessions(shareId) // sessions hold the share they opened; a download's data is served on the next
+    // Sessions hold the share they opened; a download's data is served on the next. What they
+    // already sent still arrives: a seeding limit counted it as uploaded.
+    this.#init.dropSessions(shareId, 'drain')
     await s.seeded.close()
     await this.#init.store.deleteShare(shareId)
     this.#init.emit({ type: 'share:removed', shareId })

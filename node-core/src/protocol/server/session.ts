@@ -47,6 +47,10 @@ export class ServerSession implements SessionLink {
   #sending: { readonly index: number, readonly cancel: AbortController } | null = null
   #wake: (() => void) | null = null
   #ended = false
+  /** Set by drain(): no request is taken any more. */
+  #draining = false
+  /** drain()'s deadline, cleared when the session ends. */
+  #drainTimer: NodeJS.Timeout | undefined
   /** Aborted when the session ends: calls off a wait for upload budget. */
   readonly #closing = new AbortController()
   #unsubscribe: (() => void) | null = null
@@ -122,8 +126,9 @@ export class ServerSession implements SessionLink {
     return this.#queue.length
   }
 
-  /** Queues a request (already checked: in range, room in the queue). */
+  /** Queues a request (already checked: in range, room in the queue); none is taken while draining. */
   enqueue (index: number): void {
+    if (this.#draining) return
     this.#queue.push(index)
     this.#wakeUp()
     this.#policy.requested(index)
@@ -139,6 +144,24 @@ export class ServerSession implements SessionLink {
   }
 
   /**
+   * Ends the session without losing what was sent (a share no longer served, by choice or by a
+   * seeding limit): no request is taken from now on, the queued ones are dropped, the frames
+   * already written (and the chunk being written) reach the downloader, then our side closes; the
+   * downloader asks its other sources for the rest. If the stream is not over within `deadlineMs`
+   * (a downloader that never closes its side), it is aborted.
+   */
+  drain (deadlineMs: number): void {
+    if (this.#draining) return
+    this.#draining = true
+    this.#ended = true
+    this.#queue.length = 0
+    this.#sending?.cancel.abort()
+    this.#wakeUp()
+    this.#drainTimer = setTimeout(() => { this.framed.abort(new SwarmdropError('unavailable', 'share no longer served')) }, deadlineMs)
+    this.framed.close().catch((err: unknown) => { log('closing a drained session with %s: %s', this.peerId, err) })
+  }
+
+  /**
    * Answers the downloader's messages, once `welcomeSent`, until it closes its side; then sends
    * what is queued and closes. Rejects when the stream fails or the downloader breaks the protocol.
    */
@@ -150,6 +173,7 @@ export class ServerSession implements SessionLink {
     try {
       await welcomeSent
       for await (const frame of frames) {
+        if (this.#draining) continue // read to the downloader's end, answering nothing
         const handled = dispatch(this, decodeClientMessage(frame))
         if (handled != null) await handled
       }
@@ -158,6 +182,7 @@ export class ServerSession implements SessionLink {
       await uploads
       await this.framed.close()
     } finally {
+      clearTimeout(this.#drainTimer)
       this.#ended = true
       this.#closing.abort()
       this.#queue.length = 0
