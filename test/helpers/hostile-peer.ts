@@ -8,7 +8,8 @@
  *   stall           welcomes the downloader, serves the manifest, then never answers a request
  *   oversized-block answers a request with a frame over the downloader's cap (4 MiB + 64 KiB)
  *   wrong-length    answers each request with the right chunk minus its last byte
- *   unrequested     answers each request with another chunk's (correct) bytes, never the one asked for
+ *   unrequested     claims only the even chunks and answers each request with the next (odd) chunk's
+ *                   correct bytes: a chunk never asked of it, since it never claimed it
  *   flood           has nothing to give, and floods every message type as fast as the stream takes
  *                   them: PEERS of made-up peers, HAVE, unsolicited errors; answers requests `busy`.
  *                   With --flood-back it also floods each downloader that opens a session, as a
@@ -289,7 +290,11 @@ async function leechFlood (connection: Connection, target: string): Promise<void
 /** A server that speaks the protocol correctly up to the first REQUEST, then misbehaves per `mode`. */
 async function serveHostile (stream: Stream, connection: Connection): Promise<void> {
   const framed = new FramedStream(stream, MAX_CLIENT_MESSAGE_BYTES)
-  const have = Bitfield.full(layout.chunkCount)
+  let have = Bitfield.full(layout.chunkCount)
+  if (mode === 'unrequested') {
+    have = new Bitfield(layout.chunkCount)
+    for (let i = 0; i < layout.chunkCount; i += 2) have.set(i)
+  }
   for await (const frame of framed.frames()) {
     const m = decodeClientMessage(frame)
     if (m.t === 'hello') {
@@ -320,7 +325,9 @@ async function serveHostile (stream: Stream, connection: Connection): Promise<vo
         const data = await realChunk(m.index)
         await framed.send(encodeMessage({ t: 'block', index: m.index, data: data.subarray(0, data.length - 1) }))
       } else if (mode === 'unrequested') {
-        const other = (m.index + 1) % layout.chunkCount
+        // Asked only for even chunks (all it claims), it answers with an odd one: one it was never asked for.
+        const other = m.index + 1 < layout.chunkCount ? m.index + 1 : m.index - 1
+        if (other < 0) continue
         await framed.send(encodeMessage({ t: 'block', index: other, data: await realChunk(other) }))
       }
     }
