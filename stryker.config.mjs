@@ -23,7 +23,7 @@ export const MODULES = {
   },
   'partial-download': {
     mutate: ['node-core/src/storage/partial-download.ts'],
-    tests: ['test/unit/partial-download.test.ts']
+    tests: ['test/unit/partial-download.test.ts', 'test/unit/partial-download-lifecycle.test.ts']
   },
   'web-guard-static': {
     mutate: ['node-core/src/web/request-guard.ts', 'node-core/src/web/static-files.ts'],

@@ -77,4 +77,14 @@ describe('BLOCK codec', () => {
       assert.throws(() => decodeServerMessage(bytes), ProtocolError)
     }
   })
+
+  it('takes for a BLOCK only a frame with its type and keys, not one of the same shape with another name', () => {
+    const data = Uint8Array.of(1, 2, 3)
+    const look = (m: Record<string, unknown>): unknown => {
+      try { return decodeServerMessage(new Uint8ArrayList(dagCbor.encode(m))) } catch (err) { return (err as Error).message }
+    }
+    // Same lengths as 't', 'block', 'data' and 'index', so every byte but one is where a BLOCK has it.
+    assert.equal(look({ t: 'blocc', index: 5, data }), 'unknown message type "blocc"')
+    assert.equal(look({ t: 'block', indey: 5, data }), 'unexpected field "indey" in block message')
+  })
 })

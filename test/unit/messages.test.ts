@@ -38,6 +38,10 @@ describe('protocol messages', () => {
     assert.deepEqual(decodeServerMessage(encodeMessage(error)), error)
   })
 
+  it('keeps the CBOR library\'s error as the cause of an undecodable message', () => {
+    assert.throws(() => decodeClientMessage(Uint8Array.of(0xff)), (err: Error) => err.name === 'ProtocolError' && err.cause instanceof Error)
+  })
+
   it('says what is wrong with each (messages against messages.test.ts.snapshot)', (t) => {
     const messageOf = (f: () => unknown): string => {
       try { f() } catch (err) { return `${(err as Error).name}: ${(err as Error).message}` }
@@ -57,7 +61,8 @@ const badClient: unknown[] = [
   { t: 'request', index: 2 ** 60 }, { t: 'request', index: '1' }, { t: 'request', index: 1, extra: 1 },
   { t: 'hello', share: 'x'.repeat(300) }, { t: 'hello', share: 'x'.repeat(257) }, { t: 'hello', share: 5 }, { t: 'hello' },
   // What the type tag was, said in the message: a number, a boolean, null, bytes, a list, a map, a long string.
-  { t: 5 }, { t: true }, { t: null }, { t: new Uint8Array(2) }, { t: [1] }, { t: {} }, { t: 'y'.repeat(50) }
+  { t: 5 }, { t: true }, { t: null }, { t: new Uint8Array(2) }, { t: [1] }, { t: {} }, { t: 'y'.repeat(50) },
+  { t: 'z'.repeat(40) } // the longest type quoted whole
 ]
 const badServer: unknown[] = [
   { t: 'welcome', manifestSize: 1, have: 'x', peers: [] },
@@ -72,5 +77,6 @@ const badServer: unknown[] = [
   { t: 'error', code: 7 },
   { t: 'peers', peers: ['x'.repeat(513)] },
   { t: 'peers', peers: new Array(33).fill('x') },
-  { t: 'block', index: 1 }
+  { t: 'block', index: 1 },
+  { t: 'nope' }
 ]

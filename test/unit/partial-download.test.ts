@@ -2,32 +2,17 @@ import { after, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdir, readdir, readFile, rename, rm, symlink, truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { buildShare } from '../../node-core/src/manifest/builder.ts'
-import { encodeManifest, shareIdOf } from '../../node-core/src/manifest/codec.ts'
 import { HashPool } from '../../node-core/src/manifest/hash-pool.ts'
-import { ManifestLayout } from '../../node-core/src/manifest/layout.ts'
 import { PARTIAL_DIR, PartialDownload } from '../../node-core/src/storage/partial-download.ts'
 import { StateStore } from '../../node-core/src/storage/state-store.ts'
-import { makeTree, removeTemps, tempDir, treeHashes } from '../helpers/files.ts'
+import { removeTemps, tempDir, treeHashes } from '../helpers/files.ts'
+import { partialFixture } from '../helpers/partial-fixture.ts'
+import type { PartialFixture } from '../helpers/partial-fixture.ts'
 
 const pool = new HashPool(1)
 after(async () => { await pool.close(); await removeTemps() })
 
-async function fixture (): Promise<{ src: string, layout: ManifestLayout, bytes: Uint8Array, id: string, chunks: Uint8Array[], store: StateStore, profile: string }> {
-  const dir = await tempDir()
-  const src = join(dir, 'pkg')
-  await makeTree(src, { 'a.bin': 200_000, 'sub/b.bin': 70_000, 'sub/empty': 0 })
-  const built = await buildShare(src, pool)
-  const bytes = encodeManifest(built.manifest)
-  const layout = new ManifestLayout(built.manifest)
-  const chunks: Uint8Array[] = []
-  for (let i = 0; i < layout.chunkCount; i++) {
-    const loc = layout.locate(i)
-    chunks.push((await readFile(built.files[loc.fileIndex]!.absolutePath)).subarray(loc.offset, loc.offset + loc.length))
-  }
-  const profile = await tempDir()
-  return { src, layout, bytes, id: await shareIdOf(bytes), chunks, store: await StateStore.open(profile), profile }
-}
+const fixture = async (): Promise<PartialFixture> => await partialFixture(pool)
 
 describe('PartialDownload', () => {
   it('two downloads into one folder can open their partial areas at the same time', async () => {
@@ -56,7 +41,7 @@ describe('PartialDownload', () => {
     assert.equal(await d.writeChunk(0, f.chunks[0]!), 'duplicate')
     assert.equal(await d.writeChunk(4, f.chunks[4]!), 'written')
     assert.ok(Buffer.from(await d.readChunk(0)).equals(f.chunks[0]!))
-    await assert.rejects(d.readChunk(2), { name: 'ChunkUnavailableError' })
+    await assert.rejects(d.readChunk(2), { name: 'ChunkUnavailableError', message: 'chunk 2 not downloaded yet' })
     await d.close()
     await f.store.close()
 
@@ -89,7 +74,7 @@ describe('PartialDownload', () => {
     const store = await StateStore.open(f.profile)
     const again = await PartialDownload.open(f.id, f.bytes, f.layout, out, store)
     assert.equal(again.have.has(0), true)
-    await assert.rejects(again.readChunk(0), { name: 'ChunkUnavailableError' })
+    await assert.rejects(again.readChunk(0), { name: 'ChunkUnavailableError', message: 'chunk 0 on disk does not match its hash' })
     await again.close()
     await store.close()
   })
@@ -120,7 +105,7 @@ describe('PartialDownload', () => {
     const f = await fixture()
     const out = await tempDir()
     await symlink(await tempDir(), join(out, PARTIAL_DIR))
-    await assert.rejects(PartialDownload.open(f.id, f.bytes, f.layout, out, f.store), /not a directory/)
+    await assert.rejects(PartialDownload.open(f.id, f.bytes, f.layout, out, f.store), { code: 'unsafe-path', message: `${join(out, PARTIAL_DIR)} exists and is not a directory (a link or a file); refusing to write through it` })
     await f.store.close()
   })
   it('refuses a part file that is a symbolic link, and changes nothing through it', async () => {
@@ -132,7 +117,7 @@ describe('PartialDownload', () => {
     await writeFile(victim, 'precious')
     await rm(d.partPath(0))
     await symlink(victim, d.partPath(0))
-    await assert.rejects(PartialDownload.open(f.id, f.bytes, f.layout, out, f.store), { code: 'unsafe-path' })
+    await assert.rejects(PartialDownload.open(f.id, f.bytes, f.layout, out, f.store), { code: 'unsafe-path', message: `${d.partPath(0)} is not a regular file` })
     assert.equal(await readFile(victim, 'utf8'), 'precious', 'the file behind the link is untouched')
     await f.store.close()
   })
@@ -183,7 +168,8 @@ describe('PartialDownload', () => {
     const again = await PartialDownload.open(f.id, f.bytes, f.layout, out, f.store, 'pkg')
     assert.equal(again.have.complete, true)
     assert.ok(Buffer.from(await again.readChunk(0)).equals(f.chunks[0]!), 'a moved file is served from its new place')
-    await again.finish('pkg')
+    const files = await again.finish('pkg')
+    assert.deepEqual(files.map(p => p.slice(out.length + 1)), ['pkg/a.bin', 'pkg/sub/b.bin', 'pkg/sub/empty'], 'the file moved before the crash is among the finished ones')
     assert.deepEqual(await treeHashes(join(out, 'pkg')), await treeHashes(f.src))
     assert.deepEqual(await readdir(out), ['pkg'])
     await f.store.close()
@@ -200,7 +186,7 @@ describe('PartialDownload', () => {
     const foreign = Buffer.alloc(f.layout.manifest.files[0]!.size, 7)
     await writeFile(target, foreign)
     await rm(d.partPath(0))
-    await assert.rejects(PartialDownload.open(f.id, f.bytes, f.layout, out, f.store, 'pkg'), { code: 'exists' })
+    await assert.rejects(PartialDownload.open(f.id, f.bytes, f.layout, out, f.store, 'pkg'), { code: 'exists', message: `${target} already exists and does not match the download; not overwriting it` })
     assert.ok((await readFile(target)).equals(foreign), 'left as it was')
     // One of another size: not taken for the part either (the part starts over), and left alone.
     await writeFile(target, foreign.subarray(0, 1000))

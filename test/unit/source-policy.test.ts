@@ -221,3 +221,125 @@ test('requestTimeoutMs falls back to the rate at the last chunk, and to 15 s wit
   assert.equal(requestTimeoutMs(0, 512 * 1024, 4 * 1024 * 1024), 32_000)
   assert.equal(requestTimeoutMs(0, 0, 4 * 1024 * 1024), 15_000)
 })
+
+test('pipelineDepth refuses a chunk size that is not positive, naming it', () => {
+  assert.throws(() => pipelineDepth(MiB, 0), { name: 'InvalidArgumentError', message: 'bad chunk size 0' })
+  assert.throws(() => pipelineDepth(MiB, -MiB), { message: `bad chunk size ${-MiB}` })
+  assert.throws(() => pipelineDepth(MiB, NaN), { message: 'bad chunk size NaN' })
+})
+
+test('pipelineDepth refuses a negative targetSeconds, and with 0 keeps one request in flight', () => {
+  assert.throws(() => pipelineDepth(MiB, MiB, { targetSeconds: -0.5 }), { name: 'InvalidArgumentError', message: 'bad targetSeconds -0.5' })
+  assert.throws(() => pipelineDepth(MiB, MiB, { targetSeconds: NaN }), { message: 'bad targetSeconds NaN' })
+  // 0 s of data ahead: ceil(0) + 1 = 1 request, raised to the floor.
+  assert.equal(pipelineDepth(10 * MiB, MiB, { targetSeconds: 0 }), 2)
+  assert.equal(pipelineDepth(10 * MiB, MiB, { targetSeconds: 0, min: 1 }), 1)
+})
+
+test('pipelineDepth refuses bounds that are not integers, a min under 1, or a max under the min', () => {
+  const bad = (min: number | undefined, max: number | undefined, message: string): void => {
+    assert.throws(() => pipelineDepth(MiB, MiB, { min, max }), { name: 'InvalidArgumentError', message })
+  }
+  bad(1.5, undefined, 'bad pipeline bounds 1.5..32')
+  bad(undefined, 31.5, 'bad pipeline bounds 2..31.5')
+  bad(0, undefined, 'bad pipeline bounds 0..32')
+  bad(-1, 4, 'bad pipeline bounds -1..4')
+  bad(8, 4, 'bad pipeline bounds 8..4')
+  bad(NaN, undefined, 'bad pipeline bounds NaN..32')
+})
+
+test('pipelineDepth accepts a min of 1 and a max equal to the min', () => {
+  assert.equal(pipelineDepth(0, MiB, { min: 1 }), 3)
+  assert.equal(pipelineDepth(10 * KiB, MiB, { min: 1 }), 2)
+  assert.equal(pipelineDepth(10 * MiB, MiB, { min: 4, max: 4 }), 4)
+  assert.equal(pipelineDepth(10 * KiB, MiB, { min: 4, max: 4 }), 4)
+  assert.equal(pipelineDepth(0, MiB, { min: 1, max: 1 }), 1)
+})
+
+test('withinByteBudget by default lets a download hold 32 MiB', () => {
+  assert.equal(MAX_BYTES_OUTSTANDING, 32 * MiB)
+  assert.equal(withinByteBudget(31 * MiB, 5, MiB), true)
+  assert.equal(withinByteBudget(32 * MiB - 1, 5, 1), true)
+  assert.equal(withinByteBudget(31 * MiB + 1, 5, MiB), false)
+})
+
+test('rankSources refuses a chunk size that is not positive, naming it', () => {
+  assert.throws(() => rankSources([src('a', MiB)], 0), { name: 'InvalidArgumentError', message: 'bad chunk size 0' })
+  assert.throws(() => rankSources([], 0), { message: 'bad chunk size 0' })
+  assert.throws(() => rankSources([src('a', MiB)], -MiB), { message: `bad chunk size ${-MiB}` })
+  assert.throws(() => rankSources([src('a', MiB)], NaN), { message: 'bad chunk size NaN' })
+})
+
+test('rankSources takes the median of the known rates whatever order the sources come in', () => {
+  // Rates 9, 1, 3 MiB/s: the median is 3 MiB/s (not the middle of the list, 1 MiB/s). The unknown
+  // source with one in flight takes 0.67 s: after k3 (0.33 s), before k1 (1 s).
+  const sources = [src('k9', 9 * MiB), src('k1', 1 * MiB), src('k3', 3 * MiB), src('new', 0, 1)]
+  assert.deepEqual(ids(rankSources(sources, MiB)), ['k9', 'k3', 'new', 'k1'])
+  const reversed = [src('new', 0, 1), src('k3', 3 * MiB), src('k1', 1 * MiB), src('k9', 9 * MiB)]
+  assert.deepEqual(ids(rankSources(reversed, MiB)), ['k9', 'k3', 'new', 'k1'])
+})
+
+test('rankSources with an even count of known rates takes the mean of the middle two, not either one', () => {
+  // 1, 2, 4, 8 MiB/s: median 3 MiB/s, so an unknown source takes 0.33 s, strictly between k4
+  // (0.25 s) and k2 (0.5 s), whatever its id.
+  const even = [src('k8', 8 * MiB), src('k2', 2 * MiB), src('k4', 4 * MiB), src('k1', 1 * MiB)]
+  assert.deepEqual(ids(rankSources([...even, src('a-new', 0)], MiB)), ['k8', 'k4', 'a-new', 'k2', 'k1'])
+  assert.deepEqual(ids(rankSources([...even, src('z-new', 0)], MiB)), ['k8', 'k4', 'z-new', 'k2', 'k1'])
+})
+
+test('seedSparingLimit does not limit a seed when no source is listed', () => {
+  const isSeed = (s: { complete: boolean }): boolean => s.complete
+  // No partial source to spare the seed for: a limit of 0 would leave it nothing to be asked.
+  assert.equal(seedSparingLimit({ complete: true }, [], isSeed), Infinity)
+})
+
+test('RateMeter refuses a window that is not a positive finite number, naming it', () => {
+  assert.throws(() => new RateMeter(0, () => 0), { name: 'InvalidArgumentError', message: 'bad window 0' })
+  assert.throws(() => new RateMeter(-3000, () => 0), { message: 'bad window -3000' })
+  assert.throws(() => new RateMeter(NaN, () => 0), { message: 'bad window NaN' })
+  assert.throws(() => new RateMeter(Infinity, () => 0), { message: 'bad window Infinity' })
+})
+
+test('RateMeter accepts zero bytes and refuses a negative or non-finite count, naming it', () => {
+  const c = clock(1000)
+  const meter = new RateMeter(3000, c.now)
+  c.advance(100)
+  meter.add(0)
+  assert.equal(meter.total, 0)
+  assert.equal(meter.rate(), 0)
+  meter.add(1000)
+  assert.equal(meter.total, 1000)
+  assert.throws(() => meter.add(-1), { name: 'InvalidArgumentError', message: 'bad byte count -1' })
+  assert.throws(() => meter.add(NaN), { message: 'bad byte count NaN' })
+  assert.throws(() => meter.add(Infinity), { message: 'bad byte count Infinity' })
+  assert.equal(meter.total, 1000, 'refused counts are not added')
+})
+
+test('RateMeter reads performance.now by default, over a 3 s window', (t) => {
+  let time = 1000
+  t.mock.method(performance, 'now', () => time)
+  const meter = new RateMeter()
+  time += 500
+  meter.add(5000)
+  assert.equal(meter.rate(), 10_000) // 5000 bytes in the meter's first 0.5 s
+  // The 250 ms bucket the bytes went into leaves the window 3 s after it began (at 1500 ms).
+  time = 4499
+  assert.ok(meter.rate() > 0)
+  time = 4500
+  assert.equal(meter.rate(), 0)
+})
+
+test('RateMeter does not count bytes stamped later than a clock that stepped back, until it gets there again', () => {
+  // Download's default clock is Date.now, which may step back.
+  const c = clock(0)
+  const meter = new RateMeter(3000, c.now)
+  c.advance(10_000)
+  meter.add(2750)
+  // At the start of a bucket the window's 12 buckets of 250 ms cover 11 of them: 2.75 s.
+  assert.equal(meter.rate(), 1000)
+  c.advance(-1000)
+  assert.equal(meter.rate(), 0)
+  c.advance(1000)
+  assert.equal(meter.rate(), 1000)
+  assert.equal(meter.total, 2750)
+})

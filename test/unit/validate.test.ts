@@ -79,6 +79,7 @@ const acceptedPaths: Array<[string, string]> = [
   ['reserved name inside', 'a/xcon.txt'],
   ['reserved name as extension', 'a/file.con'],
   ['COM10 is not reserved', 'a/COM10'],
+  ['a name that only ends in a numbered device name', 'a/CONCOM1.txt'],
   ['a space inside a reserved name makes it another name', 'a/COM 1.txt'],
   ['LPT is not reserved', 'a/LPT'],
   ['unicode', 'dossier/\u00e9t\u00e9/\u{1f600}.txt'],
