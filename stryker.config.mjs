@@ -31,7 +31,7 @@ export const MODULES = {
   },
   'picker-policy': {
     mutate: ['node-core/src/scheduler/piece-picker.ts', 'node-core/src/scheduler/source-policy.ts'],
-    tests: ['test/unit/piece-picker.test.ts', 'test/unit/source-policy.test.ts']
+    tests: ['test/unit/piece-picker.test.ts', 'test/unit/piece-picker-edges.test.ts', 'test/unit/source-policy.test.ts']
   }
 }
 

@@ -387,3 +387,103 @@ test('maxAvailability: a seed is asked only for chunks no other source has, unti
     assert.ok(picker.pick(seed, none, asked, 1) < 48)
   }
 })
+
+test('refuses bad arguments, naming the value and the allowed range', () => {
+  const n = 10
+  assert.throws(() => new PiecePicker(-1, new Bitfield(0)), { message: 'bad chunk count -1' })
+  assert.throws(() => new PiecePicker(2.5, new Bitfield(2)), { message: 'bad chunk count 2.5' })
+  assert.throws(() => new PiecePicker(4, new Bitfield(5)), { message: 'have bitfield has 5 bits, expected 4' })
+  assert.throws(() => new PiecePicker(n, new Bitfield(n), { randomFirst: -1 }), { message: 'bad randomFirst -1' })
+  assert.throws(() => new PiecePicker(n, new Bitfield(n), { randomFirst: NaN }), { message: 'bad randomFirst NaN' })
+
+  const picker = new PiecePicker(n, new Bitfield(n), { random: seededRandom(1), randomFirst: 0 })
+  for (const index of [-1, 10, 1.5]) {
+    const message = `chunk ${index} out of range 0..9`
+    assert.throws(() => picker.availability(index), { message })
+    assert.throws(() => { picker.addSourceChunk(index) }, { message })
+    assert.throws(() => { picker.markHave(index) }, { message })
+  }
+  for (const length of [9, 11]) {
+    const message = `bitfield has ${length} bits, expected 10`
+    assert.throws(() => { picker.addSource(Bitfield.full(length)) }, { message })
+    assert.throws(() => { picker.removeSource(Bitfield.full(length)) }, { message })
+    assert.throws(() => picker.pick(Bitfield.full(length), none, noneSet), { message })
+  }
+  // Nothing refused changed anything.
+  assert.deepEqual(range(0, n).map(i => picker.availability(i)), new Array<number>(n).fill(0))
+  assert.equal(picker.remaining, n)
+})
+
+test('an empty share (no chunks) is valid: nothing remains, nothing is picked', () => {
+  const picker = new PiecePicker(0, new Bitfield(0), { random: seededRandom(1) })
+  assert.equal(picker.remaining, 0)
+  picker.addSource(new Bitfield(0))
+  assert.equal(picker.pick(new Bitfield(0), none, noneSet), -1)
+  picker.removeSource(new Bitfield(0))
+  assert.throws(() => picker.availability(0), { message: 'chunk 0 out of range 0..-1' })
+  assert.throws(() => { picker.focus({ first: 0, last: 0 }) }, { message: 'chunk 0 out of range 0..-1' })
+})
+
+test('focus: the window is picked in order before rarer chunks, then rarest first resumes', () => {
+  const n = 10
+  const picker = new PiecePicker(n, new Bitfield(n), { random: seededRandom(2), randomFirst: 0 })
+  const source = Bitfield.full(n)
+  picker.addSource(source)
+  picker.addSource(bits(n, range(0, 9))) // chunk 9 is the rarest
+  assert.equal(picker.focused, null)
+  picker.focus({ first: 3, last: 6 })
+  assert.deepEqual(picker.focused, { first: 3, last: 6 })
+  const inFlight = new Map<number, number>()
+  for (const expected of [3, 4, 5, 6, 9]) {
+    const i = picker.pick(source, inFlight, noneSet)
+    assert.equal(i, expected, `picked ${i} after ${[...inFlight.keys()].join(', ')}`)
+    inFlight.set(i, 1)
+  }
+  // Also while still in the random-first phase.
+  const early = new PiecePicker(n, new Bitfield(n), { random: seededRandom(2) })
+  early.addSource(source)
+  early.focus({ first: 7, last: 8 })
+  assert.equal(early.pick(source, none, noneSet), 7)
+})
+
+test('focus skips chunks held, missing at the source, in flight anywhere or asked of this source', () => {
+  const n = 10
+  const source = bits(n, range(0, n).filter(i => i !== 3))
+  const picker = new PiecePicker(n, bits(n, [2]), { random: seededRandom(4), randomFirst: 0 })
+  picker.addSource(source)
+  picker.addSource(bits(n, range(0, 9))) // chunk 9 is the rarest chunk the source has
+  picker.focus({ first: 2, last: 6 })
+  // 2 held, 3 not at this source, 4 in flight elsewhere, 5 already asked of this source: 6, the window's last chunk.
+  const inFlight = new Map<number, number>([[4, 2]])
+  assert.equal(picker.pick(source, inFlight, new Set([5])), 6)
+  // A chunk listed with no request outstanding is not in flight.
+  assert.equal(picker.pick(source, new Map([[4, 0]]), new Set([5])), 4)
+  // Nothing left in the window: rarest first outside it.
+  inFlight.set(6, 1)
+  assert.equal(picker.pick(source, inFlight, new Set([5])), 9)
+})
+
+test('focus on a single chunk, on the last chunk, and focus(null) ending it', () => {
+  const n = 10
+  const source = Bitfield.full(n)
+  const picker = new PiecePicker(n, new Bitfield(n), { random: seededRandom(6), randomFirst: 0 })
+  picker.addSource(source)
+  picker.addSource(bits(n, range(1, n))) // chunk 0 is the rarest
+  picker.focus({ first: 4, last: 4 })
+  assert.deepEqual(picker.focused, { first: 4, last: 4 })
+  assert.equal(picker.pick(source, none, noneSet), 4)
+  picker.focus({ first: 9, last: 9 })
+  assert.equal(picker.pick(source, none, noneSet), 9)
+  picker.focus(null)
+  assert.equal(picker.focused, null)
+  assert.equal(picker.pick(source, none, noneSet), 0)
+})
+
+test('a bad focus is refused with its message and leaves the previous window in place', () => {
+  const picker = new PiecePicker(10, new Bitfield(10))
+  picker.focus({ first: 1, last: 2 })
+  assert.throws(() => { picker.focus({ first: -1, last: 2 }) }, { message: 'chunk -1 out of range 0..9' })
+  assert.throws(() => { picker.focus({ first: 0, last: 10 }) }, { message: 'chunk 10 out of range 0..9' })
+  assert.throws(() => { picker.focus({ first: 5, last: 3 }) }, { message: 'bad focus 5..3' })
+  assert.deepEqual(picker.focused, { first: 1, last: 2 })
+})
