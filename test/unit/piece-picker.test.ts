@@ -3,19 +3,7 @@ import assert from 'node:assert/strict'
 import { Bitfield } from '../../node-core/src/storage/bitfield.ts'
 import { PiecePicker } from '../../node-core/src/scheduler/piece-picker.ts'
 import { seededRandom } from '../helpers/random.ts'
-
-
-function bits (length: number, indices: Iterable<number>): Bitfield {
-  const b = new Bitfield(length)
-  for (const i of indices) b.set(i)
-  return b
-}
-
-function range (from: number, to: number): number[] {
-  const out: number[] = []
-  for (let i = from; i < to; i++) out.push(i)
-  return out
-}
+import { bits, range } from '../helpers/bitfields.ts'
 
 const none = new Map<number, number>()
 const noneSet = new Set<number>()
