@@ -13,6 +13,7 @@ import { encodeManifest } from '../../node-core/src/manifest/codec.ts'
 import { HashPool } from '../../node-core/src/manifest/hash-pool.ts'
 import { ManifestLayout } from '../../node-core/src/manifest/layout.ts'
 import { PARTIAL_DIR, PartialDownload } from '../../node-core/src/storage/partial-download.ts'
+import { Bitfield } from '../../node-core/src/storage/bitfield.ts'
 import type { StateStore } from '../../node-core/src/storage/state-store.ts'
 import { removeTemps, tempDir, treeHashes } from '../helpers/files.ts'
 import { partialFixture } from '../helpers/partial-fixture.ts'
@@ -46,9 +47,14 @@ async function until (done: () => boolean): Promise<void> {
 
 async function recorded (f: PartialFixture): Promise<number[]> {
   const bits = await f.store.getHave(f.id)
-  const out: number[] = []
-  for (let i = 0; bits != null && i < f.layout.chunkCount; i++) if ((bits[i >> 3]! & (0x80 >> (i & 7))) !== 0) out.push(i)
-  return out
+  return bits == null ? [] : [...new Bitfield(f.layout.chunkCount, bits).indices()]
+}
+
+/** A new download of a fresh fixture, its store's bitfield writes counted (the first `failing` fail). */
+async function openCounted (failing = 0): Promise<{ f: PartialFixture, d: PartialDownload, puts: () => number }> {
+  const f = await partialFixture(pool)
+  const c = counted(f.store, failing)
+  return { f, d: await PartialDownload.open(f.id, f.bytes, f.layout, await tempDir(), c.store), puts: c.puts }
 }
 
 async function complete (f: PartialFixture, out: string, store: StateStore = f.store, targetName: string | null = null): Promise<PartialDownload> {
@@ -60,53 +66,47 @@ async function complete (f: PartialFixture, out: string, store: StateStore = f.s
 describe('PartialDownload: recording verified chunks', () => {
   it('records written chunks once per interval, not once per chunk, and close() records the rest', async (t: TestContext) => {
     t.mock.timers.enable({ apis: ['setTimeout'] })
-    const f = await partialFixture(pool)
-    const c = counted(f.store)
-    const d = await PartialDownload.open(f.id, f.bytes, f.layout, await tempDir(), c.store)
-    assert.equal(c.puts(), 0, 'opening a new download records nothing')
+    const { f, d, puts } = await openCounted()
+    assert.equal(puts(), 0, 'opening a new download records nothing')
     for (const i of [0, 1, 2]) await d.writeChunk(i, f.chunks[i]!)
     t.mock.timers.tick(249)
-    assert.equal(c.puts(), 0, 'nothing recorded before the interval ends')
+    assert.equal(puts(), 0, 'nothing recorded before the interval ends')
     t.mock.timers.tick(1)
-    await until(() => c.puts() >= 1)
+    await until(() => puts() >= 1)
     await d.commit() // queued after every commit already started
-    assert.equal(c.puts(), 2, 'one commit for the three chunks, then ours')
+    assert.equal(puts(), 2, 'one commit for the three chunks, then ours')
     assert.deepEqual(await recorded(f), [0, 1, 2])
 
     await d.writeChunk(3, f.chunks[3]!)
     await d.close()
-    assert.equal(c.puts(), 3, 'close() records the chunk written since')
+    assert.equal(puts(), 3, 'close() records the chunk written since')
     assert.deepEqual(await recorded(f), [0, 1, 2, 3])
     t.mock.timers.tick(250)
     await d.commit()
-    assert.equal(c.puts(), 4, 'the commit close() cancelled never runs')
+    assert.equal(puts(), 4, 'the commit close() cancelled never runs')
     await f.store.close()
   })
 
   it('close() records nothing when every written chunk is recorded', async (t: TestContext) => {
     t.mock.timers.enable({ apis: ['setTimeout'] })
-    const f = await partialFixture(pool)
-    const c = counted(f.store)
-    const d = await PartialDownload.open(f.id, f.bytes, f.layout, await tempDir(), c.store)
+    const { f, d, puts } = await openCounted()
     await d.writeChunk(0, f.chunks[0]!)
     await d.commit()
     await d.close()
-    assert.equal(c.puts(), 1)
+    assert.equal(puts(), 1)
     await d.close()
-    assert.equal(c.puts(), 1, 'a second close() does nothing')
+    assert.equal(puts(), 1, 'a second close() does nothing')
     await f.store.close()
   })
 
   it('a failed commit rejects, and its chunks are recorded by the next one', async (t: TestContext) => {
     t.mock.timers.enable({ apis: ['setTimeout'] })
-    const f = await partialFixture(pool)
-    const c = counted(f.store, 1)
-    const d = await PartialDownload.open(f.id, f.bytes, f.layout, await tempDir(), c.store)
+    const { f, d, puts } = await openCounted(1)
     await d.writeChunk(0, f.chunks[0]!)
     await assert.rejects(d.commit(), /disk full/)
     assert.deepEqual(await recorded(f), [])
     await d.close()
-    assert.equal(c.puts(), 2, 'close() commits again what the failed commit left')
+    assert.equal(puts(), 2, 'close() commits again what the failed commit left')
     assert.deepEqual(await recorded(f), [0])
     await f.store.close()
   })
